@@ -1,0 +1,38 @@
+# The two commands that matter: `make run` (the demo) and `make test` (every check).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+# Use uv from PATH if there is one, else a private copy installed from PyPI into .tools/.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PY := .venv/bin/python
+
+.PHONY: help install run test check pytest bench clean
+
+help:
+	@echo "make run    - the app with demo data on an embedded database: http://127.0.0.1:$(PORT)"
+	@echo "make test   - install what the tests need and run every check and test"
+	@echo "make check  - lint, format, types, import layers, migrations (no tests)"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	@bash scripts/run-demo.sh "$(PORT)"
+
+check: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy .
+	$(UV) run --frozen lint-imports
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+test: install
+	@bash scripts/test.sh
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

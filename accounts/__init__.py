@@ -1,0 +1,1 @@
+"""People's accounts: the email-login User, sign-in and sign-out."""

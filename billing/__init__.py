@@ -1,0 +1,1 @@
+"""Stripe subscription state, Checkout, Billing Portal and webhooks (filled by a later issue)."""

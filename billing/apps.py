@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BillingConfig(AppConfig):
+    name = "billing"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,101 @@
+"""Load the demo: two companies with one person per built-in role and a few more employees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from accounts.services import user_create
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Tenant
+from tenancy.permissions import RoleKind
+from tenancy.services import builtin_role, membership_create, tenant_create
+
+DEMO_PASSWORD = "rota-demo-2026"  # noqa: S105  (printed by `make run`; the demo only)
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    slug: str
+    name: str
+    domain: str
+    time_zone: str
+    role_people: dict[RoleKind, str]
+    employees: list[str]
+
+
+DEMO_TENANTS = [
+    DemoTenant(
+        slug="acme",
+        name="Acme Care Homes",
+        domain="acme.test",
+        time_zone="Europe/London",
+        role_people={
+            RoleKind.OWNER: "Priya Shah",
+            RoleKind.ADMIN: "Tom Okafor",
+            RoleKind.MANAGER: "Maria Rossi",
+            RoleKind.EMPLOYEE: "Sam Taylor",
+            RoleKind.AUDITOR: "Grace Chen",
+        },
+        employees=["Aisha Khan", "Ben Murphy", "Chloe Evans", "Daniel Novak", "Ella Hughes"],
+    ),
+    DemoTenant(
+        slug="globex",
+        name="Globex Security",
+        domain="globex.test",
+        time_zone="Europe/London",
+        role_people={
+            RoleKind.OWNER: "Hank Scorpio",
+            RoleKind.ADMIN: "Lena Berg",
+            RoleKind.MANAGER: "Marco Silva",
+            RoleKind.EMPLOYEE: "Nia Johnson",
+            RoleKind.AUDITOR: "Omar Haddad",
+        },
+        employees=["Paula Reyes", "Quentin Blake", "Rosa Diaz"],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or complete the demo data. Running it again changes nothing."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = 0
+        with transaction.atomic():
+            for demo in DEMO_TENANTS:
+                created += self._seed_tenant(demo)
+        self.stdout.write(f"Demo data ready ({created} new records).")
+        self.stdout.write("")
+        self.stdout.write("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+        for demo in DEMO_TENANTS:
+            people = ", ".join(f"{kind.value}@{demo.domain}" for kind in demo.role_people)
+            self.stdout.write(f"  {demo.name:<18} {people}")
+
+    def _seed_tenant(self, demo: DemoTenant) -> int:
+        created = 0
+        tenant = Tenant.objects.filter(slug=demo.slug).first()
+        if tenant is None:
+            tenant = tenant_create(name=demo.name, slug=demo.slug, time_zone=demo.time_zone)
+            created += 1
+        people: list[tuple[str, str, RoleKind]] = [
+            (f"{kind.value}@{demo.domain}", name, kind) for kind, name in demo.role_people.items()
+        ]
+        people += [
+            (f"{name.split()[0].lower()}@{demo.domain}", name, RoleKind.EMPLOYEE)
+            for name in demo.employees
+        ]
+        for email, full_name, kind in people:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = user_create(email=email, password=DEMO_PASSWORD, full_name=full_name)
+                created += 1
+            with tenant_context(tenant):
+                if not Membership.objects.filter(user=user).exists():
+                    role = builtin_role(tenant=tenant, kind=kind)
+                    membership_create(tenant=tenant, user=user, role=role)
+                    created += 1
+        return created

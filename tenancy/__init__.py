@@ -1,0 +1,1 @@
+"""Tenants, memberships and roles, and the isolation core: scoped models, tenant context, RLS."""

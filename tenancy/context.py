@@ -1,0 +1,84 @@
+"""The active tenant: the django-scopes scope and, on PostgreSQL, the transaction's app.tenant_id."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from django.db import connection, transaction
+from django_scopes import get_scope, scope
+
+from tenancy import rls
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from tenancy.models import Tenant
+
+
+class TenantContextError(RuntimeError):
+    """Tenant data was touched outside a tenant context, or inside another tenant's."""
+
+
+def current_tenant() -> Tenant | None:
+    """The tenant of the innermost active tenant_context, if any."""
+    active = get_scope()
+    if not active.get("_enabled", True):
+        return None
+    tenant = active.get("tenant")
+    return tenant  # type: ignore[no-any-return]
+
+
+def _set_db_setting(name: str, value: str) -> str | None:
+    """Set a transaction-local setting; return the previous value when inside an outer
+    transaction (so it can be restored), else None (the commit or rollback resets it)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting(%s, true), set_config(%s, %s, true)", [name, name, value]
+        )
+        previous: str | None = cursor.fetchone()[0]
+    return previous or ""
+
+
+def _restore_db_setting(name: str, previous: str | None) -> None:
+    if connection.vendor != "postgresql" or previous is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, previous])
+
+
+@contextmanager
+def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
+    """Run the block as `tenant`: a transaction, the scope for the scoped managers, and on
+    PostgreSQL the transaction-local `app.tenant_id` that the row-level security policies read.
+
+    The scope is reset when the block ends, however it ends; the database setting ends with the
+    transaction, and is restored explicitly when this context is nested in an outer transaction.
+    """
+    from tenancy.models import Tenant
+
+    if not isinstance(tenant, Tenant) or tenant._state.adding or not isinstance(tenant.pk, uuid.UUID):
+        # django-scopes treats a None scope as "no filter": never let that happen.
+        raise TenantContextError("tenant_context needs a saved Tenant.")
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        previous = _set_db_setting(rls.TENANT_SETTING, str(tenant.pk))
+        with scope(tenant=tenant):
+            yield tenant
+        if nested:
+            _restore_db_setting(rls.TENANT_SETTING, previous)
+
+
+@contextmanager
+def user_directory_context(user: User) -> Iterator[None]:
+    """Run the block with `app.user_id` set, so the directory rows of DESIGN.md 4.4 (the person's
+    own memberships) are readable before a tenant is chosen. Used only by tenancy.selectors."""
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        previous = _set_db_setting(rls.USER_SETTING, str(user.pk))
+        yield
+        if nested:
+            _restore_db_setting(rls.USER_SETTING, previous)

@@ -1,0 +1,219 @@
+"""Tenant, Role and Membership, and TenantModel: the base of every tenant-owned table."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from tenancy.context import TenantContextError, current_tenant
+from tenancy.ids import uuid7
+from tenancy.permissions import ALL_PERMISSIONS, Permission, RoleKind
+
+_M = TypeVar("_M", bound=models.Model)
+
+# Paths at the root of the site that a tenant slug may never take.
+RESERVED_SLUGS: frozenset[str] = frozenset(
+    {
+        "accounts", "admin", "api", "app", "assets", "billing", "dashboard", "docs", "healthz",
+        "help", "login", "logout", "media", "new", "robots.txt", "security", "settings", "signup",
+        "static", "status", "stripe", "support", "www", "well-known",
+    }
+)  # fmt: skip
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone (use a name such as Europe/London)."),
+            params={"value": value},
+        )
+
+
+def validate_tenant_slug(value: str) -> None:
+    if value.lower() in RESERVED_SLUGS:
+        raise ValidationError(_("%(value)s is reserved; choose another."), params={"value": value})
+
+
+class Tenant(models.Model):
+    """A customer company. Not tenant-owned itself: it is the directory the resolver reads."""
+
+    class Status(models.TextChoices):
+        TRIAL = "trial", _("Trial")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        READ_ONLY = "read_only", _("Read-only")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("address"), max_length=50, unique=True, validators=[validate_tenant_slug]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+if TYPE_CHECKING:
+    _ScopedManagerBase = models.Manager
+else:
+    # django-scopes builds its manager class at run time; name it once so it can be subclassed.
+    _ScopedManagerBase = type(ScopedManager(tenant="tenant"))
+
+
+class TenantManager(_ScopedManagerBase[_M]):
+    """django-scopes' ScopedManager on the `tenant` dimension: fail-closed, so a query made
+    with no tenant scope active raises ScopeError instead of returning every tenant's rows."""
+
+
+class TenantModel(models.Model):
+    """Base of every tenant-owned model (DESIGN.md section 4)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    # No index of its own: every tenant table's indexes lead with tenant_id, and on PostgreSQL
+    # the (tenant_id, id) key that ProtectTenantTable adds serves tenant_id alone.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+
+    objects: ClassVar[TenantManager[Any]] = TenantManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        active = current_tenant()
+        if active is None:
+            raise TenantContextError(
+                f"{type(self).__name__} can only be saved inside tenant_context()."
+            )
+        if self.tenant_id is None:
+            self.tenant = active
+        elif self.tenant_id != active.pk:
+            raise TenantContextError(
+                f"{type(self).__name__} of one tenant cannot be saved in another tenant's context."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        active = current_tenant()
+        if active is None or self.tenant_id != active.pk:
+            raise TenantContextError(
+                f"{type(self).__name__} can only be deleted inside its own tenant's context."
+            )
+        return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        """Every referenced tenant row must belong to this row's tenant."""
+        super().clean()
+        tenant_id = self.tenant_id or getattr(current_tenant(), "pk", None)
+        for field in self._meta.concrete_fields:
+            related = field.related_model
+            if not (
+                field.many_to_one
+                and isinstance(related, type)
+                and issubclass(related, TenantModel)
+            ):
+                continue
+            value = getattr(self, field.attname)
+            if value is None:
+                continue
+            if not related._base_manager.filter(pk=value, tenant_id=tenant_id).exists():
+                raise ValidationError({field.name: _("Choose a valid option.")})
+
+
+class Role(TenantModel):
+    """A named set of permission flags within one tenant."""
+
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=RoleKind.choices, default=RoleKind.CUSTOM
+    )
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+
+    objects: ClassVar[TenantManager[Role]] = TenantManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("name"), name="tenancy_role_name_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "kind"],
+                condition=~models.Q(kind=RoleKind.CUSTOM),
+                name="tenancy_role_builtin_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        unknown = set(self.permissions) - ALL_PERMISSIONS
+        if unknown:
+            raise ValidationError(
+                {"permissions": _("Unknown permissions: %s.") % ", ".join(sorted(unknown))}
+            )
+
+    def has(self, permission: Permission | str) -> bool:
+        return str(permission) in self.permissions
+
+    @property
+    def permission_labels(self) -> list[str]:
+        return [str(label) for value, label in Permission.choices if value in self.permissions]
+
+
+class Membership(TenantModel):
+    """A person's place in one tenant: their role and whether they may use it now."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        LEFT = "left", _("Left")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
+    role = models.ForeignKey(
+        "tenancy.Role", on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects: ClassVar[TenantManager[Membership]] = TenantManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="tenancy_membership_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="tenancy_mem_tenant_status"),
+            models.Index(fields=["tenant", "role"], name="tenancy_mem_tenant_role"),
+            # The directory read (a person's memberships, before a tenant is chosen).
+            models.Index(fields=["user", "status"], name="tenancy_mem_user_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.tenant_id}"
+
+    def has(self, permission: Permission | str) -> bool:
+        return self.role.has(permission)

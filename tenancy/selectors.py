@@ -1,0 +1,27 @@
+"""Reads that cross the tenant boundary on purpose: the signed-in person's own memberships."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django_scopes import scopes_disabled
+
+from tenancy.context import user_directory_context
+from tenancy.models import Membership
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def memberships_of_user(user: User) -> list[Membership]:
+    """The person's active memberships in every tenant, with the tenant, for the tenant picker.
+
+    The one directory read of DESIGN.md 4.4: the scope is lifted (no tenant is chosen yet) and
+    row-level security admits only rows whose user_id is this person's, through app.user_id.
+    """
+    with user_directory_context(user), scopes_disabled():
+        return list(
+            Membership.objects.filter(user_id=user.pk, status=Membership.Status.ACTIVE)
+            .select_related("tenant")
+            .order_by("tenant__name")
+        )
