@@ -27,7 +27,7 @@ run: install
 check: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy .
+	DEBUG=true $(UV) run --frozen mypy .
 	$(UV) run --frozen lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 

@@ -60,3 +60,8 @@ class User(AbstractBaseUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def initials(self) -> str:
+        words = self.full_name.split() or [self.email]
+        return "".join(word[0] for word in words[:2]).upper()

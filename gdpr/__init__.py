@@ -1,1 +1,1 @@
-"""Policies and acceptance, data export, erasure requests and retention (filled by a later issue)."""
+"""Policies and acceptance, data export, erasure requests and retention (later issue)."""

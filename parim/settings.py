@@ -92,7 +92,7 @@ if _secret_key is None:
     if not DEBUG:
         raise ConfigurationError(
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or SECRET_KEY_FILE "
-            "naming a file that holds it) to a long random value, or set DEBUG=true for development."
+            "naming a file that holds it) to a long random value, or set DEBUG=true to develop."
         )
     _secret_key = "insecure-development-key-only-used-with-debug-on"  # noqa: S105
 SECRET_KEY = _secret_key

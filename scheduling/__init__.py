@@ -1,1 +1,1 @@
-"""Sites, positions, shifts, rota, working-time rules and the employee's schedule (filled by a later issue)."""
+"""Sites, positions, shifts, rota, working-time rules, the employee's schedule (later)."""

@@ -30,7 +30,7 @@ if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1; then
   for _ in $(seq 1 20); do pg_up && break; sleep 0.5; done
 fi
 if pg_up; then
-  "$PY" manage.py db_bootstrap --owner-can-create-databases \
+  DEBUG=true "$PY" manage.py db_bootstrap --owner-can-create-databases \
     --admin-url "${PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}" || exit 1
   export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://parim_app@127.0.0.1:5432/parim}"
   export DATABASE_OWNER_URL="${TEST_DATABASE_OWNER_URL:-postgresql://parim_owner@127.0.0.1:5432/parim}"
@@ -51,7 +51,7 @@ status=0
 run() { say "$*"; "$@" || status=1; }
 run .venv/bin/ruff check .
 run .venv/bin/ruff format --check .
-run .venv/bin/mypy .
+run env DEBUG=true .venv/bin/mypy .
 run .venv/bin/lint-imports
 run env DEBUG=true DATABASE_URL=sqlite:///:memory: "$PY" manage.py makemigrations --check --dry-run
 run .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.http import Http404
 
@@ -17,10 +17,11 @@ def tenant_object_get_or_404(model: type[_T], *, tenant: Tenant, id: uuid.UUID |
         pk = id if isinstance(id, uuid.UUID) else uuid.UUID(str(id))
     except ValueError:
         raise Http404 from None
-    obj = model.objects.filter(tenant=tenant, pk=pk).first()
+    # The default manager of every tenant model is its fail-closed TenantManager.
+    obj = model._default_manager.filter(tenant=tenant, pk=pk).first()
     if obj is None:
         raise Http404
-    return obj
+    return cast(_T, obj)
 
 
 def role_get_or_404(*, tenant: Tenant, id: uuid.UUID | str) -> Role:

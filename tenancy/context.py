@@ -1,4 +1,4 @@
-"""The active tenant: the django-scopes scope and, on PostgreSQL, the transaction's app.tenant_id."""
+"""The active tenant: the django-scopes scope and, on PostgreSQL, the transaction's tenant id."""
 
 from __future__ import annotations
 
@@ -60,7 +60,11 @@ def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
     """
     from tenancy.models import Tenant
 
-    if not isinstance(tenant, Tenant) or tenant._state.adding or not isinstance(tenant.pk, uuid.UUID):
+    if (
+        not isinstance(tenant, Tenant)
+        or tenant._state.adding
+        or not isinstance(tenant.pk, uuid.UUID)
+    ):
         # django-scopes treats a None scope as "no filter": never let that happen.
         raise TenantContextError("tenant_context needs a saved Tenant.")
     nested = connection.in_atomic_block

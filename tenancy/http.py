@@ -24,7 +24,7 @@ class TenantRequest(HttpRequest):
 
     tenant: Tenant
     membership: Membership
-    user: User  # type: ignore[assignment]
+    user: User
 
 
 TenantView = Callable[Concatenate[TenantRequest, P], HttpResponse]

@@ -1,4 +1,4 @@
-"""Time-ordered UUIDv7 primary keys (RFC 9562), so ids index well and reveal nothing of other tenants."""
+"""Time-ordered UUIDv7 primary keys (RFC 9562): they index well and reveal no tenant's size."""
 
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
-"""Migration operations every tenant table's migration uses: row-level security and composite keys."""
+"""Migration operations for every tenant table: row-level security and composite keys."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
+from django.db.models import ForeignKey, Model
 
 from tenancy import rls
 
@@ -41,10 +42,10 @@ class ProtectTenantTable(Operation):
         for field_name in self.references:
             field = model._meta.get_field(field_name)
             target = field.related_model
-            assert target is not None and not isinstance(target, str)
-            statements.append(
-                rls.composite_fk_sql(table, field.column, target._meta.db_table)  # type: ignore[union-attr]
-            )
+            if not isinstance(field, ForeignKey) or not isinstance(target, type):
+                raise TypeError(f"{self.model_name}.{field_name} is not a foreign key")
+            target_table = cast("type[Model]", target)._meta.db_table
+            statements.append(rls.composite_fk_sql(table, field.column, target_table))
         return statements
 
     def database_forwards(
@@ -71,7 +72,7 @@ class ProtectTenantTable(Operation):
         model = from_state.apps.get_model(app_label, self.model_name)
         table = model._meta.db_table
         for field_name in self.references:
-            column = model._meta.get_field(field_name).column  # type: ignore[union-attr]
+            column = model._meta.get_field(field_name).column
             schema_editor.execute(
                 f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS '
                 f'"{rls.composite_fk_name(table, column)}"'

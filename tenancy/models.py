@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -93,7 +93,7 @@ class TenantModel(models.Model):
         "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
 
-    objects: ClassVar[TenantManager[Any]] = TenantManager()
+    objects = TenantManager()
 
     class Meta:
         abstract = True
@@ -124,12 +124,12 @@ class TenantModel(models.Model):
         """Every referenced tenant row must belong to this row's tenant."""
         super().clean()
         tenant_id = self.tenant_id or getattr(current_tenant(), "pk", None)
+        if tenant_id is None:
+            return  # save() refuses a row with no tenant; nothing to compare against here
         for field in self._meta.concrete_fields:
             related = field.related_model
             if not (
-                field.many_to_one
-                and isinstance(related, type)
-                and issubclass(related, TenantModel)
+                field.many_to_one and isinstance(related, type) and issubclass(related, TenantModel)
             ):
                 continue
             value = getattr(self, field.attname)
@@ -147,8 +147,6 @@ class Role(TenantModel):
         _("kind"), max_length=16, choices=RoleKind.choices, default=RoleKind.CUSTOM
     )
     permissions = models.JSONField(_("permissions"), default=list, blank=True)
-
-    objects: ClassVar[TenantManager[Role]] = TenantManager()
 
     class Meta:
         ordering = ["name"]
@@ -189,7 +187,10 @@ class Membership(TenantModel):
         LEFT = "left", _("Left")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        db_index=False,
     )
     role = models.ForeignKey(
         "tenancy.Role", on_delete=models.PROTECT, related_name="memberships", db_index=False
@@ -198,8 +199,6 @@ class Membership(TenantModel):
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    objects: ClassVar[TenantManager[Membership]] = TenantManager()
 
     class Meta:
         constraints = [

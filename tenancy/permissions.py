@@ -1,4 +1,4 @@
-"""Named permission flags that roles are made of, and the built-in roles every tenant starts with."""
+"""Named permission flags that roles are made of, and the built-in roles of every tenant."""
 
 from __future__ import annotations
 

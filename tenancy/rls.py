@@ -21,7 +21,8 @@ def using_expression(table: str) -> str:
     column = DIRECTORY_EXCEPTIONS.get(table)
     if column is None:
         return TENANT_MATCH
-    return f"({TENANT_MATCH}) OR ({column} = NULLIF(current_setting('{USER_SETTING}', true), '')::uuid)"
+    user_match = f"{column} = NULLIF(current_setting('{USER_SETTING}', true), '')::uuid"
+    return f"({TENANT_MATCH}) OR ({user_match})"
 
 
 def enable_sql(table: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -10,12 +12,14 @@ from django.template.response import TemplateResponse
 from tenancy.http import TenantRequest, tenant_view
 from tenancy.selectors import memberships_of_user
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @login_required
 def tenant_picker(request: HttpRequest) -> HttpResponse:
     """Straight to the dashboard for one company; a choice for several; an empty state for none."""
-    assert request.user.is_authenticated
-    memberships = memberships_of_user(request.user)
+    memberships = memberships_of_user(cast("User", request.user))
     if len(memberships) == 1:
         return redirect("dashboard", tenant_slug=memberships[0].tenant.slug)
     return TemplateResponse(request, "tenancy/picker.html", {"memberships": memberships})

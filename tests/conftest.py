@@ -24,7 +24,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError("CI=true needs PostgreSQL: DATABASE_URL must be postgresql://...")
     if on_postgres:
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgresql://...); run make test")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (DATABASE_URL=postgresql://...); run make test"
+    )
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Any
 
-import factory
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import User
@@ -23,13 +23,16 @@ def test_password_hash() -> str:
     return make_password(TEST_PASSWORD)
 
 
-class UserFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
-    class Meta:
-        model = User
+_numbers = itertools.count(1)
 
-    email = factory.Sequence(lambda n: f"person{n}@example.test")
-    full_name = factory.Sequence(lambda n: f"Person {n}")
-    password = factory.LazyFunction(test_password_hash)
+
+def make_user(**fields: Any) -> User:
+    """A saved account with the shared test password; any field can be given."""
+    n = next(_numbers)
+    fields.setdefault("email", f"person{n}@example.test")
+    fields.setdefault("full_name", f"Person {n}")
+    fields.setdefault("password", test_password_hash())
+    return User.objects.create(**fields)
 
 
 def tenant_with_roles(*, name: str, slug: str, **kwargs: Any) -> Tenant:
@@ -46,7 +49,7 @@ def member(
 ) -> Membership:
     """A person with a membership of `tenant` in the built-in role `kind`."""
     if user is None:
-        user = UserFactory(**user_fields)
+        user = make_user(**user_fields)
     with tenant_context(tenant):
         membership = membership_create(
             tenant=tenant, user=user, role=builtin_role(tenant=tenant, kind=kind)

@@ -3,16 +3,15 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import tenancy.ids
-import tenancy.models
 from django.conf import settings
 from django.db import migrations, models
 
+import tenancy.ids
+import tenancy.models
 from tenancy.migration_ops import ProtectTenantTable
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -21,66 +20,189 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.UUIDField(default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(unique=True, validators=[tenancy.models.validate_tenant_slug], verbose_name='address')),
-                ('time_zone', models.CharField(default='Europe/London', max_length=64, validators=[tenancy.models.validate_time_zone], verbose_name='time zone')),
-                ('status', models.CharField(choices=[('trial', 'Trial'), ('active', 'Active'), ('past_due', 'Past due'), ('read_only', 'Read-only')], default='active', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        unique=True,
+                        validators=[tenancy.models.validate_tenant_slug],
+                        verbose_name="address",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Europe/London",
+                        max_length=64,
+                        validators=[tenancy.models.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("trial", "Trial"),
+                            ("active", "Active"),
+                            ("past_due", "Past due"),
+                            ("read_only", "Read-only"),
+                        ],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.UUIDField(default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('kind', models.CharField(choices=[('owner', 'Owner'), ('admin', 'Admin'), ('manager', 'Manager'), ('employee', 'Employee'), ('auditor', 'Auditor'), ('custom', 'Custom')], default='custom', max_length=16, verbose_name='kind')),
-                ('permissions', models.JSONField(blank=True, default=list, verbose_name='permissions')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("admin", "Admin"),
+                            ("manager", "Manager"),
+                            ("employee", "Employee"),
+                            ("auditor", "Auditor"),
+                            ("custom", "Custom"),
+                        ],
+                        default="custom",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "permissions",
+                    models.JSONField(blank=True, default=list, verbose_name="permissions"),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.UUIDField(default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('left', 'Left')], default='active', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('role', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='tenancy.role')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("left", "Left"),
+                        ],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="tenancy.role",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='role',
-            constraint=models.UniqueConstraint(models.F('tenant'), django.db.models.functions.text.Lower('name'), name='tenancy_role_name_unique'),
+            model_name="role",
+            constraint=models.UniqueConstraint(
+                models.F("tenant"),
+                django.db.models.functions.text.Lower("name"),
+                name="tenancy_role_name_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='role',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'custom'), _negated=True), fields=('tenant', 'kind'), name='tenancy_role_builtin_unique'),
+            model_name="role",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "custom"), _negated=True),
+                fields=("tenant", "kind"),
+                name="tenancy_role_builtin_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['tenant', 'status'], name='tenancy_mem_tenant_status'),
+            model_name="membership",
+            index=models.Index(fields=["tenant", "status"], name="tenancy_mem_tenant_status"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['tenant', 'role'], name='tenancy_mem_tenant_role'),
+            model_name="membership",
+            index=models.Index(fields=["tenant", "role"], name="tenancy_mem_tenant_role"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['user', 'status'], name='tenancy_mem_user_status'),
+            model_name="membership",
+            index=models.Index(fields=["user", "status"], name="tenancy_mem_user_status"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('tenant', 'user'), name='tenancy_membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "user"), name="tenancy_membership_unique"
+            ),
         ),
         ProtectTenantTable("role"),
         ProtectTenantTable("membership", references=["role"]),

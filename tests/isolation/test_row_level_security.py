@@ -15,7 +15,7 @@ from tenancy import rls
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, TenantModel
 from tenancy.permissions import RoleKind
-from tests.factories import UserFactory, member
+from tests.factories import make_user, member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -27,7 +27,7 @@ def _set_tenant(cursor: Any, tenant: Tenant | None) -> None:
 
 
 def _tenant_ids(cursor: Any, table: str) -> set[uuid.UUID]:
-    cursor.execute(f'SELECT DISTINCT tenant_id FROM "{table}"')  # noqa: S608
+    cursor.execute(f'SELECT DISTINCT tenant_id FROM "{table}"')
     return {row[0] for row in cursor.fetchall()}
 
 
@@ -81,7 +81,9 @@ def test_update_and_delete_cannot_reach_another_tenants_rows(
 ) -> None:
     with connection.cursor() as cursor:
         _set_tenant(cursor, tenant_a)
-        cursor.execute("UPDATE tenancy_role SET name = 'Renamed' WHERE tenant_id = %s", [tenant_b.pk])
+        cursor.execute(
+            "UPDATE tenancy_role SET name = 'Renamed' WHERE tenant_id = %s", [tenant_b.pk]
+        )
         assert cursor.rowcount == 0
         cursor.execute(
             "DELETE FROM tenancy_role WHERE tenant_id = %s AND kind = 'custom'", [tenant_b.pk]
@@ -95,7 +97,7 @@ def test_a_row_referencing_another_tenants_row_is_refused(
     tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     """The composite foreign key (tenant_id, role_id) -> role (tenant_id, id)."""
-    user = UserFactory()
+    user = make_user()
     with tenant_context(tenant_b):
         foreign_role = Role.objects.get(kind=RoleKind.OWNER)
     with connection.cursor() as cursor:
@@ -103,7 +105,8 @@ def test_a_row_referencing_another_tenants_row_is_refused(
         with pytest.raises(DatabaseError, match="same_tenant_fk"), transaction.atomic():
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
-                "INSERT INTO tenancy_membership (id, tenant_id, user_id, role_id, status, created_at)"
+                "INSERT INTO tenancy_membership"
+                " (id, tenant_id, user_id, role_id, status, created_at)"
                 " VALUES (%s, %s, %s, %s, 'active', now())",
                 [uuid.uuid4(), tenant_a.pk, user.pk, foreign_role.pk],
             )
@@ -113,9 +116,7 @@ def test_a_row_referencing_another_tenants_row_is_refused(
 
 def test_the_connected_role_is_neither_superuser_nor_bypassrls() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
+        cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone() == (False, False)
 
 
@@ -202,9 +203,7 @@ def test_catalog_every_index_of_a_tenant_table_leads_with_tenant_id() -> None:
 def _tenant_models() -> list[type[TenantModel]]:
     from django.apps import apps
 
-    return [
-        m for m in apps.get_models() if issubclass(m, TenantModel) and not m._meta.abstract
-    ]
+    return [m for m in apps.get_models() if issubclass(m, TenantModel) and not m._meta.abstract]
 
 
 @pytest.mark.django_db(transaction=True)

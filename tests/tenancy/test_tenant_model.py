@@ -7,7 +7,7 @@ from django_scopes import ScopeError
 from tenancy.context import TenantContextError, current_tenant, tenant_context
 from tenancy.models import Membership, Role, Tenant
 from tenancy.permissions import BUILTIN_ROLES, Permission, RoleKind
-from tests.factories import UserFactory, member
+from tests.factories import make_user, member
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_clean_refuses_a_reference_to_another_tenants_row(
     with tenant_context(tenant_b):
         foreign_role = Role.objects.get(kind=RoleKind.OWNER)
     with tenant_context(tenant_a):
-        membership = Membership(user=UserFactory(), role_id=foreign_role.pk)
+        membership = Membership(user=make_user(), role_id=foreign_role.pk)
         with pytest.raises(ValidationError) as excinfo:
             membership.full_clean()
     assert "role" in excinfo.value.message_dict

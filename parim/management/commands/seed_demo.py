@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 created += self._seed_tenant(demo)
         self.stdout.write(f"Demo data ready ({created} new records).")
         self.stdout.write("")
-        self.stdout.write("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for demo in DEMO_TENANTS:
             people = ", ".join(f"{kind.value}@{demo.domain}" for kind in demo.role_people)
             self.stdout.write(f"  {demo.name:<18} {people}")

@@ -58,7 +58,7 @@ class Command(BaseCommand):
                         "SELECT 1 FROM pg_roles WHERE rolname = %s", [name]
                     ).fetchone()
                     verb = "ALTER" if exists else "CREATE"
-                    admin.execute(f"{verb} ROLE {quoted} {attributes}")  # type: ignore[arg-type]
+                    admin.execute(f"{verb} ROLE {quoted} {attributes}")
                     if passwords[name]:
                         admin.execute(
                             psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(
@@ -69,10 +69,10 @@ class Command(BaseCommand):
                 if not admin.execute(
                     "SELECT 1 FROM pg_database WHERE datname = %s", [options["database"]]
                 ).fetchone():
-                    admin.execute(f"CREATE DATABASE {database} OWNER {owner}")  # type: ignore[arg-type]
+                    admin.execute(f"CREATE DATABASE {database} OWNER {owner}")
                     self.stdout.write(f"database {options['database']}: created")
                 else:
-                    admin.execute(f"ALTER DATABASE {database} OWNER TO {owner}")  # type: ignore[arg-type]
+                    admin.execute(f"ALTER DATABASE {database} OWNER TO {owner}")
                 admin_db_url = psycopg.conninfo.make_conninfo(
                     options["admin_url"], dbname=options["database"]
                 )
@@ -85,13 +85,13 @@ class Command(BaseCommand):
                     f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
                     f"GRANT USAGE, SELECT ON SEQUENCES TO {app}",
                 ):
-                    db.execute(statement)  # type: ignore[arg-type]
+                    db.execute(statement)
                 has_migrations = db.execute(
                     "SELECT to_regclass('public.django_migrations') IS NOT NULL"
                 ).fetchone()
                 if has_migrations and has_migrations[0]:
                     for statement in app_privilege_statements(options["app"]):
-                        db.execute(statement)  # type: ignore[arg-type]
+                        db.execute(statement)
         except psycopg.OperationalError as exc:
             raise CommandError(f"Cannot connect with the admin URL: {exc}".strip()) from None
         self.stdout.write(self.style.SUCCESS(f"database {options['database']} ready"))

@@ -1,0 +1,70 @@
+"""Start-up stops with a message naming what to set, never a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parim.settings import ConfigurationError, env_bool, env_int, env_str
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_ENV = {
+    "PATH": os.environ.get("PATH", ""),
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def _manage_check(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    merged = {**BASE_ENV, **overrides}
+    env = {key: value for key, value in merged.items() if value is not None}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_valid_configuration_starts() -> None:
+    result = _manage_check()
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY is not set"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS is not set"),
+        ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL must look like postgres://"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL must look like postgres://"),
+        ({"DATABASE_URL": "postgres://u@h:notaport/db"}, "DATABASE_URL is not a valid"),
+        ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
+        ({"SECRET_KEY": None, "SECRET_KEY_FILE": "/nonexistent/key"}, "SECRET_KEY_FILE names"),
+    ],
+)
+def test_bad_configuration_stops_with_a_message_not_a_traceback(
+    overrides: dict[str, str | None], message: str
+) -> None:
+    result = _manage_check(**overrides)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_secret_is_read_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = tmp_path / "key"
+    secret.write_text("from-the-file\n")
+    monkeypatch.setenv("SOME_SECRET_FILE", str(secret))
+    monkeypatch.setenv("SOME_SECRET", "from-the-environment")
+    assert env_str("SOME_SECRET") == "from-the-file"
+
+
+def test_typed_helpers_refuse_malformed_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("A_NUMBER", "ten")
+    with pytest.raises(ConfigurationError, match="A_NUMBER must be a whole number"):
+        env_int("A_NUMBER", 1)
+    monkeypatch.setenv("A_FLAG", "On")
+    assert env_bool("A_FLAG", False) is True
