@@ -6,10 +6,13 @@ import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 
 
 class UserManager(BaseUserManager["User"]):
@@ -36,6 +39,8 @@ class User(AbstractBaseUser):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Part of every session's authentication hash: raising it ends all of the person's sessions.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -57,6 +62,15 @@ class User(AbstractBaseUser):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash covers the password hash; ours also covers the session generation.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
@@ -65,3 +79,66 @@ class User(AbstractBaseUser):
     def initials(self) -> str:
         words = self.full_name.split() or [self.email]
         return "".join(word[0] for word in words[:2]).upper()
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):  # type: ignore[misc]
+    """Single-use backup codes as a django-otp device, so that using one verifies the session
+    like a TOTP code does. Unlike django-otp's static tokens, the codes are stored hashed."""
+
+    class Meta(Device.Meta):
+        verbose_name = _("backup codes")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        normalised = BackupCode.normalise(str(token))
+        if len(normalised) != BackupCode.LENGTH:
+            self.throttle_increment(commit=True)
+            return False
+        candidate = self.codes.filter(lookup=normalised[:4], used_at__isnull=True).first()
+        if candidate is None or not check_password(normalised, candidate.code_hash):
+            self.throttle_increment(commit=True)
+            return False
+        # Exactly once, even if two requests present the same code at the same moment.
+        used = BackupCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if not used:
+            self.throttle_increment(commit=True)
+            return False
+        self.throttle_reset(commit=True)
+        return True
+
+    @property
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class BackupCode(models.Model):
+    """One backup code: its first four characters in clear to find it, the whole code hashed."""
+
+    LENGTH = 12
+    ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed by hand
+
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    lookup = models.CharField(max_length=4)
+    code_hash = models.CharField(max_length=200)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "lookup"], name="accounts_backup_lookup")]
+
+    @classmethod
+    def normalise(cls, value: str) -> str:
+        return "".join(ch for ch in value.lower() if ch.isalnum())
+
+    @classmethod
+    def create_for(cls, device: BackupCodeDevice, code: str) -> BackupCode:
+        normalised = cls.normalise(code)
+        return cls.objects.create(
+            device=device, lookup=normalised[:4], code_hash=make_password(normalised)
+        )

@@ -1,10 +1,26 @@
-"""Writes of the accounts app."""
+"""Writes of the accounts app: accounts, two-factor devices, backup codes and sessions."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import math
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from accounts.models import User
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import BackupCode, BackupCodeDevice, User
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
+
+BACKUP_CODE_COUNT = 10
 
 
 def user_create(*, email: str, password: str | None, full_name: str = "") -> User:
@@ -15,3 +31,125 @@ def user_create(*, email: str, password: str | None, full_name: str = "") -> Use
         user.set_password(password)
         user.save()
     return user
+
+
+def sessions_end_others(*, request: HttpRequest, user: User) -> None:
+    """End every session of `user` except this request's (which gets a new id)."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    update_session_auth_hash(request, user)
+
+
+def sessions_end_all(*, user: User) -> None:
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+
+
+def password_change(*, request: HttpRequest, user: User, new_password: str) -> None:
+    validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_end_others(request=request, user=user)
+
+
+def email_change(*, request: HttpRequest, user: User, new_email: str) -> None:
+    with transaction.atomic():
+        user.email = new_email
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["email"])
+        sessions_end_others(request=request, user=user)
+
+
+def user_deactivate(*, user: User) -> None:
+    """A deactivated account cannot sign in, and its sessions end at their next request."""
+    User.objects.filter(pk=user.pk).update(
+        is_active=False, session_generation=F("session_generation") + 1
+    )
+
+
+# Two-factor authentication -------------------------------------------------------------------
+
+
+def totp_device_of(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def has_two_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """A new, unconfirmed TOTP device; it replaces any earlier unconfirmed one."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device: TOTPDevice = TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=False, tolerance=1
+        )
+    return device
+
+
+def totp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> list[str] | None:
+    """Activate `device` if `code` is right; return the new backup codes, or None if wrong."""
+    if device.user_id != user.pk or device.confirmed or not device.verify_token(code):
+        return None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        return backup_codes_regenerate(user=user)
+
+
+def backup_codes_regenerate(*, user: User) -> list[str]:
+    """Ten new single-use codes, shown once; the earlier ones stop working."""
+    with transaction.atomic():
+        BackupCodeDevice.objects.filter(user=user).delete()
+        device = BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+        codes = []
+        for _ in range(BACKUP_CODE_COUNT):
+            raw = "".join(secrets.choice(BackupCode.ALPHABET) for _ in range(BackupCode.LENGTH))
+            BackupCode.create_for(device, raw)
+            codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:]}")
+    return codes
+
+
+def two_factor_disable(*, request: HttpRequest, user: User) -> None:
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        BackupCodeDevice.objects.filter(user=user).delete()
+        sessions_end_others(request=request, user=user)
+
+
+@dataclass(frozen=True)
+class SecondFactorResult:
+    device: Device | None
+    # After wrong codes django-otp makes the next attempt wait 1, 2, 4... seconds.
+    wait_seconds: int = 0
+
+
+def second_factor_verify(*, user: User, code: str) -> SecondFactorResult:
+    """The device that accepts `code` (an authenticator code or a backup code), if any.
+
+    A code that was already used is refused: TOTP codes only at a later time step than the last
+    accepted one (django-otp's last_t), backup codes only while unused."""
+    code = code.strip()
+    digits = code.replace(" ", "")
+    device: Device | None
+    if digits.isdigit():
+        device = totp_device_of(user)
+        code = digits
+    else:
+        device = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return SecondFactorResult(None)
+    wait = throttle_wait_seconds(device)
+    if wait:
+        return SecondFactorResult(None, wait)
+    return SecondFactorResult(device if device.verify_token(code) else None)
+
+
+def throttle_wait_seconds(device: Device) -> int:
+    allowed, details = device.verify_is_allowed()
+    if allowed or not details or "locked_until" not in details:
+        return 0
+    remaining = (details["locked_until"] - timezone.now()).total_seconds()
+    return max(1, math.ceil(remaining))

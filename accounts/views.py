@@ -1,15 +1,340 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in (password, then the second factor), sign-out, and the person's own security page."""
 
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any, cast
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import EmailAuthenticationForm
+from accounts import services
+from accounts.forms import (
+    EmailAuthenticationForm,
+    EmailChangeForm,
+    PasswordChangeForm,
+    PasswordConfirmForm,
+    ProfileForm,
+    SecondFactorForm,
+    TotpConfirmForm,
+)
+from accounts.models import BackupCodeDevice, User
+
+PENDING = "_pending_second_factor"
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return str(reverse(settings.LOGIN_REDIRECT_URL))
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. Someone with two-factor authentication is not signed in yet: the
+    session remembers who passed the password step, briefly, and the code step finishes."""
+
     authentication_form = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        user = cast(User, form.get_user())
+        if not services.has_two_factor(user):
+            return super().form_valid(form)
+        self.request.session.cycle_key()
+        self.request.session[PENDING] = {
+            "user": str(user.pk),
+            "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1]),
+            "at": int(time.time()),
+            "next": self.get_success_url(),
+        }
+        return redirect("login-verify")
+
+
+def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any) -> HttpResponse:
+    """django-axes' answer while a (username, IP) pair is locked: the sign-in page with the same
+    message whether or not the account exists."""
+    form = EmailAuthenticationForm(request)
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    message = _(
+        "Too many failed attempts to sign in to this account from here. "
+        "Try again in %(minutes)d minutes, or reset your password."
+    ) % {"minutes": minutes}
+    response = TemplateResponse(
+        request, "accounts/login.html", {"form": form, "lockout": message}, status=429
+    )
+    return response.render()  # returned by middleware, so nothing else renders it
+
+
+@sensitive_post_parameters("code")
+def login_verify(request: HttpRequest) -> HttpResponse:
+    """The second step: an authenticator code or a backup code. Also used by someone signed in
+    whose session is not yet verified (they enrolled in another session)."""
+    user, next_url = _second_factor_subject(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("login")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.second_factor_verify(user=user, code=form.cleaned_data["code"])
+        device = result.device
+        if result.wait_seconds:
+            form.add_error("code", _wait_message(result.wait_seconds))
+        elif device is None:
+            form.add_error(
+                "code",
+                _("That code is not right, has expired or was already used. Try the current code."),
+            )
+        else:
+            pending = request.session.pop(PENDING, None)
+            if not request.user.is_authenticated:
+                user.backend = pending["backend"]  # type: ignore[index]
+                login(request, user)  # a new session id
+            else:
+                request.session.cycle_key()
+            otp_login(request, device)
+            if isinstance(device, BackupCodeDevice):
+                left = device.remaining
+                messages.warning(
+                    request,
+                    _("You used a backup code; %(left)d remain. Make new ones on your account page.")
+                    % {"left": left},
+                )
+            return HttpResponseRedirect(next_url)
+    return TemplateResponse(request, "accounts/login_verify.html", {"form": form})
+
+
+def _wait_message(seconds: int) -> str:
+    return _("Too many wrong codes. Wait %(seconds)d seconds, then try again.") % {
+        "seconds": seconds
+    }
+
+
+def _second_factor_subject(request: HttpRequest) -> tuple[User | None, str]:
+    if request.user.is_authenticated:
+        user = cast(User, request.user)
+        return (user if services.has_two_factor(user) else None), _safe_next(
+            request, request.GET.get("next")
+        )
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["at"] > settings.TWO_FACTOR_PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None, ""
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    return user, _safe_next(request, pending.get("next"))
+
 
 class LogoutView(auth_views.LogoutView):
     """Sign-out is POST only (Django's default), so no link or image can sign someone out."""
+
+
+# The person's own account -------------------------------------------------------------------
+
+
+def _account_page(request: HttpRequest, **forms: Any) -> TemplateResponse:
+    user = cast(User, request.user)
+    backup = BackupCodeDevice.objects.filter(user=user).first()
+    context = {
+        "profile_form": forms.get("profile_form") or ProfileForm(instance=user),
+        "email_form": forms.get("email_form") or EmailChangeForm(user),
+        "password_form": forms.get("password_form") or PasswordChangeForm(user),
+        "confirm_form": forms.get("confirm_form") or PasswordConfirmForm(user),
+        "two_factor": services.has_two_factor(user),
+        "backup_codes_left": backup.remaining if backup else 0,
+        "verified": request.user.is_verified(),  # type: ignore[union-attr]
+    }
+    status = 400 if any(f.errors for f in forms.values()) else 200
+    return TemplateResponse(request, "accounts/account.html", context, status=status)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+def profile_update(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST, instance=cast(User, request.user))
+    if not form.is_valid():
+        return _account_page(request, profile_form=form)
+    form.save()
+    messages.success(request, _("Your name was saved."))
+    return redirect("account")
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password", "new_password")
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = PasswordChangeForm(user, request.POST)
+    if not form.is_valid():
+        return _account_page(request, password_form=form)
+    services.password_change(
+        request=request, user=user, new_password=form.cleaned_data["new_password"]
+    )
+    messages.success(request, _("Your password was changed. Your other sessions were signed out."))
+    return redirect("account")
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def email_change(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = EmailChangeForm(user, request.POST)
+    if not form.is_valid():
+        return _account_page(request, email_form=form)
+    services.email_change(request=request, user=user, new_email=form.cleaned_data["new_email"])
+    messages.success(
+        request, _("Your email address was changed. Your other sessions were signed out.")
+    )
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    services.sessions_end_others(request=request, user=cast(User, request.user))
+    messages.success(request, _("You were signed out on every other device and browser."))
+    return redirect("account")
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrolment: POST starts a new (unconfirmed) device; GET shows its QR code and key."""
+    user = cast(User, request.user)
+    if request.method == "POST":
+        services.totp_device_start(user=user)
+        return redirect(_with_next("two-factor-setup", request.GET.get("next")))
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return _setup_page(request, device, TotpConfirmForm())
+
+
+def _with_next(name: str, next_url: str | None) -> str:
+    url = str(reverse(name))
+    return f"{url}?next={next_url}" if next_url else url
+
+
+def _setup_page(
+    request: HttpRequest, device: TOTPDevice | None, form: TotpConfirmForm, status: int = 200
+) -> TemplateResponse:
+    context: dict[str, Any] = {
+        "device": device,
+        "form": form,
+        "two_factor": services.has_two_factor(cast(User, request.user)),
+        "required": bool(request.GET.get("required")),
+        "next": request.GET.get("next", ""),
+    }
+    if device is not None:
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+        context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(
+            scale=5, dark="#17212e", light="#ffffff"
+        )
+    return TemplateResponse(request, "accounts/two_factor_setup.html", context, status=status)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("code")
+def two_factor_confirm(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    form = TotpConfirmForm(request.POST)
+    if device is None:
+        messages.error(request, _("Start the set-up again: that set-up had already ended."))
+        return redirect("two-factor-setup")
+    if not form.is_valid():
+        return _setup_page(request, device, form, status=400)
+    wait = services.throttle_wait_seconds(device)
+    if wait:
+        form.add_error("code", _wait_message(wait))
+        return _setup_page(request, device, form, status=400)
+    codes = services.totp_device_confirm(
+        user=user, device=device, code=form.cleaned_data["code"].replace(" ", "")
+    )
+    if codes is None:
+        form.add_error("code", _("That code is not right. Check the time on your phone and try the current code."))
+        return _setup_page(request, device, form, status=400)
+    device.refresh_from_db()
+    otp_login(request, device)
+    services.sessions_end_others(request=request, user=user)
+    return TemplateResponse(
+        request,
+        "accounts/backup_codes.html",
+        {"codes": codes, "next": _safe_next(request, request.POST.get("next")), "new": True},
+    )
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = PasswordConfirmForm(user, request.POST)
+    if not services.has_two_factor(user):
+        return redirect("account")
+    if not form.is_valid():
+        return _account_page(request, confirm_form=form)
+    codes = services.backup_codes_regenerate(user=user)
+    services.sessions_end_others(request=request, user=user)
+    return TemplateResponse(
+        request, "accounts/backup_codes.html", {"codes": codes, "next": reverse("account")}
+    )
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = PasswordConfirmForm(user, request.POST)
+    if not form.is_valid():
+        return _account_page(request, confirm_form=form)
+    services.two_factor_disable(request=request, user=user)
+    messages.success(
+        request,
+        _("Two-factor authentication is off. Your other sessions were signed out."),
+    )
+    return redirect("account")
+
+
+# Password reset by email: Django's views with our templates. The reset never signs the person
+# in, so the next sign-in still asks for the second factor.
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="accounts/password_reset.html",
+    email_template_name="emails/password_reset.txt",
+    subject_template_name="emails/password_reset_subject.txt",
+    success_url=reverse_lazy("password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("password_reset_complete"),
+    post_reset_login=False,
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)
+

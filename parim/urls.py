@@ -1,15 +1,59 @@
 """The URL map: public pages first, then everything under /<tenant_slug>/."""
 
-from django.urls import path
+from django.urls import include, path
 
-from accounts.views import LoginView, LogoutView
+from accounts import views as accounts
 from parim.views import healthz
-from tenancy.views import dashboard, tenant_picker
+from tenancy import views as tenancy
+
+account_patterns = [
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("login/verify/", accounts.login_verify, name="login-verify"),
+    path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("", accounts.account, name="account"),
+    path("profile/", accounts.profile_update, name="profile-update"),
+    path("password/", accounts.password_change, name="password-change"),
+    path("email/", accounts.email_change, name="email-change"),
+    path("sign-out-everywhere/", accounts.sign_out_everywhere, name="sign-out-everywhere"),
+    path("two-factor/", accounts.two_factor_setup, name="two-factor-setup"),
+    path("two-factor/confirm/", accounts.two_factor_confirm, name="two-factor-confirm"),
+    path("two-factor/disable/", accounts.two_factor_disable, name="two-factor-disable"),
+    path("two-factor/backup-codes/", accounts.backup_codes_regenerate, name="backup-codes"),
+    path("password-reset/", accounts.password_reset, name="password_reset"),
+    path("password-reset/sent/", accounts.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        accounts.password_reset_complete,
+        name="password_reset_complete",
+    ),
+]
+
+tenant_patterns = [
+    path("", tenancy.dashboard, name="dashboard"),
+    path("people/", tenancy.people, name="people"),
+    path("people/invite/", tenancy.people_invite, name="people-invite"),
+    path("people/<uuid:membership_id>/", tenancy.member_update, name="member-update"),
+    path(
+        "invitations/<uuid:invitation_id>/revoke/",
+        tenancy.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("roles/", tenancy.roles, name="roles"),
+    path("roles/new/", tenancy.role_new, name="role-new"),
+    path("roles/<uuid:role_id>/", tenancy.role_edit, name="role-edit"),
+    path("roles/<uuid:role_id>/delete/", tenancy.role_delete, name="role-delete"),
+    path("settings/security/", tenancy.security_settings, name="security-settings"),
+    path("join/<str:token>/", tenancy.join, name="join"),
+]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", LoginView.as_view(), name="login"),
-    path("accounts/logout/", LogoutView.as_view(), name="logout"),
-    path("", tenant_picker, name="tenant-picker"),
-    path("<slug:tenant_slug>/", dashboard, name="dashboard"),
+    path("accounts/", include(account_patterns)),
+    path("", tenancy.tenant_picker, name="tenant-picker"),
+    path("<slug:tenant_slug>/", include(tenant_patterns)),
 ]

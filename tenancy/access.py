@@ -7,7 +7,7 @@ from typing import TypeVar, cast
 
 from django.http import Http404
 
-from tenancy.models import Membership, Role, Tenant, TenantModel
+from tenancy.models import Invitation, Membership, Role, Tenant, TenantModel
 
 _T = TypeVar("_T", bound=TenantModel)
 
@@ -30,3 +30,7 @@ def role_get_or_404(*, tenant: Tenant, id: uuid.UUID | str) -> Role:
 
 def membership_get_or_404(*, tenant: Tenant, id: uuid.UUID | str) -> Membership:
     return tenant_object_get_or_404(Membership, tenant=tenant, id=id)
+
+
+def invitation_get_or_404(*, tenant: Tenant, id: uuid.UUID | str) -> Invitation:
+    return tenant_object_get_or_404(Invitation, tenant=tenant, id=id)

@@ -7,11 +7,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from tenancy.context import tenant_context
-from tenancy.models import Membership, Tenant
+from tenancy.models import Membership, SecurityPolicy, Tenant
+from tenancy.permissions import Permission
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -54,6 +59,9 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponse]:
             tenant_request.tenant = tenant
             tenant_request.membership = membership
             membership.tenant = tenant  # already loaded; saves a query when templates use it
+            gate = _two_factor_gate(tenant_request)
+            if gate is not None:
+                return gate
             response = view(tenant_request, *args, **kwargs)
             if isinstance(response, SimpleTemplateResponse):
                 # Lazy querysets in the template must run while the tenant is active.
@@ -61,4 +69,62 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponse]:
             return response
 
     wrapper.tenant_view = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _two_factor_gate(request: TenantRequest) -> HttpResponse | None:
+    """A member whom the company's policy requires to use two-factor authentication is taken to
+    enrolment (or to the code step) before any page of that company."""
+    policy = SecurityPolicy.objects.filter(tenant=request.tenant).first()
+    if policy is None or not policy.requires_two_factor(request.membership.role):
+        return None
+    from accounts.services import has_two_factor
+
+    next_query = urlencode({"next": request.get_full_path(), "required": "1"})
+    if not has_two_factor(request.user):
+        return redirect(f"{reverse('two-factor-setup')}?{next_query}")
+    if not request.user.is_verified():  # type: ignore[attr-defined]
+        return redirect(f"{reverse('login-verify')}?{next_query}")
+    return None
+
+
+def require_permission(
+    permission: Permission,
+) -> Callable[[TenantView[P]], TenantView[P]]:
+    """Inside tenant_view: answer 403 (the "not allowed" page) unless the member's role has
+    `permission`. The one permission check for views; templates use the `can` filter."""
+
+    def decorator(view: TenantView[P]) -> TenantView[P]:
+        @functools.wraps(view)
+        def wrapper(request: TenantRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            if not request.membership.has(permission):
+                raise PermissionDenied(permission.label)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def tenant_public_view(view: TenantView[P]) -> Callable[..., HttpResponse]:
+    """For the few tenant pages that people who are not (yet) members open with a credential of
+    their own, such as an invitation token: resolve the tenant (404 if unknown) and run inside
+    its context, with no membership. The view itself must check the credential and answer 404
+    when it does not match, exactly as for a missing page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, tenant_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        tenant = Tenant.objects.filter(slug=tenant_slug).first()
+        if tenant is None:
+            raise Http404
+        with tenant_context(tenant):
+            tenant_request = cast(TenantRequest, request)
+            tenant_request.tenant = tenant
+            response = view(tenant_request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+            return response
+
+    wrapper.tenant_view = "public"  # type: ignore[attr-defined]
     return wrapper

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -147,6 +148,9 @@ class Role(TenantModel):
         _("kind"), max_length=16, choices=RoleKind.choices, default=RoleKind.CUSTOM
     )
     permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    requires_two_factor = models.BooleanField(
+        _("requires two-factor authentication"), default=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -172,6 +176,14 @@ class Role(TenantModel):
 
     def has(self, permission: Permission | str) -> bool:
         return str(permission) in self.permissions
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.kind != RoleKind.CUSTOM
+
+    @property
+    def is_owner(self) -> bool:
+        return self.kind == RoleKind.OWNER
 
     @property
     def permission_labels(self) -> list[str]:
@@ -216,3 +228,90 @@ class Membership(TenantModel):
 
     def has(self, permission: Permission | str) -> bool:
         return self.role.has(permission)
+
+
+class SecurityPolicy(TenantModel):
+    """The company's security rules, set by admins with "manage settings"."""
+
+    class TwoFactor(models.TextChoices):
+        OFF = "off", _("Not required")
+        EVERYONE = "everyone", _("Required for everyone")
+        ROLES = "roles", _("Required for chosen roles")
+
+    two_factor = models.CharField(
+        _("two-factor authentication"),
+        max_length=16,
+        choices=TwoFactor.choices,
+        default=TwoFactor.OFF,
+    )
+    min_password_length = models.PositiveSmallIntegerField(
+        _("minimum password length"),
+        default=12,
+        validators=[MinValueValidator(12), MaxValueValidator(64)],
+        help_text=_("At least 12; people may always use up to 256 characters."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="tenancy_securitypolicy_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Security policy of {self.tenant_id}"
+
+    def requires_two_factor(self, role: Role) -> bool:
+        if self.two_factor == self.TwoFactor.EVERYONE:
+            return True
+        return self.two_factor == self.TwoFactor.ROLES and role.requires_two_factor
+
+
+class Invitation(TenantModel):
+    """A one-time link that lets the holder of `email` join the company with `role`. Only a hash
+    of the token is stored: the link cannot be rebuilt from the database."""
+
+    email = models.EmailField(_("email address"))
+    role = models.ForeignKey(
+        "tenancy.Role", on_delete=models.PROTECT, related_name="invitations", db_index=False
+    )
+    token_hash = models.CharField(max_length=64, editable=False)
+    invited_by = models.ForeignKey(
+        "tenancy.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="invitations_sent",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="tenancy_invitation_token"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "role"], name="tenancy_inv_tenant_role"),
+            models.Index(fields=["tenant", "invited_by"], name="tenancy_inv_tenant_inviter"),
+            models.Index(fields=["tenant", "email"], name="tenancy_inv_tenant_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        )
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

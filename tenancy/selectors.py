@@ -25,3 +25,17 @@ def memberships_of_user(user: User) -> list[Membership]:
             .select_related("tenant")
             .order_by("tenant__name")
         )
+
+
+def strictest_password_length(user: User) -> int:
+    """The largest minimum password length among the person's companies."""
+    from tenancy.context import tenant_context
+    from tenancy.models import SecurityPolicy
+
+    longest = 0
+    for membership in memberships_of_user(user):
+        with tenant_context(membership.tenant):
+            policy = SecurityPolicy.objects.filter(tenant=membership.tenant).first()
+        if policy is not None:
+            longest = max(longest, policy.min_password_length)
+    return longest

@@ -1,17 +1,31 @@
-"""Writes of the tenancy app: creating tenants with their built-in roles, and memberships."""
+"""Writes of the tenancy app: tenants, roles, memberships, invitations and the security policy.
+
+Each function takes the tenant and the acting member first, and validates, saves and schedules
+its side effects in one transaction inside that tenant's context (nesting is safe)."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenancy.context import tenant_context
-from tenancy.models import Membership, Role, Tenant
-from tenancy.permissions import BUILTIN_ROLES, RoleKind
+from tenancy.models import Invitation, Membership, Role, SecurityPolicy, Tenant
+from tenancy.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, RoleKind
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 def tenant_create(
@@ -32,6 +46,7 @@ def tenant_create(
                 )
                 role.full_clean()
                 role.save()
+            SecurityPolicy.objects.create(tenant=tenant)
     return tenant
 
 
@@ -46,3 +61,229 @@ def membership_create(*, tenant: Tenant, user: User, role: Role) -> Membership:
         membership.full_clean()
         membership.save()
     return membership
+
+
+# Owners --------------------------------------------------------------------------------------
+
+
+def _active_owner_ids(tenant: Tenant) -> set[object]:
+    # Locked, so that two admins demoting the last two owners at once cannot both succeed.
+    return set(
+        Membership.objects.select_for_update()
+        .filter(tenant=tenant, status=Membership.Status.ACTIVE, role__kind=RoleKind.OWNER)
+        .values_list("pk", flat=True)
+    )
+
+
+def _guard_owner_change(*, tenant: Tenant, actor: Membership, target: Membership) -> None:
+    if target.role.is_owner and not actor.role.is_owner:
+        raise ValidationError(_("Only an owner can change or remove another owner."))
+
+
+def _guard_last_owner(*, tenant: Tenant, target: Membership) -> None:
+    owners = _active_owner_ids(tenant)
+    if target.pk in owners and len(owners) == 1:
+        raise ValidationError(
+            _("A company must keep at least one owner. Make someone else an owner first.")
+        )
+
+
+# Members -------------------------------------------------------------------------------------
+
+
+def membership_change_role(
+    *, tenant: Tenant, actor: Membership, membership: Membership, role: Role
+) -> Membership:
+    with tenant_context(tenant):
+        if role.tenant_id != tenant.pk:
+            raise ValidationError(_("Choose a valid role."))
+        _guard_owner_change(tenant=tenant, actor=actor, target=membership)
+        if role.is_owner and not actor.role.is_owner:
+            raise ValidationError(_("Only an owner can make someone an owner."))
+        if membership.role.is_owner and not role.is_owner:
+            _guard_last_owner(tenant=tenant, target=membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_set_status(
+    *, tenant: Tenant, actor: Membership, membership: Membership, status: str
+) -> Membership:
+    """Suspend, reactivate or remove (status "left") a member. A suspended or removed member
+    loses access to this company at their next request."""
+    if status not in Membership.Status.values:
+        raise ValidationError(_("Unknown status."))
+    with tenant_context(tenant):
+        if membership.pk == actor.pk and status != Membership.Status.ACTIVE:
+            raise ValidationError(_("You cannot suspend or remove yourself."))
+        _guard_owner_change(tenant=tenant, actor=actor, target=membership)
+        if status != Membership.Status.ACTIVE:
+            _guard_last_owner(tenant=tenant, target=membership)
+        membership.status = status
+        membership.save(update_fields=["status"])
+    return membership
+
+
+# Roles ---------------------------------------------------------------------------------------
+
+
+def role_save(
+    *,
+    tenant: Tenant,
+    actor: Membership,
+    role: Role | None,
+    name: str,
+    permissions: list[str],
+    requires_two_factor: bool,
+) -> Role:
+    """Create a custom role (role None) or edit one. The Owner role always has every permission."""
+    with tenant_context(tenant):
+        if role is None:
+            role = Role(tenant=tenant, kind=RoleKind.CUSTOM)
+        if role.is_owner:
+            permissions = sorted(ALL_PERMISSIONS)
+        elif role.is_builtin:
+            name = role.name  # built-in roles keep their names
+        role.name = name.strip()
+        role.permissions = sorted(set(permissions))
+        role.requires_two_factor = requires_two_factor
+        if Role.objects.filter(name__iexact=role.name).exclude(pk=role.pk).exists():
+            raise ValidationError({"name": _("Another role already has that name.")})
+        role.full_clean()
+        role.save()
+    return role
+
+
+def role_delete(*, tenant: Tenant, actor: Membership, role: Role) -> None:
+    with tenant_context(tenant):
+        if role.is_builtin:
+            raise ValidationError(_("Built-in roles cannot be deleted."))
+        if role.memberships.exists() or role.invitations.filter(accepted_at__isnull=True).exists():
+            raise ValidationError(
+                _("People or invitations still have this role. Give them another role first.")
+            )
+        role.delete()
+
+
+# Security policy -----------------------------------------------------------------------------
+
+
+def security_policy_of(tenant: Tenant) -> SecurityPolicy:
+    with tenant_context(tenant):
+        policy, _created = SecurityPolicy.objects.get_or_create(tenant=tenant)
+    return policy
+
+
+def security_policy_update(
+    *,
+    tenant: Tenant,
+    actor: Membership,
+    two_factor: str,
+    min_password_length: int,
+    two_factor_role_ids: list[object],
+) -> SecurityPolicy:
+    with tenant_context(tenant):
+        policy = security_policy_of(tenant)
+        policy.two_factor = two_factor
+        policy.min_password_length = min_password_length
+        policy.full_clean()
+        policy.save(update_fields=["two_factor", "min_password_length", "updated_at"])
+        for role in Role.objects.filter(tenant=tenant):
+            wanted = role.pk in set(two_factor_role_ids)
+            if role.requires_two_factor != wanted:
+                role.requires_two_factor = wanted
+                role.save(update_fields=["requires_two_factor"])
+    return policy
+
+
+# Invitations ---------------------------------------------------------------------------------
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(
+    *, tenant: Tenant, actor: Membership, email: str, role: Role, accept_url_for: object
+) -> tuple[Invitation, str]:
+    """Invite `email` with `role`; email them a one-time link. `accept_url_for(token)` builds the
+    link. Returns the invitation and the token (which is not stored)."""
+    email = email.strip().lower()
+    with tenant_context(tenant):
+        if role.tenant_id != tenant.pk:
+            raise ValidationError({"role": _("Choose a valid role.")})
+        if role.is_owner and not actor.role.is_owner:
+            raise ValidationError({"role": _("Only an owner can invite another owner.")})
+        if Membership.objects.filter(
+            tenant=tenant, user__email__iexact=email, status=Membership.Status.ACTIVE
+        ).exists():
+            raise ValidationError({"email": _("This person is already a member.")})
+        now = timezone.now()
+        # One open invitation per address: a new one replaces the old.
+        Invitation.objects.filter(
+            tenant=tenant, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        token = secrets.token_urlsafe(32)
+        invitation = Invitation(
+            tenant=tenant,
+            email=email,
+            role=role,
+            token_hash=invitation_token_hash(token),
+            invited_by=actor,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+        invitation.full_clean()
+        invitation.save()
+        url = accept_url_for(token)  # type: ignore[operator]
+        context = {"tenant": tenant, "inviter": actor.user, "role": role, "url": url,
+                   "expires_at": invitation.expires_at}  # fmt: skip
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=_("You're invited to join %(company)s on Parim") % {"company": tenant.name},
+                message=render_to_string("emails/invitation.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[email],
+            )
+        )
+    return invitation, token
+
+
+def invitation_find(*, tenant: Tenant, token: str) -> Invitation | None:
+    """The invitation of `tenant` that `token` opens, if it is still open."""
+    with tenant_context(tenant):
+        invitation = (
+            Invitation.objects.select_related("role")
+            .filter(tenant=tenant, token_hash=invitation_token_hash(token))
+            .first()
+        )
+    return invitation if invitation is not None and invitation.is_open else None
+
+
+def invitation_accept(*, tenant: Tenant, invitation: Invitation, user: User) -> Membership:
+    """`user` (whose email is the invited one) joins the company; a former member rejoins."""
+    with tenant_context(tenant):
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not locked.is_open:
+            raise ValidationError(_("This invitation has already been used or has expired."))
+        if user.email.lower() != locked.email.lower():
+            raise ValidationError(_("This invitation is for a different email address."))
+        membership = Membership.objects.filter(tenant=tenant, user=user).first()
+        if membership is None:
+            membership = Membership(tenant=tenant, user=user, role=locked.role)
+            membership.full_clean()
+            membership.save()
+        else:
+            membership.role = locked.role
+            membership.status = Membership.Status.ACTIVE
+            membership.save(update_fields=["role", "status"])
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+    return membership
+
+
+def invitation_revoke(*, tenant: Tenant, actor: Membership, invitation: Invitation) -> None:
+    with tenant_context(tenant):
+        if invitation.accepted_at is None and invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])

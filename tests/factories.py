@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -58,3 +61,42 @@ def member(
             membership.status = status
             membership.save(update_fields=["status"])
     return membership
+
+
+def totp_code(device: Any, at: float | None = None) -> str:
+    """The code an authenticator app shows for `device` at time `at` (now by default)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"
+
+
+def enrol_two_factor(user: User) -> tuple[Any, list[str]]:
+    """Give `user` a confirmed authenticator and backup codes, as enrolment does."""
+    from accounts import services
+
+    device = services.totp_device_start(user=user)
+    codes = services.totp_device_confirm(user=user, device=device, code=totp_code(device))
+    assert codes is not None
+    device.refresh_from_db()
+    return device, codes
+
+
+@contextlib.contextmanager
+def clock_moved(seconds: float) -> Iterator[float]:
+    """Run the block as if `seconds` had passed: TOTP time steps and throttling both move."""
+    import time
+    from unittest import mock
+
+    from django.utils import timezone
+
+    now = time.time() + seconds
+    moved = timezone.now() + timedelta(seconds=seconds)
+    with (
+        mock.patch("time.time", return_value=now),
+        mock.patch("django.utils.timezone.now", return_value=moved),
+    ):
+        yield now

@@ -19,6 +19,10 @@ class Route:
     def is_tenant_route(self) -> bool:
         return "tenant_slug" in self.kwargs
 
+    @property
+    def is_public_tenant_route(self) -> bool:
+        return getattr(self.callback, "tenant_view", None) == "public"
+
 
 def all_routes() -> list[Route]:
     def walk(patterns: list[Any], converters: tuple[str, ...]) -> Iterator[Route]:

@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.core import serializers
 
+from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, TenantModel
 from tenancy.permissions import ALL_PERMISSIONS, RoleKind
@@ -27,6 +28,7 @@ class Side:
     tenant: Tenant
     owner: Membership
     objects: dict[str, TenantModel] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,7 +44,16 @@ def _populate(tenant: Tenant, label: str) -> Side:
                    full_name=f"{label} Staff")  # fmt: skip
     with tenant_context(tenant):
         role = Role.objects.create(name=f"{label} Custom Role", permissions=sorted(ALL_PERMISSIONS))
-    return Side(tenant=tenant, owner=owner, objects={"role": role, "membership": other})
+        invitation, token = services.invitation_create(
+            tenant=tenant, actor=owner, email=f"{label.lower()}-invitee@example.test", role=role,
+            accept_url_for=lambda token: f"https://example.test/{token}",
+        )  # fmt: skip
+    return Side(
+        tenant=tenant,
+        owner=owner,
+        objects={"role": role, "membership": other, "invitation": invitation},
+        secrets={"token": token},
+    )
 
 
 def build_world() -> World:
@@ -52,17 +63,33 @@ def build_world() -> World:
 
 
 # URL keyword argument -> which of a side's objects it names.
-URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID]] = {
+URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "role_id": lambda side: side.objects["role"].pk,
     "membership_id": lambda side: side.objects["membership"].pk,
+    "invitation_id": lambda side: side.objects["invitation"].pk,
+    "token": lambda side: side.secrets["token"],
 }
 
 # URL names outside /<tenant_slug>/, each with the reason it holds no tenant's data.
 PUBLIC_URLS: dict[str, str] = {
     "healthz": "health check for load balancers: database up or down, nothing else",
     "login": "the sign-in form",
+    "login-verify": "the second-factor step of the person signing in",
     "logout": "sign-out (POST)",
     "tenant-picker": "lists only the signed-in person's own memberships (test_picker_*)",
+    "account": "the signed-in person's own account page",
+    "profile-update": "the signed-in person's own name",
+    "password-change": "the signed-in person's own password",
+    "email-change": "the signed-in person's own email address",
+    "sign-out-everywhere": "the signed-in person's own sessions",
+    "two-factor-setup": "the signed-in person's own authenticator",
+    "two-factor-confirm": "the signed-in person's own authenticator",
+    "two-factor-disable": "the signed-in person's own authenticator",
+    "backup-codes": "the signed-in person's own backup codes",
+    "password_reset": "asks for an email address; answers alike whether or not it exists",
+    "password_reset_done": "a static page",
+    "password_reset_confirm": "opened with a signed one-time token for one account",
+    "password_reset_complete": "a static page",
 }
 
 

@@ -85,8 +85,9 @@ def test_dashboard_query_count_is_fixed(
     for _ in range(employees):
         member(tenant_a)
     client.force_login(membership.user)
-    # session, user, tenant, set app.tenant_id, membership with role. Inside the test's own
-    # transaction tenant_context also opens a savepoint, releases it and restores the setting.
+    # session, user, tenant, set app.tenant_id, membership with role, security policy. Inside
+    # the test's transaction tenant_context also opens a savepoint, releases it and restores
+    # the setting.
     _queries_for(client, django_assert_num_queries, "/alpha/", DASHBOARD_QUERIES)
 
 
@@ -101,5 +102,5 @@ def test_picker_query_count_is_fixed(
     _queries_for(client, django_assert_num_queries, "/", PICKER_QUERIES)
 
 
-DASHBOARD_QUERIES = 8
+DASHBOARD_QUERIES = 9
 PICKER_QUERIES = 7

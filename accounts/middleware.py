@@ -1,0 +1,53 @@
+"""Session lifetime: signed out after SESSION_IDLE_TIMEOUT of inactivity, and always after
+SESSION_ABSOLUTE_TIMEOUT from sign-in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+STARTED = "_session_started_at"
+LAST_SEEN = "_session_last_seen_at"
+# Writing the session on every request would cost a query each; a minute's precision is enough.
+TOUCH_INTERVAL = 60
+
+
+class SessionTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            started = request.session.get(STARTED)
+            last_seen = request.session.get(LAST_SEEN)
+            if started is None or last_seen is None:
+                request.session[STARTED] = started = now
+                request.session[LAST_SEEN] = last_seen = now
+            idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            expired = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or expired:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were signed out after a period of inactivity. Please sign in again.")
+                    if idle
+                    else _("Your session has ended. Please sign in again."),
+                )
+                return redirect_to_login(request.get_full_path())
+            if now - last_seen >= TOUCH_INTERVAL:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+def session_mark_started(request: HttpRequest) -> None:
+    now = int(time.time())
+    request.session[STARTED] = now
+    request.session[LAST_SEEN] = now
