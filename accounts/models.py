@@ -31,7 +31,7 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username or "")
 
 
-class User(AbstractBaseUser):
+class User(AbstractBaseUser):  # type: ignore[django-manager-missing]
     """An account; what it may do in a company is given by its Membership there."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -85,7 +85,7 @@ class BackupCodeDevice(ThrottlingMixin, Device):  # type: ignore[misc]
     """Single-use backup codes as a django-otp device, so that using one verifies the session
     like a TOTP code does. Unlike django-otp's static tokens, the codes are stored hashed."""
 
-    class Meta(Device.Meta):
+    class Meta(Device.Meta):  # type: ignore[misc]
         verbose_name = _("backup codes")
 
     def get_throttle_factor(self) -> int:
@@ -115,7 +115,7 @@ class BackupCodeDevice(ThrottlingMixin, Device):  # type: ignore[misc]
 
     @property
     def remaining(self) -> int:
-        return self.codes.filter(used_at__isnull=True).count()
+        return int(self.codes.filter(used_at__isnull=True).count())
 
 
 class BackupCode(models.Model):
@@ -131,6 +131,9 @@ class BackupCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["device", "lookup"], name="accounts_backup_lookup")]
+
+    def __str__(self) -> str:
+        return f"Backup code {self.lookup}… ({'used' if self.used_at else 'unused'})"
 
     @classmethod
     def normalise(cls, value: str) -> str:

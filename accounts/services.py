@@ -75,7 +75,7 @@ def totp_device_of(user: User) -> TOTPDevice | None:
 
 
 def has_two_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def totp_device_start(*, user: User) -> TOTPDevice:
@@ -151,5 +151,5 @@ def throttle_wait_seconds(device: Device) -> int:
     allowed, details = device.verify_is_allowed()
     if allowed or not details or "locked_until" not in details:
         return 0
-    remaining = (details["locked_until"] - timezone.now()).total_seconds()
+    remaining: float = (details["locked_until"] - timezone.now()).total_seconds()
     return max(1, math.ceil(remaining))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 
 class MaximumLengthValidator:
-    """At least 64 characters are always allowed (NIST 800-63B); the cap only bounds hashing work."""
+    """At least 64 characters are always allowed (NIST 800-63B); the cap bounds hashing work."""
 
     def __init__(self, max_length: int | None = None) -> None:
         self.max_length: int = max_length or settings.PASSWORD_MAX_LENGTH

@@ -55,7 +55,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
-        user = cast(User, form.get_user())
+        user = form.get_user()
         if not services.has_two_factor(user):
             return super().form_valid(form)
         self.request.session.cycle_key()
@@ -105,7 +105,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         else:
             pending = request.session.pop(PENDING, None)
             if not request.user.is_authenticated:
-                user.backend = pending["backend"]  # type: ignore[index]
+                user.backend = pending["backend"]
                 login(request, user)  # a new session id
             else:
                 request.session.cycle_key()
@@ -114,7 +114,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                 left = device.remaining
                 messages.warning(
                     request,
-                    _("You used a backup code; %(left)d remain. Make new ones on your account page.")
+                    _("You used a backup code; %(left)d remain. Make new ones on your account.")
                     % {"left": left},
                 )
             return HttpResponseRedirect(next_url)
@@ -129,7 +129,7 @@ def _wait_message(seconds: int) -> str:
 
 def _second_factor_subject(request: HttpRequest) -> tuple[User | None, str]:
     if request.user.is_authenticated:
-        user = cast(User, request.user)
+        user = request.user
         return (user if services.has_two_factor(user) else None), _safe_next(
             request, request.GET.get("next")
         )
@@ -137,8 +137,8 @@ def _second_factor_subject(request: HttpRequest) -> tuple[User | None, str]:
     if not pending or time.time() - pending["at"] > settings.TWO_FACTOR_PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return None, ""
-    user = User.objects.filter(pk=pending["user"], is_active=True).first()
-    return user, _safe_next(request, pending.get("next"))
+    pending_user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    return pending_user, _safe_next(request, pending.get("next"))
 
 
 class LogoutView(auth_views.LogoutView):
@@ -248,7 +248,7 @@ def _setup_page(
         secret = base64.b32encode(device.bin_key).decode().rstrip("=")
         context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
         context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(
-            scale=5, dark="#17212e", light="#ffffff"
+            scale=5, dark="#17212e", light="#ffffff", omitsize=True
         )
     return TemplateResponse(request, "accounts/two_factor_setup.html", context, status=status)
 
@@ -273,7 +273,10 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
         user=user, device=device, code=form.cleaned_data["code"].replace(" ", "")
     )
     if codes is None:
-        form.add_error("code", _("That code is not right. Check the time on your phone and try the current code."))
+        form.add_error(
+            "code",
+            _("That code is not right. Check the time on your phone and try the current code."),
+        )
         return _setup_page(request, device, form, status=400)
     device.refresh_from_db()
     otp_login(request, device)
@@ -337,4 +340,3 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )
-

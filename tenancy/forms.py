@@ -20,18 +20,27 @@ class RoleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return str(obj.name)
 
 
-class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"))
-    role = RoleChoiceField(label=_("Role"), queryset=Role.objects.none(), empty_label=None)
+class RoleMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
 
-    def __init__(self, tenant: Tenant, *args: Any, **kwargs: Any) -> None:
+
+class InviteForm(forms.Form):
+    """Roles come from the list the page already loaded (the tenant's own): a forged id of
+    another tenant's role is not among the choices."""
+
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, roles: list[Role], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.roles = {str(role.pk): role for role in roles}
         field = self.fields["role"]
-        assert isinstance(field, RoleChoiceField)  # noqa: S101  (set just above)
-        field.queryset = Role.objects.filter(tenant=tenant).order_by("name")
-        employee = next((r for r in field.queryset if r.kind == "employee"), None)
-        if employee is not None:
-            field.initial = employee.pk
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [(key, role.name) for key, role in self.roles.items()]
+
+    def clean_role(self) -> Role:
+        return self.roles[self.cleaned_data["role"]]
 
 
 class MemberRoleForm(forms.Form):
@@ -65,7 +74,7 @@ class SecurityPolicyForm(forms.Form):
         choices=SecurityPolicy.TwoFactor.choices,
         widget=forms.RadioSelect,
     )
-    two_factor_roles = forms.ModelMultipleChoiceField(
+    two_factor_roles = RoleMultipleChoiceField(
         label=_("Roles that must use it"),
         queryset=Role.objects.none(),
         required=False,
@@ -83,7 +92,6 @@ class SecurityPolicyForm(forms.Form):
         roles = self.fields["two_factor_roles"]
         assert isinstance(roles, forms.ModelMultipleChoiceField)  # noqa: S101
         roles.queryset = Role.objects.filter(tenant=tenant).order_by("name")
-        roles.label_from_instance = lambda obj: obj.name
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

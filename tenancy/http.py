@@ -102,7 +102,7 @@ def require_permission(
             return view(request, *args, **kwargs)
 
         wrapper.required_permission = permission  # type: ignore[attr-defined]
-        return wrapper
+        return cast(TenantView[P], wrapper)
 
     return decorator
 

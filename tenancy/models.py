@@ -289,7 +289,9 @@ class Invitation(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "token_hash"], name="tenancy_invitation_token"),
+            models.UniqueConstraint(
+                fields=["tenant", "token_hash"], name="tenancy_invitation_token"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "role"], name="tenancy_inv_tenant_role"),
@@ -303,7 +305,9 @@ class Invitation(TenantModel):
     @property
     def is_open(self) -> bool:
         return (
-            self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
         )
 
     @property

@@ -31,7 +31,7 @@ from tenancy.forms import (
 )
 from tenancy.http import TenantRequest, require_permission, tenant_public_view, tenant_view
 from tenancy.models import Invitation, Membership, Role
-from tenancy.permissions import Permission
+from tenancy.permissions import Permission, RoleKind
 from tenancy.selectors import memberships_of_user
 
 if TYPE_CHECKING:
@@ -84,13 +84,14 @@ def _people_page(
         .order_by("-created_at")
     )
     roles = list(Role.objects.filter(tenant=tenant).order_by("name"))
+    employee_role = next((role.pk for role in roles if role.kind == RoleKind.EMPLOYEE), None)
     context = {
         "page": page,
         "query": query,
         "with_two_factor": with_two_factor,
         "invitations": invitations,
         "roles": roles,
-        "invite_form": invite_form or InviteForm(tenant),
+        "invite_form": invite_form or InviteForm(roles, initial={"role": str(employee_role)}),
         "statuses": Membership.Status,
     }
     return TemplateResponse(request, "tenancy/people.html", context, status=status)
@@ -106,7 +107,8 @@ def people(request: TenantRequest) -> HttpResponse:
 @require_permission(Permission.MANAGE_PEOPLE)
 @require_POST
 def people_invite(request: TenantRequest) -> HttpResponse:
-    form = InviteForm(request.tenant, request.POST)
+    roles = list(Role.objects.filter(tenant=request.tenant).order_by("name"))
+    form = InviteForm(roles, request.POST)
     if form.is_valid():
         tenant = request.tenant
 
@@ -139,8 +141,12 @@ def invitation_revoke(request: TenantRequest, invitation_id: str) -> HttpRespons
     invitation = invitation_get_or_404(tenant=request.tenant, id=invitation_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.invitation_revoke(tenant=request.tenant, actor=request.membership, invitation=invitation)
-    messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+    services.invitation_revoke(
+        tenant=request.tenant, actor=request.membership, invitation=invitation
+    )
+    messages.success(
+        request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+    )
     return redirect("people", tenant_slug=request.tenant.slug)
 
 
@@ -178,7 +184,10 @@ def member_update(request: TenantRequest, membership_id: str) -> HttpResponse:
         elif action in MEMBER_ACTIONS:
             status, message = MEMBER_ACTIONS[action]
             services.membership_set_status(
-                tenant=request.tenant, actor=request.membership, membership=membership, status=status
+                tenant=request.tenant,
+                actor=request.membership,
+                membership=membership,
+                status=status,
             )
             messages.success(request, _(message) % {"name": name})
         else:
@@ -286,7 +295,9 @@ def security_settings(request: TenantRequest) -> HttpResponse:
         "two_factor": policy.two_factor,
         "min_password_length": policy.min_password_length,
         "two_factor_roles": list(
-            Role.objects.filter(tenant=tenant, requires_two_factor=True).values_list("pk", flat=True)
+            Role.objects.filter(tenant=tenant, requires_two_factor=True).values_list(
+                "pk", flat=True
+            )
         ),
     }
     form = SecurityPolicyForm(tenant, request.POST or None, initial=initial)
@@ -351,6 +362,6 @@ def join(request: TenantRequest, token: str) -> HttpResponse:
         messages.success(request, _("Welcome to %(company)s.") % {"company": tenant.name})
         return redirect("dashboard", tenant_slug=tenant.slug)
     context["form"] = form
-    return TemplateResponse(request, "tenancy/join.html", context, status=400 if form.errors else 200)
-
-
+    return TemplateResponse(
+        request, "tenancy/join.html", context, status=400 if form.errors else 200
+    )

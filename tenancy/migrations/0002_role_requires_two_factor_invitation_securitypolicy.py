@@ -3,54 +3,138 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import tenancy.ids
 from django.db import migrations, models
 
+import tenancy.ids
 from tenancy.migration_ops import ProtectTenantTable
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='role',
-            name='requires_two_factor',
-            field=models.BooleanField(default=False, verbose_name='requires two-factor authentication'),
+            model_name="role",
+            name="requires_two_factor",
+            field=models.BooleanField(
+                default=False, verbose_name="requires two-factor authentication"
+            ),
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.UUIDField(default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('token_hash', models.CharField(editable=False, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('invited_by', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations_sent', to='tenancy.membership')),
-                ('role', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='tenancy.role')),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email address")),
+                ("token_hash", models.CharField(editable=False, max_length=64)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invitations_sent",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="tenancy.role",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'role'], name='tenancy_inv_tenant_role'), models.Index(fields=['tenant', 'invited_by'], name='tenancy_inv_tenant_inviter'), models.Index(fields=['tenant', 'email'], name='tenancy_inv_tenant_email')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'token_hash'), name='tenancy_invitation_token')],
+                "indexes": [
+                    models.Index(fields=["tenant", "role"], name="tenancy_inv_tenant_role"),
+                    models.Index(
+                        fields=["tenant", "invited_by"], name="tenancy_inv_tenant_inviter"
+                    ),
+                    models.Index(fields=["tenant", "email"], name="tenancy_inv_tenant_email"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "token_hash"), name="tenancy_invitation_token"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SecurityPolicy',
+            name="SecurityPolicy",
             fields=[
-                ('id', models.UUIDField(default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('two_factor', models.CharField(choices=[('off', 'Not required'), ('everyone', 'Required for everyone'), ('roles', 'Required for chosen roles')], default='off', max_length=16, verbose_name='two-factor authentication')),
-                ('min_password_length', models.PositiveSmallIntegerField(default=12, help_text='At least 12; people may always use up to 256 characters.', validators=[django.core.validators.MinValueValidator(12), django.core.validators.MaxValueValidator(64)], verbose_name='minimum password length')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=tenancy.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "two_factor",
+                    models.CharField(
+                        choices=[
+                            ("off", "Not required"),
+                            ("everyone", "Required for everyone"),
+                            ("roles", "Required for chosen roles"),
+                        ],
+                        default="off",
+                        max_length=16,
+                        verbose_name="two-factor authentication",
+                    ),
+                ),
+                (
+                    "min_password_length",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        help_text="At least 12; people may always use up to 256 characters.",
+                        validators=[
+                            django.core.validators.MinValueValidator(12),
+                            django.core.validators.MaxValueValidator(64),
+                        ],
+                        verbose_name="minimum password length",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant',), name='tenancy_securitypolicy_one')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant",), name="tenancy_securitypolicy_one")
+                ],
             },
         ),
         ProtectTenantTable("invitation", references=["role", "invited_by"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from tests.factories import TEST_PASSWORD, make_user, member
 pytestmark = pytest.mark.django_db
 
 
-def _refusal(password: str, user: object = None) -> str:
+def _refusal(password: str, user: Any = None) -> str:
     with pytest.raises(ValidationError) as excinfo:
         validate_password(password, user)
     return " ".join(excinfo.value.messages)

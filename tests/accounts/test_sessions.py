@@ -10,8 +10,8 @@ from django.test import Client
 from accounts.middleware import LAST_SEEN, STARTED
 from accounts.services import user_deactivate
 from tenancy.models import Membership, Tenant
-from tenancy.services import membership_set_status
 from tenancy.permissions import RoleKind
+from tenancy.services import membership_set_status
 from tests.factories import TEST_PASSWORD, make_user, member
 
 pytestmark = pytest.mark.django_db

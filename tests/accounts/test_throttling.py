@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.django_db
 LOCKED = "Too many failed attempts to sign in to this account from here"
 
 
-def _attempt(client: Client, email: str, password: str, ip: str = "203.0.113.7", **headers: str):  # type: ignore[no-untyped-def]
+def _attempt(
+    client: Client, email: str, password: str, ip: str = "203.0.113.7", **headers: Any
+) -> Any:
     return client.post(
         "/accounts/login/", {"username": email, "password": password}, REMOTE_ADDR=ip, **headers
     )

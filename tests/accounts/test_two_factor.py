@@ -145,9 +145,7 @@ def test_the_password_step_expires(client: Client) -> None:
     _password_step(client, "two@example.test")
     later = time.time() + 301
     with mock.patch("time.time", return_value=later):
-        response = client.post(
-            "/accounts/login/verify/", {"code": totp_code(device, at=later)}
-        )
+        response = client.post("/accounts/login/verify/", {"code": totp_code(device, at=later)})
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     assert not _signed_in(client)
@@ -174,7 +172,9 @@ def test_new_backup_codes_need_the_password_and_replace_the_old(client: Client) 
     user = make_user(email="two@example.test")
     _device, old_codes = enrol_two_factor(user)
     client.force_login(user)
-    assert client.post("/accounts/two-factor/backup-codes/", {"password": "wrong"}).status_code == 400
+    assert (
+        client.post("/accounts/two-factor/backup-codes/", {"password": "wrong"}).status_code == 400
+    )
     response = client.post("/accounts/two-factor/backup-codes/", {"password": TEST_PASSWORD})
     assert response.status_code == 200
     fresh = Client()
@@ -247,5 +247,3 @@ def test_enrolled_but_unverified_session_is_asked_for_the_code(
     with mock.patch("time.time", return_value=later):
         client.post(response["Location"], {"code": totp_code(device, at=later)})
     assert client.get("/alpha/").status_code == 200
-
-

@@ -82,3 +82,24 @@ def assert_accessible(page: Page, name: str) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert not violations, f"{name}: " + "; ".join(violations)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def code_from_secret(secret_text: str, *, steps_ahead: int = 0) -> str:
+    """What an authenticator app shows for the key printed on the enrolment page."""
+    import base64
+    import time
+
+    from django_otp.oath import TOTP
+
+    secret = secret_text.replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    totp = TOTP(key)
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"

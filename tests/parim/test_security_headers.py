@@ -1,0 +1,86 @@
+"""Security headers on every response, and Django's deployment checks with production settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.factories import member
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/healthz", "/no-such-page/"])
+def test_every_response_carries_the_security_headers(client: Client, url: str) -> None:
+    response = client.get(url)
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style(client: Client, tenant_a: object) -> None:
+    membership = member(tenant_a)  # type: ignore[arg-type]
+    client.force_login(membership.user)
+    for url in ["/accounts/login/", "/alpha/", "/accounts/"]:
+        body = client.get(url).content.decode()
+        assert "<script>" not in body and "<script " not in body.replace('<script src="', ""), url
+        assert " style=" not in body and "<style" not in body, url
+
+
+def test_csrf_cookie_is_samesite_lax(client: Client) -> None:
+    client.get("/accounts/login/")
+    cookie = client.cookies["csrftoken"]
+    assert cookie["samesite"] == "Lax"
+
+
+def test_production_settings_pass_the_deployment_checks() -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "app.example.com",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_cookies_are_secure_and_host_bound() -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
+        " s.SESSION_COOKIE_NAME, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+        " s.SECURE_HSTS_PRELOAD, s.SECURE_SSL_REDIRECT)"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "parim.settings",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "app.example.com",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    assert result.stdout.split() == [
+        "True", "True", "True", "__Host-sessionid", "63072000", "True", "True", "True"
+    ]  # fmt: skip
