@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -31,8 +32,11 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username or "")
 
 
-class User(AbstractBaseUser):  # type: ignore[django-manager-missing]
-    """An account; what it may do in a company is given by its Membership there."""
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
+    """An account; what it may do in a company is given by its Membership there.
+
+    PermissionsMixin is here for django-guardian's object permissions (managers limited to some
+    sites); Django's global groups and permissions are not used, and nobody is a superuser."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("email address"), max_length=254, unique=True)

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "guardian",
     "accounts",
     "tenancy",
     "audit",
@@ -179,7 +180,12 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses to authenticate while a (username, IP address) pair is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
 ]
+# django-guardian: object permissions live in tenant-owned tables (tenancy.object_permissions);
+# no anonymous user is created.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RENDER_403 = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tenant-picker"
 LOGOUT_REDIRECT_URL = "login"

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as accounts
 from parim.views import healthz
+from scheduling import views as scheduling
 from tenancy import views as tenancy
 
 account_patterns = [
@@ -49,6 +50,10 @@ tenant_patterns = [
     path("roles/<uuid:role_id>/delete/", tenancy.role_delete, name="role-delete"),
     path("settings/security/", tenancy.security_settings, name="security-settings"),
     path("join/<str:token>/", tenancy.join, name="join"),
+    path("sites/", scheduling.sites, name="sites"),
+    path("sites/new/", scheduling.site_new, name="site-new"),
+    path("sites/<uuid:site_id>/", scheduling.site_edit, name="site-edit"),
+    path("people/<uuid:membership_id>/sites/", scheduling.member_sites, name="member-sites"),
 ]
 
 urlpatterns = [

@@ -210,6 +210,8 @@ class Membership(TenantModel):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
+    # False: the person schedules only the sites they hold an object permission for.
+    all_sites = models.BooleanField(_("all sites"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -106,8 +106,8 @@ def test_a_row_referencing_another_tenants_row_is_refused(
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "INSERT INTO tenancy_membership"
-                " (id, tenant_id, user_id, role_id, status, created_at)"
-                " VALUES (%s, %s, %s, %s, 'active', now())",
+                " (id, tenant_id, user_id, role_id, status, all_sites, created_at)"
+                " VALUES (%s, %s, %s, %s, 'active', true, now())",
                 [uuid.uuid4(), tenant_a.pk, user.pk, foreign_role.pk],
             )
     with tenant_context(tenant_a):

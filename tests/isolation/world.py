@@ -14,9 +14,11 @@ from typing import Any
 from django.apps import apps
 from django.core import serializers
 
+from scheduling.models import SCHEDULE_SITE, Site
 from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, TenantModel
+from tenancy.object_permissions import object_permission_grant
 from tenancy.permissions import ALL_PERMISSIONS, RoleKind
 from tests.factories import member, tenant_with_roles
 
@@ -48,10 +50,16 @@ def _populate(tenant: Tenant, label: str) -> Side:
             tenant=tenant, actor=owner, email=f"{label.lower()}-invitee@example.test", role=role,
             accept_url_for=lambda token: f"https://example.test/{token}",
         )  # fmt: skip
+        site = Site.objects.create(name=f"{label} Site", address=f"1 {label} Street")
+        other.all_sites = False
+        other.save(update_fields=["all_sites"])
+    object_permission_grant(
+        tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
+    )
     return Side(
         tenant=tenant,
         owner=owner,
-        objects={"role": role, "membership": other, "invitation": invitation},
+        objects={"role": role, "membership": other, "invitation": invitation, "site": site},
         secrets={"token": token},
     )
 
@@ -67,6 +75,7 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "role_id": lambda side: side.objects["role"].pk,
     "membership_id": lambda side: side.objects["membership"].pk,
     "invitation_id": lambda side: side.objects["invitation"].pk,
+    "site_id": lambda side: side.objects["site"].pk,
     "token": lambda side: side.secrets["token"],
 }
 

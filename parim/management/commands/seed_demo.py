@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
+from scheduling.models import Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
@@ -26,6 +27,7 @@ class DemoTenant:
     time_zone: str
     role_people: dict[RoleKind, str]
     employees: list[str]
+    sites: list[tuple[str, str]]
 
 
 DEMO_TENANTS = [
@@ -42,6 +44,11 @@ DEMO_TENANTS = [
             RoleKind.AUDITOR: "Grace Chen",
         },
         employees=["Aisha Khan", "Ben Murphy", "Chloe Evans", "Daniel Novak", "Ella Hughes"],
+        sites=[
+            ("Rosewood House", "12 Rosewood Lane, Leeds LS6 2AB"),
+            ("Maple Court", "48 Maple Road, York YO10 4DT"),
+            ("Harbour View", "3 Quayside, Hull HU1 1TE"),
+        ],
     ),
     DemoTenant(
         slug="globex",
@@ -56,6 +63,7 @@ DEMO_TENANTS = [
             RoleKind.AUDITOR: "Omar Haddad",
         },
         employees=["Paula Reyes", "Quentin Blake", "Rosa Diaz"],
+        sites=[("Head Office", "1 Globex Plaza, London EC2A 4NE")],
     ),
 ]
 
@@ -88,6 +96,11 @@ class Command(BaseCommand):
             (f"{name.split()[0].lower()}@{demo.domain}", name, RoleKind.EMPLOYEE)
             for name in demo.employees
         ]
+        with tenant_context(tenant):
+            for name, address in demo.sites:
+                if not Site.objects.filter(name=name).exists():
+                    Site.objects.create(name=name, address=address, time_zone=demo.time_zone)
+                    created += 1
         for email, full_name, kind in people:
             user = User.objects.filter(email=email).first()
             if user is None:
