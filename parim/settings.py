@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "guardian",
+    "auditlog",
     "accounts",
     "tenancy",
     "audit",
@@ -135,6 +136,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
@@ -205,6 +207,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
+
+# Audit trail: django-auditlog writes into audit.AuditEntry (tenant and hash chain).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+# auditlog's own migrations would create its LogEntry table, unused once the model is swapped.
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_DISABLE_REMOTE_ADDR = True  # audit.models reads it through the trusted proxy hops
+AUDIT_ARCHIVE_BUCKET = env_str("AUDIT_ARCHIVE_BUCKET", "") or ""
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "var" / "archive")) or "")
+AUDIT_ARCHIVE_RETENTION_DAYS = env_int("AUDIT_ARCHIVE_RETENTION_DAYS", 2555)  # seven years
+AUDIT_ARCHIVE_GLACIER_AFTER_DAYS = env_int("AUDIT_ARCHIVE_GLACIER_AFTER_DAYS", 90)
+AUDIT_ARCHIVE_BATCH_SIZE = env_int("AUDIT_ARCHIVE_BATCH_SIZE", 10_000)
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL")
+AWS_REGION = env_str("AWS_REGION", "eu-west-2")
 
 # Two-factor authentication: TOTP (RFC 6238) with 30-second steps and one step of drift either
 # way; a learned drift would widen that window, so it is not learned.

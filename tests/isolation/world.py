@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.core import serializers
 
+from audit.models import ArchiveBatch
 from scheduling.models import SCHEDULE_SITE, Site
 from tenancy import services
 from tenancy.context import tenant_context
@@ -51,6 +52,10 @@ def _populate(tenant: Tenant, label: str) -> Side:
             accept_url_for=lambda token: f"https://example.test/{token}",
         )  # fmt: skip
         site = Site.objects.create(name=f"{label} Site", address=f"1 {label} Street")
+        ArchiveBatch.objects.create(
+            first_sequence=1, last_sequence=1, count=1, object_key=f"{label}/batch.jsonl.gz",
+            sha256="0" * 64, chain_head="0" * 64,
+        )  # fmt: skip
         other.all_sites = False
         other.save(update_fields=["all_sites"])
     object_permission_grant(

@@ -1,0 +1,181 @@
+"""Writing audit entries, and the two documented ways entries change: retention and erasure."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from auditlog.models import AbstractLogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit import chain
+from audit.context import current_request
+from audit.models import AuditEntry
+from tenancy.context import tenant_context
+from tenancy.models import Tenant
+from tenancy.selectors import memberships_of_user
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger("parim.audit")
+
+ACCESS = AbstractLogEntry.Action.ACCESS
+UPDATE = AbstractLogEntry.Action.UPDATE
+
+
+def record(
+    event: str,
+    *,
+    tenant: Tenant,
+    target: models.Model,
+    data: dict[str, Any] | None = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    action: int = ACCESS,
+) -> AuditEntry:
+    """Append one event to `tenant`'s chain. `target` is what it concerns (a person, a role, the
+    tenant itself); `data` holds details, never secrets."""
+    token = current_request.set(request) if request is not None else None
+    try:
+        with tenant_context(tenant):
+            entry = AuditEntry(
+                event=event,
+                action=action,
+                content_type=ContentType.objects.get_for_model(target),
+                object_pk=str(target.pk),
+                object_repr=str(target)[:500],
+                additional_data=data or None,
+                actor=actor,
+            )
+            entry.save()
+    finally:
+        if token is not None:
+            current_request.reset(token)
+    return entry
+
+
+def record_for_person(
+    event: str,
+    *,
+    user: User,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+) -> int:
+    """An event before any tenant is chosen (sign-in, two-factor, password): recorded in every
+    tenant the person belongs to. Returns how many entries were written."""
+    written = 0
+    for membership in memberships_of_user(user):
+        record(
+            event, tenant=membership.tenant, target=user, data=data, actor=actor, request=request
+        )
+        written += 1
+    if not written:
+        logger.info("audit event for a person without companies", extra={"event": event})
+    return written
+
+
+# Retention ------------------------------------------------------------------------------------
+
+
+def retention_purge(*, tenant: Tenant, before: datetime, actor: User | None = None) -> int:
+    """THE retention path: delete the tenant's entries older than `before` that have been
+    archived, after appending a checkpoint entry that records where the kept chain starts.
+    The database trigger refuses every other DELETE. Returns how many entries were removed."""
+    from audit.models import ArchiveBatch
+
+    with tenant_context(tenant):
+        shipped_through = (
+            ArchiveBatch.objects.filter(
+                tenant=tenant, status=ArchiveBatch.Status.CONFIRMED
+            ).aggregate(models.Max("last_sequence"))["last_sequence__max"]
+            or 0
+        )
+        cut = (
+            AuditEntry.objects.filter(
+                tenant=tenant, timestamp__lt=before, sequence__lte=shipped_through
+            )
+            .order_by("-sequence")
+            .values_list("sequence", "entry_hash")
+            .first()
+        )
+        if cut is None:
+            return 0
+        purged_through, boundary_hash = cut
+        record(
+            "audit.retention_purged",
+            tenant=tenant,
+            target=tenant,
+            actor=actor,
+            data={"purged_through": purged_through, "boundary_hash": boundary_hash,
+                  "before": before.isoformat()},
+        )  # fmt: skip
+        with transaction.atomic():
+            _documented_path("retention")
+            # A queryset delete is one SQL DELETE here (no signals on AuditEntry); the trigger
+            # admits it only on this path.
+            deleted, _ = AuditEntry.objects.filter(
+                tenant=tenant, sequence__lte=purged_through
+            ).delete()
+    return deleted
+
+
+def chain_start(tenant: Tenant) -> tuple[str, int]:
+    """Where the tenant's kept chain begins: ("", 1), or after a retention purge the boundary
+    recorded by the newest checkpoint entry."""
+    checkpoint = (
+        AuditEntry.objects.filter(tenant=tenant, event="audit.retention_purged")
+        .order_by("-sequence")
+        .values_list("additional_data", flat=True)
+        .first()
+    )
+    if not checkpoint:
+        return "", 1
+    return str(checkpoint["boundary_hash"]), int(checkpoint["purged_through"]) + 1
+
+
+def verify_tenant(tenant: Tenant) -> chain.Verification:
+    with tenant_context(tenant):
+        start_hash, start_sequence = chain_start(tenant)
+        entries = AuditEntry.objects.filter(tenant=tenant).order_by("sequence").iterator(2000)
+        return chain.verify(entries, start_hash=start_hash, start_sequence=start_sequence)
+
+
+# Erasure --------------------------------------------------------------------------------------
+
+REDACTED = "(erased)"
+
+
+def redact_person(*, tenant: Tenant, user: User) -> int:
+    """THE erasure path: remove a person's personal values from the tenant's entries (their email,
+    IP address, user agent, the names and values recorded about them), keeping the pseudonymous
+    ids and the chain. Returns how many entries were redacted."""
+    with tenant_context(tenant):
+        about = AuditEntry.objects.filter(tenant=tenant).filter(
+            models.Q(actor=user) | models.Q(target_type="accounts.user", object_pk=str(user.pk))
+        )
+        with transaction.atomic():
+            _documented_path("erasure")
+            count = about.update(
+                actor_email=None,
+                remote_addr=None,
+                user_agent="",
+                object_repr=REDACTED,
+                changes=None,
+                changes_text="",
+                additional_data=None,
+                redacted_at=timezone.now(),
+            )
+    return int(count)
+
+
+def _documented_path(name: str) -> None:
+    """Tell the audit table's trigger which documented path this transaction is on."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('app.audit_path', %s, true)", [name])
