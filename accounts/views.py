@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
+from accounts.events import emit
 from accounts.forms import (
     EmailAuthenticationForm,
     EmailChangeForm,
@@ -112,6 +113,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             if isinstance(device, BackupCodeDevice):
                 left = device.remaining
+                emit("two_factor.backup_code_used", user=user, request=request,
+                     data={"remaining": left})  # fmt: skip
                 messages.warning(
                     request,
                     _("You used a backup code; %(left)d remain. Make new ones on your account.")
@@ -191,6 +194,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     services.password_change(
         request=request, user=user, new_password=form.cleaned_data["new_password"]
     )
+    emit("password.changed", user=user, request=request)
     messages.success(request, _("Your password was changed. Your other sessions were signed out."))
     return redirect("account")
 
@@ -203,7 +207,9 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(user, request.POST)
     if not form.is_valid():
         return _account_page(request, email_form=form)
+    old_email = user.email
     services.email_change(request=request, user=user, new_email=form.cleaned_data["new_email"])
+    emit("email.changed", user=user, request=request, data={"from": old_email, "to": user.email})
     messages.success(
         request, _("Your email address was changed. Your other sessions were signed out.")
     )
@@ -214,6 +220,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     services.sessions_end_others(request=request, user=cast(User, request.user))
+    emit("sessions.ended", user=request.user, request=request)
     messages.success(request, _("You were signed out on every other device and browser."))
     return redirect("account")
 
@@ -281,6 +288,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     device.refresh_from_db()
     otp_login(request, device)
     services.sessions_end_others(request=request, user=user)
+    emit("two_factor.enabled", user=user, request=request)
     return TemplateResponse(
         request,
         "accounts/backup_codes.html",
@@ -300,6 +308,7 @@ def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
         return _account_page(request, confirm_form=form)
     codes = services.backup_codes_regenerate(user=user)
     services.sessions_end_others(request=request, user=user)
+    emit("two_factor.backup_codes_regenerated", user=user, request=request)
     return TemplateResponse(
         request, "accounts/backup_codes.html", {"codes": codes, "next": reverse("account")}
     )
@@ -314,6 +323,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, confirm_form=form)
     services.two_factor_disable(request=request, user=user)
+    emit("two_factor.disabled", user=user, request=request)
     messages.success(
         request,
         _("Two-factor authentication is off. Your other sessions were signed out."),
@@ -332,11 +342,18 @@ password_reset = auth_views.PasswordResetView.as_view(
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="accounts/password_reset_confirm.html",
-    success_url=reverse_lazy("password_reset_complete"),
-    post_reset_login=False,
-)
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        emit("password.reset", user=form.user, request=self.request)
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )

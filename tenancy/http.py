@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse
@@ -98,7 +97,7 @@ def require_permission(
         @functools.wraps(view)
         def wrapper(request: TenantRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             if not request.membership.has(permission):
-                raise PermissionDenied(permission.label)
+                return permission_denied(request, permission)
             return view(request, *args, **kwargs)
 
         wrapper.required_permission = permission  # type: ignore[attr-defined]
@@ -128,3 +127,21 @@ def tenant_public_view(view: TenantView[P]) -> Callable[..., HttpResponse]:
 
     wrapper.tenant_view = "public"  # type: ignore[attr-defined]
     return wrapper
+
+
+def permission_denied(request: TenantRequest, permission: Permission) -> HttpResponse:
+    """The 403 page, and an audit entry of the attempt. Returned rather than raised, so that
+    the tenant's transaction commits and the entry is kept."""
+    from django.template.response import TemplateResponse
+
+    from accounts.events import emit
+
+    emit(
+        "access.denied",
+        tenant=request.tenant,
+        user=request.user,
+        request=request,
+        target=request.membership,
+        data={"permission": str(permission), "path": request.path},
+    )
+    return TemplateResponse(request, "403.html", {"permission": permission.label}, status=403)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.events import emit
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, Role, SecurityPolicy, Tenant
 from tenancy.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, RoleKind
@@ -205,7 +207,12 @@ def invitation_token_hash(token: str) -> str:
 
 
 def invitation_create(
-    *, tenant: Tenant, actor: Membership, email: str, role: Role, accept_url_for: object
+    *,
+    tenant: Tenant,
+    actor: Membership,
+    email: str,
+    role: Role,
+    accept_url_for: Callable[[str], str],
 ) -> tuple[Invitation, str]:
     """Invite `email` with `role`; email them a one-time link. `accept_url_for(token)` builds the
     link. Returns the invitation and the token (which is not stored)."""
@@ -221,9 +228,11 @@ def invitation_create(
             raise ValidationError({"email": _("This person is already a member.")})
         now = timezone.now()
         # One open invitation per address: a new one replaces the old.
-        Invitation.objects.filter(
+        for earlier in Invitation.objects.filter(
             tenant=tenant, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
+        ):
+            earlier.revoked_at = now
+            earlier.save(update_fields=["revoked_at"])  # one by one, so each change is audited
         token = secrets.token_urlsafe(32)
         invitation = Invitation(
             tenant=tenant,
@@ -235,9 +244,11 @@ def invitation_create(
         )
         invitation.full_clean()
         invitation.save()
-        url = accept_url_for(token)  # type: ignore[operator]
+        url = accept_url_for(token)
         context = {"tenant": tenant, "inviter": actor.user, "role": role, "url": url,
                    "expires_at": invitation.expires_at}  # fmt: skip
+        emit("invitation.sent", tenant=tenant, target=invitation,
+             data={"email": email, "role": role.name})  # fmt: skip
         transaction.on_commit(
             lambda: send_mail(
                 subject=_("You're invited to join %(company)s on Parim") % {"company": tenant.name},
@@ -279,6 +290,8 @@ def invitation_accept(*, tenant: Tenant, invitation: Invitation, user: User) -> 
             membership.save(update_fields=["role", "status"])
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
+        emit("invitation.accepted", tenant=tenant, user=user, target=locked,
+             data={"role": locked.role.name})  # fmt: skip
     return membership
 
 
