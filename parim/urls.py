@@ -1,8 +1,9 @@
 """The URL map: public pages first, then everything under /<tenant_slug>/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import views as accounts
+from audit import views as audit
 from parim.views import healthz
 from scheduling import views as scheduling
 from tenancy import views as tenancy
@@ -54,6 +55,9 @@ tenant_patterns = [
     path("sites/new/", scheduling.site_new, name="site-new"),
     path("sites/<uuid:site_id>/", scheduling.site_edit, name="site-edit"),
     path("people/<uuid:membership_id>/sites/", scheduling.member_sites, name="member-sites"),
+    path("audit/", audit.audit_log, name="audit-log"),
+    re_path(r"^audit/export\.(?P<fmt>csv|jsonl)$", audit.audit_export, name="audit-export"),
+    path("audit/<uuid:entry_id>/", audit.audit_entry, name="audit-entry"),
 ]
 
 urlpatterns = [

@@ -27,7 +27,7 @@ class Route:
 def all_routes() -> list[Route]:
     def walk(patterns: list[Any], converters: tuple[str, ...]) -> Iterator[Route]:
         for entry in patterns:
-            names = converters + tuple(entry.pattern.converters)
+            names = converters + tuple(entry.pattern.regex.groupindex)
             if isinstance(entry, URLResolver):
                 yield from walk(entry.url_patterns, names)
             elif isinstance(entry, URLPattern):

@@ -14,7 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.core import serializers
 
-from audit.models import ArchiveBatch
+from audit.models import ArchiveBatch, AuditEntry
 from scheduling.models import SCHEDULE_SITE, Site
 from tenancy import services
 from tenancy.context import tenant_context
@@ -61,10 +61,19 @@ def _populate(tenant: Tenant, label: str) -> Side:
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
+    with tenant_context(tenant):
+        audit_entry = AuditEntry.objects.order_by("-sequence").first()
+        assert audit_entry is not None
     return Side(
         tenant=tenant,
         owner=owner,
-        objects={"role": role, "membership": other, "invitation": invitation, "site": site},
+        objects={
+            "role": role,
+            "membership": other,
+            "invitation": invitation,
+            "site": site,
+            "audit_entry": audit_entry,
+        },  # fmt: skip
         secrets={"token": token},
     )
 
@@ -81,8 +90,13 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "membership_id": lambda side: side.objects["membership"].pk,
     "invitation_id": lambda side: side.objects["invitation"].pk,
     "site_id": lambda side: side.objects["site"].pk,
+    "entry_id": lambda side: side.objects["audit_entry"].pk,
+    "fmt": lambda side: "csv",
     "token": lambda side: side.secrets["token"],
 }
+
+# URL keyword arguments that name no object of a tenant (the same for every tenant).
+PLAIN_URL_KWARGS = {"fmt"}
 
 # URL names outside /<tenant_slug>/, each with the reason it holds no tenant's data.
 PUBLIC_URLS: dict[str, str] = {

@@ -29,8 +29,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"{tenant.slug}: {result.checked} entries, chain intact")
             else:
                 failures += 1
-                self.stdout.write(
-                    self.style.ERROR(f"{tenant.slug}: BROKEN at {result.broken}")
-                )
+                self.stdout.write(self.style.ERROR(f"{tenant.slug}: BROKEN at {result.broken}"))
         if failures:
             raise CommandError(f"{failures} tenant chain(s) broken.", returncode=1)

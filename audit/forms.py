@@ -1,0 +1,47 @@
+"""The auditor's filter: date range, person, event, object type and free text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    actor = forms.ChoiceField(label=_("Person"), required=False)
+    event = forms.ChoiceField(label=_("Event"), required=False)
+    target_type = forms.ChoiceField(label=_("Object type"), required=False)
+    q = forms.CharField(label=_("Text"), required=False, max_length=200)
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        people: list[tuple[str, str]],
+        events: list[str],
+        target_types: list[str],
+    ) -> None:
+        super().__init__(data)
+        self._set_choices("actor", [("", _("Anyone"))] + people)
+        self._set_choices("event", [("", _("Any event"))] + [(e, e) for e in events])
+        self._set_choices("target_type", [("", _("Any type"))] + [(t, t) for t in target_types])
+
+    def _set_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
