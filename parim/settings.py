@@ -327,6 +327,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "archive-audit-entries": {
+        "task": "audit.tasks.archive_all_tenants",
+        "schedule": env_int("AUDIT_ARCHIVE_INTERVAL_SECONDS", 3600),
+    },
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,
