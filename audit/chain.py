@@ -118,7 +118,9 @@ def verify(
     for entry in entries:
         checked += 1
 
-        def broken(reason: str, entry: ChainedEntry = entry) -> Verification:
+        def broken(
+            reason: str, entry: ChainedEntry = entry, checked: int = checked
+        ) -> Verification:
             return Verification(checked, ChainBreak(entry.sequence, str(entry.id), reason))
 
         if entry.sequence != expected_sequence:

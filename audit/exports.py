@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-
 from audit.selectors import audit_entries
 from tenancy.context import tenant_context
 from tenancy.models import Tenant

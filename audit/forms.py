@@ -30,7 +30,7 @@ class AuditFilterForm(forms.Form):
         target_types: list[str],
     ) -> None:
         super().__init__(data)
-        self._set_choices("actor", [("", _("Anyone"))] + people)
+        self._set_choices("actor", [("", _("Anyone")), *people])
         self._set_choices("event", [("", _("Any event"))] + [(e, e) for e in events])
         self._set_choices("target_type", [("", _("Any type"))] + [(t, t) for t in target_types])
 

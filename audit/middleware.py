@@ -6,6 +6,8 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from audit.context import current_request
@@ -21,10 +23,14 @@ class AuditRequestMiddleware:
         # A well-formed X-Request-ID from the load balancer is kept, so logs line up end to end.
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex  # type: ignore[attr-defined]
-        token = current_request.set(request)
-        try:
-            response = self.get_response(request)
-        finally:
-            current_request.reset(token)
+        # Cleared on request_finished, not here: Django logs 4xx/5xx responses after the
+        # middleware returns, and those lines should carry the request's ids too.
+        current_request.set(request)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
         return response
+
+
+@receiver(request_finished)
+def forget_request(sender: object, **kwargs: object) -> None:
+    current_request.set(None)

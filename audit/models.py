@@ -1,4 +1,4 @@
-"""AuditEntry (django-auditlog's swapped LogEntry, with tenant and hash chain) and archive batches."""
+"""AuditEntry (django-auditlog's swapped LogEntry, with tenant and hash chain); archive batches."""
 
 from __future__ import annotations
 
@@ -61,14 +61,14 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
     object_pk = models.CharField(max_length=255)
     object_id = models.BigIntegerField(blank=True, null=True)
     action = models.PositiveSmallIntegerField(choices=AbstractLogEntry.Action.choices)
-    cid = models.CharField(_("request id"), max_length=255, blank=True, null=True)
+    cid = models.CharField(_("request id"), max_length=255, blank=True, null=True)  # noqa: DJ001
     timestamp = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, blank=True, null=True,
         related_name="+", db_index=False,
     )  # fmt: skip
 
-    objects = AuditEntryManager()  # type: ignore[misc, assignment]
+    objects = AuditEntryManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-sequence"]
@@ -133,12 +133,16 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
         if self.actor_id is None and user is not None and user.is_authenticated:
             self.actor = user
         membership = getattr(request, "membership", None)
-        if self.membership_id is None and membership is not None:
-            if membership.tenant_id == getattr(current_tenant(), "pk", None):
-                self.membership = membership
+        tenant_id = getattr(current_tenant(), "pk", None)
+        if (
+            self.membership_id is None
+            and membership is not None
+            and (membership.tenant_id == tenant_id)
+        ):
+            self.membership = membership
         if self.actor_id is not None and not self.actor_email and self.actor is not None:
-            self.actor_email = self.actor.email
-        self.remote_addr = self.remote_addr or client_ip(request)
+            self.actor_email: str | None = self.actor.email
+        self.remote_addr: str | None = self.remote_addr or client_ip(request)
         self.user_agent = self.user_agent or user_agent(request)
         self.cid = self.cid or request_id(request) or None
 

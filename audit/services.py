@@ -16,7 +16,7 @@ from audit import chain
 from audit.context import current_request
 from audit.models import AuditEntry
 from tenancy.context import tenant_context
-from tenancy.models import Tenant
+from tenancy.models import Membership, Tenant
 from tenancy.selectors import memberships_of_user
 
 if TYPE_CHECKING:
@@ -156,8 +156,14 @@ def redact_person(*, tenant: Tenant, user: User) -> int:
     IP address, user agent, the names and values recorded about them), keeping the pseudonymous
     ids and the chain. Returns how many entries were redacted."""
     with tenant_context(tenant):
+        membership_ids = [
+            str(pk) for pk in Membership.objects.filter(tenant=tenant, user=user).values_list(
+                "pk", flat=True)
+        ]  # fmt: skip
         about = AuditEntry.objects.filter(tenant=tenant).filter(
-            models.Q(actor=user) | models.Q(target_type="accounts.user", object_pk=str(user.pk))
+            models.Q(actor=user)
+            | models.Q(target_type="accounts.user", object_pk=str(user.pk))
+            | models.Q(target_type="tenancy.membership", object_pk__in=membership_ids)
         )
         with transaction.atomic():
             _documented_path("erasure")

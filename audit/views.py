@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -37,7 +38,7 @@ def audit_log(request: TenantRequest) -> HttpResponse:
         )  # fmt: skip
     filters = form.cleaned_data if form.is_bound else {}
     entries, next_before = audit_page(request.tenant, filters)
-    query = {k: v for k, v in request.GET.items() if k != "before" and v}
+    query = {k: str(v) for k, v in request.GET.items() if k != "before" and v}
     context: dict[str, Any] = {
         "form": form,
         "entries": entries,
@@ -72,7 +73,7 @@ def audit_entry(request: TenantRequest, entry_id: str) -> HttpResponse:
 
 @tenant_view
 @require_permission(Permission.EXPORT_AUDIT_LOG)
-def audit_export(request: TenantRequest, fmt: str) -> HttpResponse:
+def audit_export(request: TenantRequest, fmt: str) -> HttpResponseBase:
     if request.method not in {"GET", "HEAD"}:
         return HttpResponseNotAllowed(["GET"])
     form = _filter_form(request)
@@ -92,8 +93,9 @@ def audit_export(request: TenantRequest, fmt: str) -> HttpResponse:
         response = StreamingHttpResponse(csv_lines(request.tenant, filters),
                                          content_type="text/csv; charset=utf-8")  # fmt: skip
     else:
-        response = StreamingHttpResponse(jsonl_lines(request.tenant, filters),
-                                         content_type="application/x-ndjson; charset=utf-8")  # fmt: skip
+        response = StreamingHttpResponse(
+            jsonl_lines(request.tenant, filters), content_type="application/x-ndjson; charset=utf-8"
+        )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

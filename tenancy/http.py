@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
@@ -31,16 +32,18 @@ class TenantRequest(HttpRequest):
     user: User
 
 
-TenantView = Callable[Concatenate[TenantRequest, P], HttpResponse]
+TenantView = Callable[Concatenate[TenantRequest, P], HttpResponseBase]
 
 
-def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponse]:
+def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
     """Resolve `tenant_slug`, require an active membership, and run the whole view (template
     rendering included) inside tenant_context. A missing tenant and a tenant the person does
     not belong to get the same 404, so a slug's existence is never revealed."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, tenant_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, tenant_slug: str, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
@@ -95,7 +98,7 @@ def require_permission(
 
     def decorator(view: TenantView[P]) -> TenantView[P]:
         @functools.wraps(view)
-        def wrapper(request: TenantRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: TenantRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.membership.has(permission):
                 return permission_denied(request, permission)
             return view(request, *args, **kwargs)
@@ -106,14 +109,16 @@ def require_permission(
     return decorator
 
 
-def tenant_public_view(view: TenantView[P]) -> Callable[..., HttpResponse]:
+def tenant_public_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
     """For the few tenant pages that people who are not (yet) members open with a credential of
     their own, such as an invitation token: resolve the tenant (404 if unknown) and run inside
     its context, with no membership. The view itself must check the credential and answer 404
     when it does not match, exactly as for a missing page."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, tenant_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, tenant_slug: str, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         if tenant is None:
             raise Http404

@@ -226,7 +226,8 @@ class Membership(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} in {self.tenant_id}"
+        # Ids only: this label is written into audit entries, and names are personal data.
+        return f"Membership {self.pk}"
 
     def has(self, permission: Permission | str) -> bool:
         return self.role.has(permission)
@@ -260,7 +261,7 @@ class SecurityPolicy(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Security policy of {self.tenant_id}"
+        return "Security policy"
 
     def requires_two_factor(self, role: Role) -> bool:
         if self.two_factor == self.TwoFactor.EVERYONE:

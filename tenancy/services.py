@@ -53,7 +53,8 @@ def tenant_create(
 
 
 def builtin_role(*, tenant: Tenant, kind: RoleKind) -> Role:
-    return Role.objects.get(tenant=tenant, kind=kind)
+    with tenant_context(tenant):
+        return Role.objects.get(tenant=tenant, kind=kind)
 
 
 def membership_create(*, tenant: Tenant, user: User, role: Role) -> Membership:

@@ -195,7 +195,7 @@ def _peak_export_memory(client: Client) -> int:
     tracemalloc.start()
     try:
         total = 0
-        for chunk in response.streaming_content:
+        for chunk in response.streaming_content:  # type: ignore[attr-defined]
             total += len(chunk)
         _current, peak = tracemalloc.get_traced_memory()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from io import StringIO
 
@@ -14,6 +15,7 @@ from audit.models import AuditEntry, AuditImmutableError
 from audit.services import record, redact_person, retention_purge, verify_tenant
 from tenancy.context import tenant_context
 from tenancy.models import Role, Tenant
+from tenancy.permissions import RoleKind
 from tests.conftest import IN_CI
 from tests.factories import member
 
@@ -36,7 +38,7 @@ def test_every_entry_links_to_the_one_before(tenant_a: Tenant) -> None:
     entries = _entries(tenant_a)
     assert [e.sequence for e in entries] == list(range(1, len(entries) + 1))
     assert entries[0].prev_hash == ""
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.entry_hash
     assert verify_tenant(tenant_a).ok
 
@@ -52,7 +54,7 @@ def test_each_tenant_has_its_own_chain(tenant_a: Tenant, tenant_b: Tenant) -> No
 def test_model_changes_are_recorded_with_a_diff_and_secrets_masked(tenant_a: Tenant) -> None:
     from tenancy.services import invitation_create
 
-    owner = member(tenant_a, kind="owner")
+    owner = member(tenant_a, kind=RoleKind.OWNER)
     with tenant_context(tenant_a):
         role = Role.objects.get(kind="manager")
         invitation_create(tenant=tenant_a, actor=owner, email="x@example.test", role=role,

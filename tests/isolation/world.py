@@ -73,7 +73,7 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "invitation": invitation,
             "site": site,
             "audit_entry": audit_entry,
-        },  # fmt: skip
+        },
         secrets={"token": token},
     )
 

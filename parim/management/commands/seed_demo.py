@@ -10,11 +10,12 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
+from audit.services import record
 from scheduling.models import Site
 from tenancy.context import tenant_context
-from tenancy.models import Membership, Tenant
+from tenancy.models import Membership, Role, SecurityPolicy, Tenant
 from tenancy.permissions import RoleKind
-from tenancy.services import builtin_role, membership_create, tenant_create
+from tenancy.services import builtin_role, invitation_create, membership_create, tenant_create
 
 DEMO_PASSWORD = "rota-demo-2026"  # noqa: S105  (printed by `make run`; the demo only)
 
@@ -86,6 +87,7 @@ class Command(BaseCommand):
     def _seed_tenant(self, demo: DemoTenant) -> int:
         created = 0
         tenant = Tenant.objects.filter(slug=demo.slug).first()
+        new_tenant = tenant is None
         if tenant is None:
             tenant = tenant_create(name=demo.name, slug=demo.slug, time_zone=demo.time_zone)
             created += 1
@@ -111,4 +113,39 @@ class Command(BaseCommand):
                     role = builtin_role(tenant=tenant, kind=kind)
                     membership_create(tenant=tenant, user=user, role=role)
                     created += 1
+        if new_tenant:
+            created += self._history(tenant, demo)
         return created
+
+    def _history(self, tenant: Tenant, demo: DemoTenant) -> int:
+        """A few days of activity for the audit log, written once with the tenant."""
+        with tenant_context(tenant):
+            owner = Membership.objects.select_related("user", "role").get(
+                user__email=f"owner@{demo.domain}"
+            )
+            manager = Membership.objects.select_related("user").get(
+                user__email=f"manager@{demo.domain}"
+            )
+            employee = Membership.objects.select_related("user").get(
+                user__email=f"employee@{demo.domain}"
+            )
+        for person in (owner, manager, employee):
+            record("auth.login", tenant=tenant, target=person.user, actor=person.user)
+        record("auth.login_failed", tenant=tenant, target=employee.user)
+        with tenant_context(tenant):
+            lead = Role.objects.create(
+                name="Shift lead", permissions=["build_rota", "send_messages"]
+            )
+            lead.permissions = ["build_rota", "publish_rota", "send_messages"]
+            lead.save(update_fields=["permissions"])
+            policy = SecurityPolicy.objects.get(tenant=tenant)
+            policy.min_password_length = 14
+            policy.save(update_fields=["min_password_length", "updated_at"])
+        invitation_create(
+            tenant=tenant, actor=owner, email=f"new.starter@{demo.domain}",
+            role=builtin_role(tenant=tenant, kind=RoleKind.EMPLOYEE),
+            accept_url_for=lambda token: f"http://127.0.0.1:8000/{tenant.slug}/join/{token}/",
+        )  # fmt: skip
+        record("access.denied", tenant=tenant, target=employee, actor=employee.user,
+               data={"permission": "view_audit_log", "path": f"/{tenant.slug}/audit/"})  # fmt: skip
+        return 1
