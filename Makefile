@@ -30,6 +30,9 @@ check: install
 	DEBUG=true $(UV) run --frozen mypy .
 	$(UV) run --frozen lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+	.venv/bin/hadolint Dockerfile
+	.venv/bin/cfn-lint deploy/aws/*.yaml
+	.venv/bin/checkov --directory deploy/aws --framework cloudformation --skip-download --quiet --compact
 
 test: install
 	@bash scripts/test.sh

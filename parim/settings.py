@@ -85,6 +85,10 @@ def database_from_url(name: str, url: str) -> dict[str, Any]:
     return config
 
 
+# "production" turns insecure values into start-up errors (see the checks after the settings).
+PARIM_ENV = env_str("PARIM_ENV", "development") or "development"
+if PARIM_ENV not in {"development", "production"}:
+    raise ConfigurationError(f"PARIM_ENV must be development or production, not {PARIM_ENV!r}.")
 DEBUG = env_bool("DEBUG", False)
 # HTTPS is assumed outside DEBUG; `make run` serves plain HTTP on loopback and turns it off.
 HTTPS = env_bool("HTTPS", not DEBUG)
@@ -130,6 +134,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancers probe /healthz by IP over plain HTTP, before host and HTTPS checks.
+    "parim.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -166,12 +172,26 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": database_from_url(
-        "DATABASE_URL",
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'parim.sqlite3'}") or "",
-    )
-}
+
+def _database_url() -> str:
+    """DATABASE_URL, or (on ECS, where a secret cannot be put inside a URL) one built from
+    DATABASE_HOST and the app role's password, with TLS required."""
+    url = env_str("DATABASE_URL")
+    if url:
+        return url
+    host = env_str("DATABASE_HOST")
+    if host:
+        from urllib.parse import quote
+
+        user = env_str("DATABASE_USER", "parim_app") or ""
+        password = quote(env_str("DATABASE_APP_PASSWORD", "") or "", safe="")
+        name = env_str("DATABASE_NAME", "parim")
+        port = env_int("DATABASE_PORT", 5432)
+        return f"postgres://{user}:{password}@{host}:{port}/{name}?sslmode=require"
+    return f"sqlite:///{BASE_DIR / 'var' / 'parim.sqlite3'}"
+
+
+DATABASES = {"default": database_from_url("DATABASE_URL", _database_url())}
 # The role the application connects as, granted table privileges after each migration run by the
 # schema owner; empty when the app and the migrations use the same role (SQLite, simple setups).
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "") or ""
@@ -319,9 +339,26 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parim <no-reply@localhost>")
+SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@parim.example") or ""
+SECURITY_POLICY_URL = (
+    env_str("SECURITY_POLICY_URL", "https://github.com/parim/parim/blob/main/SECURITY.md") or ""
+)
+
 
 # Celery: with no broker configured, tasks run eagerly in the calling process (the demo).
-CELERY_BROKER_URL = env_str("REDIS_URL")
+def _redis_url() -> str | None:
+    """REDIS_URL, or one built from REDIS_HOST and REDIS_AUTH_TOKEN (TLS, as ElastiCache)."""
+    url = env_str("REDIS_URL")
+    if url or not env_str("REDIS_HOST"):
+        return url
+    from urllib.parse import quote
+
+    token = quote(env_str("REDIS_AUTH_TOKEN", "") or "", safe="")
+    host, port = env_str("REDIS_HOST"), env_int("REDIS_PORT", 6379)
+    return f"rediss://:{token}@{host}:{port}/0?ssl_cert_reqs=required"
+
+
+CELERY_BROKER_URL = _redis_url()
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
@@ -353,3 +390,20 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
+
+
+# Production refuses to start with an insecure value, naming the variable to fix.
+if PARIM_ENV == "production":
+    _problems = []
+    if DEBUG:
+        _problems.append("DEBUG must be false")
+    if len(SECRET_KEY) < 50 or "insecure" in SECRET_KEY or len(set(SECRET_KEY)) < 10:
+        _problems.append("SECRET_KEY must be a random value of at least 50 characters")
+    if "*" in ALLOWED_HOSTS:
+        _problems.append("ALLOWED_HOSTS must name the hosts, not *")
+    if not HTTPS:
+        _problems.append("HTTPS must be true")
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        _problems.append("DATABASE_URL must point at PostgreSQL")
+    if _problems:
+        raise ConfigurationError("PARIM_ENV=production: " + "; ".join(_problems) + ".")

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 
 from accounts import views as accounts
 from audit import views as audit
-from parim.views import healthz
+from parim.views import healthz, security_txt
 from scheduling import views as scheduling
 from tenancy import views as tenancy
 
@@ -62,6 +62,7 @@ tenant_patterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path(".well-known/security.txt", security_txt, name="security-txt"),
     path("accounts/", include(account_patterns)),
     path("", tenancy.tenant_picker, name="tenant-picker"),
     path("<slug:tenant_slug>/", include(tenant_patterns)),

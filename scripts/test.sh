@@ -54,6 +54,9 @@ run .venv/bin/ruff format --check .
 run env DEBUG=true .venv/bin/mypy .
 run .venv/bin/lint-imports
 run env DEBUG=true DATABASE_URL=sqlite:///:memory: "$PY" manage.py makemigrations --check --dry-run
+run .venv/bin/hadolint Dockerfile
+run .venv/bin/cfn-lint deploy/aws/*.yaml
+run .venv/bin/checkov --directory deploy/aws --framework cloudformation --skip-download --quiet --compact
 run .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
 say "$( [ $status = 0 ] && echo 'all checks passed' || echo 'SOME CHECKS FAILED')"
 exit $status

@@ -101,6 +101,7 @@ PLAIN_URL_KWARGS = {"fmt"}
 # URL names outside /<tenant_slug>/, each with the reason it holds no tenant's data.
 PUBLIC_URLS: dict[str, str] = {
     "healthz": "health check for load balancers: database up or down, nothing else",
+    "security-txt": "RFC 9116 contact details for reporting vulnerabilities",
     "login": "the sign-in form",
     "login-verify": "the second-factor step of the person signing in",
     "logout": "sign-out (POST)",

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/accounts/login/", "/healthz", "/no-such-page/"])
+@pytest.mark.parametrize("url", ["/accounts/login/", "/.well-known/security.txt", "/no-such-page/"])
 def test_every_response_carries_the_security_headers(client: Client, url: str) -> None:
     response = client.get(url)
     csp = response["Content-Security-Policy"]
