@@ -83,6 +83,24 @@ def _guard_owner_change(*, tenant: Tenant, actor: Membership, target: Membership
         raise ValidationError(_("Only an owner can change or remove another owner."))
 
 
+def _guard_grant(*, actor: Membership, permissions: list[str] | set[str]) -> None:
+    """Nobody but an owner hands out a permission their own role does not have."""
+    if actor.role.is_owner:
+        return
+    beyond = set(permissions) - set(actor.role.permissions)
+    if beyond:
+        raise ValidationError(
+            _("You can only give permissions your own role has (not: %(names)s).")
+            % {"names": ", ".join(sorted(beyond))}
+        )
+
+
+def _guard_outranks(*, actor: Membership, target: Membership) -> None:
+    """Nobody but an owner changes someone whose role has a permission the actor lacks."""
+    if not actor.role.is_owner and not set(target.role.permissions) <= set(actor.role.permissions):
+        raise ValidationError(_("You cannot change someone whose role has more permissions."))
+
+
 def _guard_last_owner(*, tenant: Tenant, target: Membership) -> None:
     owners = _active_owner_ids(tenant)
     if target.pk in owners and len(owners) == 1:
@@ -100,7 +118,11 @@ def membership_change_role(
     with tenant_context(tenant):
         if role.tenant_id != tenant.pk:
             raise ValidationError(_("Choose a valid role."))
+        if membership.pk == actor.pk:
+            raise ValidationError(_("You cannot change your own role."))
         _guard_owner_change(tenant=tenant, actor=actor, target=membership)
+        _guard_outranks(actor=actor, target=membership)
+        _guard_grant(actor=actor, permissions=role.permissions)
         if role.is_owner and not actor.role.is_owner:
             raise ValidationError(_("Only an owner can make someone an owner."))
         if membership.role.is_owner and not role.is_owner:
@@ -121,6 +143,7 @@ def membership_set_status(
         if membership.pk == actor.pk and status != Membership.Status.ACTIVE:
             raise ValidationError(_("You cannot suspend or remove yourself."))
         _guard_owner_change(tenant=tenant, actor=actor, target=membership)
+        _guard_outranks(actor=actor, target=membership)
         if status != Membership.Status.ACTIVE:
             _guard_last_owner(tenant=tenant, target=membership)
         membership.status = status
@@ -144,6 +167,10 @@ def role_save(
     with tenant_context(tenant):
         if role is None:
             role = Role(tenant=tenant, kind=RoleKind.CUSTOM)
+        elif role.is_builtin and not actor.role.is_owner:
+            raise ValidationError(_("Only an owner can change a built-in role."))
+        if not role.is_owner:
+            _guard_grant(actor=actor, permissions=permissions)
         if role.is_owner:
             permissions = sorted(ALL_PERMISSIONS)
         elif role.is_builtin:
@@ -223,6 +250,17 @@ def invitation_create(
             raise ValidationError({"role": _("Choose a valid role.")})
         if role.is_owner and not actor.role.is_owner:
             raise ValidationError({"role": _("Only an owner can invite another owner.")})
+        try:
+            _guard_grant(actor=actor, permissions=role.permissions)
+        except ValidationError as error:
+            raise ValidationError({"role": error.messages}) from None
+        former = (
+            Membership.objects.filter(tenant=tenant, user__email__iexact=email)
+            .select_related("role")
+            .first()
+        )
+        if former is not None and former.role.is_owner and not actor.role.is_owner:
+            raise ValidationError({"email": _("Only an owner can invite a former owner back.")})
         if Membership.objects.filter(
             tenant=tenant, user__email__iexact=email, status=Membership.Status.ACTIVE
         ).exists():
@@ -280,7 +318,9 @@ def invitation_accept(*, tenant: Tenant, invitation: Invitation, user: User) -> 
             raise ValidationError(_("This invitation has already been used or has expired."))
         if user.email.lower() != locked.email.lower():
             raise ValidationError(_("This invitation is for a different email address."))
-        membership = Membership.objects.filter(tenant=tenant, user=user).first()
+        membership = Membership.objects.select_related("role").filter(tenant=tenant, user=user).first()
+        if membership is not None and membership.role.is_owner and not locked.role.is_owner:
+            _guard_last_owner(tenant=tenant, target=membership)
         if membership is None:
             membership = Membership(tenant=tenant, user=user, role=locked.role)
             membership.full_clean()

@@ -103,3 +103,68 @@ def test_roles_page_query_count_is_fixed(
     client.force_login(admin.user)
     with django_assert_num_queries(queries(10)):  # type: ignore[operator]
         assert client.get("/alpha/roles/").status_code == 200
+
+
+def _custom(tenant: Tenant, name: str, permissions: list[str]) -> Membership:
+    with tenant_context(tenant):
+        role = Role.objects.create(name=name, permissions=permissions)
+    person = member(tenant)
+    with tenant_context(tenant):
+        Membership.objects.filter(pk=person.pk).update(role=role)
+        return Membership.objects.select_related("role", "user").get(pk=person.pk)
+
+
+def test_nobody_grants_a_permission_their_own_role_lacks(
+    client: Client, tenant_a: Tenant
+) -> None:
+    hr = _custom(tenant_a, "HR", ["manage_people"])
+    client.force_login(hr.user)
+    response = client.post(
+        "/alpha/roles/new/", {"name": "Everything", "permissions": ["manage_people", "manage_billing"]}
+    )
+    assert response.status_code == 400
+    assert "only give permissions your own role has" in response.content.decode()
+    assert "Everything" not in _roles(tenant_a)
+
+
+def test_an_admin_cannot_add_billing_to_the_admin_role_or_edit_builtins(
+    client: Client, tenant_a: Tenant, admin: Membership
+) -> None:
+    client.force_login(admin.user)
+    role = _roles(tenant_a)["Admin"]
+    response = client.post(
+        f"/alpha/roles/{role.pk}/", {"name": "Admin", "permissions": [*role.permissions, "manage_billing"]}
+    )
+    assert response.status_code == 400
+    assert "manage_billing" not in _roles(tenant_a)["Admin"].permissions
+
+
+def test_nobody_assigns_themselves_or_others_a_stronger_role(
+    client: Client, tenant_a: Tenant
+) -> None:
+    hr = _custom(tenant_a, "HR", ["manage_people"])
+    employee = member(tenant_a)
+    admin_role = _roles(tenant_a)["Admin"]
+    client.force_login(hr.user)
+    own = client.post(f"/alpha/people/{hr.pk}/", {"action": "role", "role": str(admin_role.pk)},
+                      follow=True)  # fmt: skip
+    assert "cannot change your own role" in own.content.decode()
+    other = client.post(f"/alpha/people/{employee.pk}/",
+                        {"action": "role", "role": str(admin_role.pk)}, follow=True)  # fmt: skip
+    assert "only give permissions your own role has" in other.content.decode()
+    invited = client.post("/alpha/people/invite/", {"email": "friend@example.test",
+                          "role": str(admin_role.pk)})  # fmt: skip
+    assert "only give permissions your own role has" in invited.content.decode()
+    with tenant_context(tenant_a):
+        assert Membership.objects.get(pk=hr.pk).role.name == "HR"
+        assert Membership.objects.get(pk=employee.pk).role.kind == RoleKind.EMPLOYEE
+
+
+def test_nobody_suspends_someone_with_more_permissions(client: Client, tenant_a: Tenant) -> None:
+    hr = _custom(tenant_a, "HR", ["manage_people"])
+    admin = member(tenant_a, kind=RoleKind.ADMIN)
+    client.force_login(hr.user)
+    response = client.post(f"/alpha/people/{admin.pk}/", {"action": "suspend"}, follow=True)
+    assert "more permissions" in response.content.decode()
+    with tenant_context(tenant_a):
+        assert Membership.objects.get(pk=admin.pk).status == "active"
