@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import update_session_auth_hash
@@ -136,18 +137,39 @@ def second_factor_verify(*, user: User, code: str) -> SecondFactorResult:
     accepted one (django-otp's last_t), backup codes only while unused."""
     code = code.strip()
     digits = code.replace(" ", "")
-    device: Device | None
-    if digits.isdigit():
-        device = totp_device_of(user)
-        code = digits
-    else:
-        device = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return SecondFactorResult(None)
-    wait = throttle_wait_seconds(device)
-    if wait:
-        return SecondFactorResult(None, wait)
-    return SecondFactorResult(device if device.verify_token(code) else None)
+    with transaction.atomic():
+        # Locked: parallel guesses cannot each slip past the throttle, and a failing request
+        # cannot save back a stale last_t that would re-open a code just used.
+        device: Device | None
+        if digits.isdigit():
+            device = (
+                TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            )
+            code = digits
+        else:
+            device = (
+                BackupCodeDevice.objects.select_for_update()
+                .filter(user=user, confirmed=True)
+                .first()
+            )
+        if device is None:
+            return SecondFactorResult(None)
+        _forgive_old_failures(device)
+        wait = throttle_wait_seconds(device)
+        if wait:
+            return SecondFactorResult(None, wait)
+        return SecondFactorResult(device if device.verify_token(code) else None)
+
+
+# django-otp doubles the wait after each wrong code without limit; someone who knows only the
+# password could keep the owner locked out for days. Failures older than this are forgiven.
+THROTTLE_FORGIVE_AFTER = timedelta(minutes=15)
+
+
+def _forgive_old_failures(device: Device) -> None:
+    failed_at = getattr(device, "throttling_failure_timestamp", None)
+    if failed_at is not None and timezone.now() - failed_at > THROTTLE_FORGIVE_AFTER:
+        device.throttle_reset(commit=True)
 
 
 def throttle_wait_seconds(device: Device) -> int:

@@ -99,6 +99,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         if result.wait_seconds:
             form.add_error("code", _wait_message(result.wait_seconds))
         elif device is None:
+            emit("two_factor.failed", user=user, request=request)
             form.add_error(
                 "code",
                 _("That code is not right, has expired or was already used. Try the current code."),
@@ -229,11 +230,17 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrolment: POST starts a new (unconfirmed) device; GET shows its QR code and key."""
     user = cast(User, request.user)
+    replacing = services.has_two_factor(user)
+    password_form = PasswordConfirmForm(user, request.POST or None) if replacing else None
     if request.method == "POST":
+        # Replacing a working authenticator needs the password, like turning it off does.
+        if password_form is not None and not password_form.is_valid():
+            return _setup_page(request, None, TotpConfirmForm(), status=400,
+                               password_form=password_form)  # fmt: skip
         services.totp_device_start(user=user)
         return redirect(_with_next("two-factor-setup", request.GET.get("next")))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return _setup_page(request, device, TotpConfirmForm())
+    return _setup_page(request, device, TotpConfirmForm(), password_form=password_form)
 
 
 def _with_next(name: str, next_url: str | None) -> str:
@@ -242,11 +249,16 @@ def _with_next(name: str, next_url: str | None) -> str:
 
 
 def _setup_page(
-    request: HttpRequest, device: TOTPDevice | None, form: TotpConfirmForm, status: int = 200
+    request: HttpRequest,
+    device: TOTPDevice | None,
+    form: TotpConfirmForm,
+    status: int = 200,
+    password_form: PasswordConfirmForm | None = None,
 ) -> TemplateResponse:
     context: dict[str, Any] = {
         "device": device,
         "form": form,
+        "password_form": password_form,
         "two_factor": services.has_two_factor(cast(User, request.user)),
         "required": bool(request.GET.get("required")),
         "next": request.GET.get("next", ""),

@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 NAMED_EVENTS = [
     "access.denied", "audit.exported", "audit.retention_purged", "auth.lockout", "auth.login",
     "auth.login_failed", "auth.logout", "email.changed", "invitation.accepted", "invitation.sent",
-    "password.changed", "password.reset", "sessions.ended", "two_factor.backup_code_used",
+    "password.changed", "password.reset", "sessions.ended", "two_factor.backup_code_used", "two_factor.failed",
     "two_factor.backup_codes_regenerated", "two_factor.disabled", "two_factor.enabled",
     "user.deactivated",
 ]  # fmt: skip

@@ -318,7 +318,9 @@ def invitation_accept(*, tenant: Tenant, invitation: Invitation, user: User) -> 
             raise ValidationError(_("This invitation has already been used or has expired."))
         if user.email.lower() != locked.email.lower():
             raise ValidationError(_("This invitation is for a different email address."))
-        membership = Membership.objects.select_related("role").filter(tenant=tenant, user=user).first()
+        membership = (
+            Membership.objects.select_related("role").filter(tenant=tenant, user=user).first()
+        )
         if membership is not None and membership.role.is_owner and not locked.role.is_owner:
             _guard_last_owner(tenant=tenant, target=membership)
         if membership is None:

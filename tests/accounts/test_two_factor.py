@@ -247,3 +247,34 @@ def test_enrolled_but_unverified_session_is_asked_for_the_code(
     with mock.patch("time.time", return_value=later):
         client.post(response["Location"], {"code": totp_code(device, at=later)})
     assert client.get("/alpha/").status_code == 200
+
+
+def test_replacing_a_working_authenticator_needs_the_password(client: Client) -> None:
+    user = make_user()
+    device, _codes = enrol_two_factor(user)
+    client.force_login(user)
+    refused = client.post("/accounts/two-factor/", {"password": "not mine"})
+    assert refused.status_code == 400
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+    client.post("/accounts/two-factor/", {"password": TEST_PASSWORD})
+    assert TOTPDevice.objects.filter(user=user, confirmed=False).count() == 1
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed, "the working one stays until confirmed"
+
+
+def test_old_failures_are_forgiven_so_the_owner_is_never_locked_out_for_long(
+    client: Client,
+) -> None:
+    user = make_user(email="two@example.test")
+    device, _codes = enrol_two_factor(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=30)
+    device.refresh_from_db()
+    device.throttle_increment(commit=True)  # a wait of 2**30 seconds, by django-otp's rule
+    _password_step(client, "two@example.test")
+    assert (
+        "Too many wrong codes"
+        in client.post("/accounts/login/verify/", {"code": "000000"}).content.decode()
+    )
+    with clock_moved(16 * 60) as now:
+        _password_step(client, "two@example.test")  # the password step lasts five minutes
+        client.post("/accounts/login/verify/", {"code": totp_code(device, at=now)})
+    assert _signed_in(client)

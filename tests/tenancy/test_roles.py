@@ -114,13 +114,12 @@ def _custom(tenant: Tenant, name: str, permissions: list[str]) -> Membership:
         return Membership.objects.select_related("role", "user").get(pk=person.pk)
 
 
-def test_nobody_grants_a_permission_their_own_role_lacks(
-    client: Client, tenant_a: Tenant
-) -> None:
+def test_nobody_grants_a_permission_their_own_role_lacks(client: Client, tenant_a: Tenant) -> None:
     hr = _custom(tenant_a, "HR", ["manage_people"])
     client.force_login(hr.user)
     response = client.post(
-        "/alpha/roles/new/", {"name": "Everything", "permissions": ["manage_people", "manage_billing"]}
+        "/alpha/roles/new/",
+        {"name": "Everything", "permissions": ["manage_people", "manage_billing"]},
     )
     assert response.status_code == 400
     assert "only give permissions your own role has" in response.content.decode()
@@ -133,7 +132,8 @@ def test_an_admin_cannot_add_billing_to_the_admin_role_or_edit_builtins(
     client.force_login(admin.user)
     role = _roles(tenant_a)["Admin"]
     response = client.post(
-        f"/alpha/roles/{role.pk}/", {"name": "Admin", "permissions": [*role.permissions, "manage_billing"]}
+        f"/alpha/roles/{role.pk}/",
+        {"name": "Admin", "permissions": [*role.permissions, "manage_billing"]},
     )
     assert response.status_code == 400
     assert "manage_billing" not in _roles(tenant_a)["Admin"].permissions
