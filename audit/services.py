@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -115,10 +117,9 @@ def retention_purge(*, tenant: Tenant, before: datetime, actor: User | None = No
             data={"purged_through": purged_through, "boundary_hash": boundary_hash,
                   "before": before.isoformat()},
         )  # fmt: skip
-        with transaction.atomic():
-            _documented_path("retention")
+        with transaction.atomic(), _documented_path("retention"):
             # A queryset delete is one SQL DELETE here (no signals on AuditEntry); the trigger
-            # admits it only on this path.
+            # admits it only on this path, and only for archived entries before the head.
             deleted, _ = AuditEntry.objects.filter(
                 tenant=tenant, sequence__lte=purged_through
             ).delete()
@@ -140,10 +141,38 @@ def chain_start(tenant: Tenant) -> tuple[str, int]:
 
 
 def verify_tenant(tenant: Tenant) -> chain.Verification:
+    """Walk the tenant's chain, then anchor its head to the archive: entries confirmed shipped
+    must still be there, with the hash the archive recorded, so a cut-off tail is found too."""
+    from audit.models import ArchiveBatch
+
     with tenant_context(tenant):
         start_hash, start_sequence = chain_start(tenant)
         entries = AuditEntry.objects.filter(tenant=tenant).order_by("sequence").iterator(2000)
-        return chain.verify(entries, start_hash=start_hash, start_sequence=start_sequence)
+        result = chain.verify(entries, start_hash=start_hash, start_sequence=start_sequence)
+        if not result.ok:
+            return result
+        shipped = (
+            ArchiveBatch.objects.filter(tenant=tenant, status=ArchiveBatch.Status.CONFIRMED)
+            .order_by("-last_sequence")
+            .first()
+        )
+        if shipped is None:
+            return result
+        head = AuditEntry.objects.filter(tenant=tenant, sequence=shipped.last_sequence).first()
+        newest = AuditEntry.objects.filter(tenant=tenant).order_by("-sequence").first()
+        if newest is None or newest.sequence < shipped.last_sequence:
+            return chain.Verification(
+                result.checked,
+                chain.ChainBreak(
+                    shipped.last_sequence, "", "entries the archive holds are missing"
+                ),
+            )
+        if head is not None and head.entry_hash != shipped.chain_head:
+            return chain.Verification(
+                result.checked,
+                chain.ChainBreak(head.sequence, str(head.id), "it differs from the archived copy"),
+            )
+        return result
 
 
 # Erasure --------------------------------------------------------------------------------------
@@ -165,8 +194,7 @@ def redact_person(*, tenant: Tenant, user: User) -> int:
             | models.Q(target_type="accounts.user", object_pk=str(user.pk))
             | models.Q(target_type="tenancy.membership", object_pk__in=membership_ids)
         )
-        with transaction.atomic():
-            _documented_path("erasure")
+        with transaction.atomic(), _documented_path("erasure"):
             count = about.update(
                 actor_email=None,
                 remote_addr=None,
@@ -180,8 +208,15 @@ def redact_person(*, tenant: Tenant, user: User) -> int:
     return int(count)
 
 
-def _documented_path(name: str) -> None:
-    """Tell the audit table's trigger which documented path this transaction is on."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.audit_path', %s, true)", [name])
+@contextmanager
+def _documented_path(name: str) -> Iterator[None]:
+    """Tell the audit table's trigger which documented path the next statement is on, and clear
+    it at once, so no later statement of an outer transaction inherits the exemption."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.audit_path', %s, true)", [name])
+    yield  # on an error the caller's atomic block rolls back, and the setting with it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.audit_path', '', true)")

@@ -18,13 +18,27 @@ DECLARE
     path text := coalesce(current_setting('app.audit_path', true), '');
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        IF path = 'retention' THEN
+        -- Only entries already confirmed in the archive, and never the newest one (the head).
+        IF path = 'retention'
+            AND OLD.sequence <= coalesce((
+                SELECT max(b.last_sequence) FROM audit_archivebatch b
+                WHERE b.tenant_id = OLD.tenant_id AND b.status = 'confirmed'), 0)
+            AND OLD.sequence < (
+                SELECT max(e.sequence) FROM audit_auditentry e WHERE e.tenant_id = OLD.tenant_id)
+        THEN
             RETURN OLD;
         END IF;
         RAISE EXCEPTION 'audit entries cannot be deleted (only by the retention purge)'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- Erasure writes only the redaction constants, once, into a row not yet redacted.
     IF path = 'erasure'
+        AND OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL
+        AND NEW.actor_email IS NULL AND NEW.remote_addr IS NULL AND NEW.user_agent = ''
+        AND NEW.object_repr = '(erased)' AND NEW.changes IS NULL AND NEW.changes_text = ''
+        AND NEW.additional_data IS NULL AND NEW.serialized_data IS NULL
+        AND NEW.cid IS NOT DISTINCT FROM OLD.cid AND NEW.remote_port IS NOT DISTINCT FROM OLD.remote_port
+        AND NEW.object_id IS NOT DISTINCT FROM OLD.object_id
         AND NEW.id = OLD.id AND NEW.tenant_id = OLD.tenant_id
         AND NEW.sequence = OLD.sequence AND NEW."timestamp" = OLD."timestamp"
         AND NEW.event = OLD.event AND NEW.action = OLD.action

@@ -199,3 +199,68 @@ def test_every_tenant_model_is_registered_with_auditlog() -> None:
     for model in tenant_models():
         label = f"{model._meta.app_label}.{model.__name__}"
         assert auditlog.contains(model) or label in NOT_REGISTERED, label
+
+
+def _archive_through(tenant: Tenant, sequence: int) -> None:
+    from audit.models import ArchiveBatch
+
+    with tenant_context(tenant):
+        head = AuditEntry.objects.get(sequence=sequence)
+        ArchiveBatch.objects.create(
+            first_sequence=1, last_sequence=sequence, count=sequence, object_key="k",
+            sha256="0" * 64, chain_head=head.entry_hash, status=ArchiveBatch.Status.CONFIRMED,
+        )  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_the_erasure_path_admits_only_the_redaction_itself(tenant_a: Tenant) -> None:
+    from audit.services import _documented_path
+
+    _some_history(tenant_a, 2)
+    with tenant_context(tenant_a), connection.cursor() as cursor:
+        with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
+            with _documented_path("erasure"):
+                cursor.execute("UPDATE audit_auditentry SET object_repr = 'rewritten', "
+                               "redacted_at = now()")  # fmt: skip
+        # ... and the exemption does not outlive its statement.
+        with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
+            with _documented_path("erasure"):
+                pass
+            cursor.execute(
+                "UPDATE audit_auditentry SET object_repr = '(erased)', actor_email = NULL, "
+                "remote_addr = NULL, user_agent = '', changes = NULL, changes_text = '', "
+                "additional_data = NULL, redacted_at = now()"
+            )
+    assert verify_tenant(tenant_a).ok
+
+
+@pytest.mark.postgres
+def test_the_retention_path_deletes_only_archived_entries_and_never_the_head(
+    tenant_a: Tenant,
+) -> None:
+    from audit.services import _documented_path
+
+    _some_history(tenant_a, 3)
+    _archive_through(tenant_a, 2)
+    newest = _entries(tenant_a)[-1].sequence
+    with tenant_context(tenant_a), connection.cursor() as cursor:
+        with pytest.raises(DatabaseError, match="cannot be deleted"), transaction.atomic():
+            with _documented_path("retention"):
+                cursor.execute("DELETE FROM audit_auditentry WHERE sequence = %s", [newest])
+        with pytest.raises(DatabaseError, match="cannot be deleted"), transaction.atomic():
+            with _documented_path("retention"):
+                cursor.execute("DELETE FROM audit_auditentry WHERE sequence = 3")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_cut_off_tail_is_found_through_the_archive(tenant_a: Tenant) -> None:
+    _some_history(tenant_a, 4)
+    newest = _entries(tenant_a)[-1].sequence
+    _archive_through(tenant_a, newest)
+    with _superuser_connection() as admin:
+        admin.execute("SET session_replication_role = replica")
+        admin.execute("DELETE FROM audit_auditentry WHERE sequence >= %s AND tenant_id = %s",
+                      [newest - 1, tenant_a.pk])  # fmt: skip
+    result = verify_tenant(tenant_a)
+    assert result.broken is not None and "the archive holds" in result.broken.reason
