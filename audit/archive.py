@@ -11,11 +11,13 @@ import gzip
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit.exports import COLUMNS, _json
@@ -117,6 +119,28 @@ def archive_tenant(tenant: Tenant, store: ArchiveStore | None = None) -> Archive
     """Ship the tenant's next batch of unshipped entries, or retry its pending batch. Returns the
     confirmed batch, or None when there is nothing to ship. Raises ArchiveError on failure."""
     store = store or default_store()
+    with _one_archiver(tenant):
+        return _archive_next(tenant, store)
+
+
+@contextmanager
+def _one_archiver(tenant: Tenant) -> Iterator[None]:
+    """One shipping run per tenant at a time (beat and retries may overlap): a session-level
+    advisory lock, held across the upload; another run waits for it."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = ["parim-archive:" + str(tenant.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 11))", key)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 11))", key)
+
+
+def _archive_next(tenant: Tenant, store: ArchiveStore) -> ArchiveBatch | None:
     with tenant_context(tenant):
         batch = _next_batch(tenant)
         if batch is None:

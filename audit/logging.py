@@ -12,11 +12,22 @@ from typing import Any
 from audit.context import current_request
 
 # Values that must never reach a log line, whatever a library puts in its message.
+_SECRET_NAMES = r"password|passwd|secret|token|code|otp|key"  # noqa: S105  (names, not values)
 _SCRUBBERS = [
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
-    (re.compile(r"(/join/)[^/\s\"?]+"), r"\1[token]"),
-    (re.compile(r"(/password-reset/)[^/\s\"?]+/[^/\s\"?]+"), r"\1[token]"),
-    (re.compile(r"(?i)(password|passwd|secret|token|code|otp|key)=([^&\s\"]+)"), r"\1=[redacted]"),
+    # Anything around an @ (or its URL encoding) is treated as an address.
+    (re.compile(r"[^\s@<>()\[\]\"',;:]+(?:@|%40)[^\s<>()\"',;]+"), "[email]"),
+    (re.compile(r"(?i)(/join/|join%2F)[^/\s\"?&%]+"), r"\1[token]"),
+    (
+        re.compile(r"(?i)(/password-reset/|password-reset%2F)[^/\s\"?&]+(?:/|%2F)[^/\s\"?&%]+"),
+        r"\1[token]",
+    ),
+    (re.compile(rf"(?i)\b({_SECRET_NAMES})=([^&\s\"]+)"), r"\1=[redacted]"),
+    (
+        re.compile(
+            rf"(?i)([\"']?\b(?:{_SECRET_NAMES})[\"']?\s*:\s*)(\"[^\"]*\"|'[^']*'|[^\s,}}]+)"
+        ),
+        r"\1[redacted]",
+    ),
 ]
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -25,6 +36,13 @@ def scrub(text: str) -> str:
     for pattern, replacement in _SCRUBBERS:
         text = pattern.sub(replacement, text)
     return text
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """The plain format, scrubbed the same way."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):

@@ -57,6 +57,8 @@ def _known_user(credentials: dict[str, Any]) -> User | None:
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    if request is not None and getattr(request, "axes_locked_out", False):
+        return  # locked: the lockout was recorded once; no entry for each further attempt
     user = _known_user(credentials)
     if user is None:
         # Names no known person: the application log only, without the address typed.

@@ -18,8 +18,9 @@ PAGE_SIZE = 50
 NAMED_EVENTS = [
     "access.denied", "audit.exported", "audit.retention_purged", "auth.lockout", "auth.login",
     "auth.login_failed", "auth.logout", "email.changed", "invitation.accepted", "invitation.sent",
-    "password.changed", "password.reset", "sessions.ended", "two_factor.backup_code_used", "two_factor.failed",
+    "password.changed", "password.reset", "sessions.ended", "two_factor.backup_code_used",
     "two_factor.backup_codes_regenerated", "two_factor.disabled", "two_factor.enabled",
+    "two_factor.failed",
     "user.deactivated",
 ]  # fmt: skip
 

@@ -185,6 +185,12 @@ def redact_person(*, tenant: Tenant, user: User) -> int:
     IP address, user agent, the names and values recorded about them), keeping the pseudonymous
     ids and the chain. Returns how many entries were redacted."""
     with tenant_context(tenant):
+        from tenancy.models import Invitation
+
+        invitation_ids = [
+            str(pk) for pk in Invitation.objects.filter(
+                tenant=tenant, email__iexact=user.email).values_list("pk", flat=True)
+        ]  # fmt: skip
         membership_ids = [
             str(pk) for pk in Membership.objects.filter(tenant=tenant, user=user).values_list(
                 "pk", flat=True)
@@ -193,6 +199,7 @@ def redact_person(*, tenant: Tenant, user: User) -> int:
             models.Q(actor=user)
             | models.Q(target_type="accounts.user", object_pk=str(user.pk))
             | models.Q(target_type="tenancy.membership", object_pk__in=membership_ids)
+            | models.Q(target_type="tenancy.invitation", object_pk__in=invitation_ids)
         )
         with transaction.atomic(), _documented_path("erasure"):
             count = about.update(

@@ -378,7 +378,10 @@ LOGGING: dict[str, Any] = {
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "audit.logging.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "audit.logging.ScrubbingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
     "handlers": {
         "console": {
@@ -405,5 +408,7 @@ if PARIM_ENV == "production":
         _problems.append("HTTPS must be true")
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         _problems.append("DATABASE_URL must point at PostgreSQL")
+    if not AUDIT_ARCHIVE_BUCKET:
+        _problems.append("AUDIT_ARCHIVE_BUCKET must name the audit archive bucket")
     if _problems:
         raise ConfigurationError("PARIM_ENV=production: " + "; ".join(_problems) + ".")

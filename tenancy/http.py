@@ -109,7 +109,22 @@ def require_permission(
     return decorator
 
 
-def tenant_public_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
+def tenant_public_view(
+    not_found_template: str,
+) -> Callable[[TenantView[P]], Callable[..., HttpResponseBase]]:
+    """See _tenant_public_view; `not_found_template` is the page (status 404) for an unknown
+    tenant, the same page the view shows for a credential that does not match, so the two
+    cannot be told apart."""
+
+    def decorator(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
+        return _tenant_public_view(view, not_found_template)
+
+    return decorator
+
+
+def _tenant_public_view(
+    view: TenantView[P], not_found_template: str
+) -> Callable[..., HttpResponseBase]:
     """For the few tenant pages that people who are not (yet) members open with a credential of
     their own, such as an invitation token: resolve the tenant (404 if unknown) and run inside
     its context, with no membership. The view itself must check the credential and answer 404
@@ -121,7 +136,9 @@ def tenant_public_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
     ) -> HttpResponseBase:
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         if tenant is None:
-            raise Http404
+            from django.template.response import TemplateResponse
+
+            return TemplateResponse(request, not_found_template, status=404).render()
         with tenant_context(tenant):
             tenant_request = cast(TenantRequest, request)
             tenant_request.tenant = tenant

@@ -319,7 +319,7 @@ def security_settings(request: TenantRequest) -> HttpResponse:
 # Joining by invitation -----------------------------------------------------------------------
 
 
-@tenant_public_view
+@tenant_public_view("tenancy/join_invalid.html")
 @sensitive_post_parameters("password")
 def join(request: TenantRequest, token: str) -> HttpResponse:
     """The invitation link. Anyone holding the token sees which company invites them and as

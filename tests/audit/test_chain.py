@@ -218,10 +218,14 @@ def test_the_erasure_path_admits_only_the_redaction_itself(tenant_a: Tenant) -> 
 
     _some_history(tenant_a, 2)
     with tenant_context(tenant_a), connection.cursor() as cursor:
-        with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
-            with _documented_path("erasure"):
-                cursor.execute("UPDATE audit_auditentry SET object_repr = 'rewritten', "
-                               "redacted_at = now()")  # fmt: skip
+        with (
+            pytest.raises(DatabaseError, match="cannot be changed"),
+            transaction.atomic(),
+            _documented_path("erasure"),
+        ):
+            cursor.execute(
+                "UPDATE audit_auditentry SET object_repr = 'rewritten', redacted_at = now()"
+            )
         # ... and the exemption does not outlive its statement.
         with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
             with _documented_path("erasure"):
@@ -244,12 +248,13 @@ def test_the_retention_path_deletes_only_archived_entries_and_never_the_head(
     _archive_through(tenant_a, 2)
     newest = _entries(tenant_a)[-1].sequence
     with tenant_context(tenant_a), connection.cursor() as cursor:
-        with pytest.raises(DatabaseError, match="cannot be deleted"), transaction.atomic():
-            with _documented_path("retention"):
-                cursor.execute("DELETE FROM audit_auditentry WHERE sequence = %s", [newest])
-        with pytest.raises(DatabaseError, match="cannot be deleted"), transaction.atomic():
-            with _documented_path("retention"):
-                cursor.execute("DELETE FROM audit_auditentry WHERE sequence = 3")
+        for sequence in [newest, 3]:  # the head; an entry not yet archived
+            with (
+                pytest.raises(DatabaseError, match="cannot be deleted"),
+                transaction.atomic(),
+                _documented_path("retention"),
+            ):
+                cursor.execute("DELETE FROM audit_auditentry WHERE sequence = %s", [sequence])
 
 
 @pytest.mark.postgres

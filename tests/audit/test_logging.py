@@ -96,3 +96,23 @@ def test_main_flows_log_no_secrets_or_email_addresses(
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     assert any(line.get("request_id") for line in lines)
     assert any(line.get("tenant_id") and line.get("user_id") for line in lines)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "user admin@localhost signed in",
+        "for o'brien@example.com today",
+        "next=%2Fjoin%2Fabc123 from alice%40example.com",
+        '{"password": "hunter22hunter22", "user": 1}',
+        "token: s3cr3t-value and code=123456",
+        "GET /alpha/join/AbCdEf123/ 404",
+    ],
+)
+def test_scrubbing_catches_awkward_forms(line: str) -> None:
+    from audit.logging import scrub
+
+    cleaned = scrub(line)
+    for secret in ["admin@localhost", "brien@example", "abc123", "alice", "hunter22",
+                   "s3cr3t", "123456", "AbCdEf123"]:  # fmt: skip
+        assert secret not in cleaned, (line, cleaned)

@@ -26,6 +26,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(60),
     "ALLOWED_HOSTS": "app.example.com",
     "DATABASE_URL": "postgres://parim_app:pw@db.internal:5432/parim",
+    "AUDIT_ARCHIVE_BUCKET": "parim-audit-archive",
 }
 
 
@@ -53,6 +54,7 @@ def test_production_settings_start() -> None:
         ({"DATABASE_URL": "sqlite:///x.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
         ({"PARIM_ENV": "staging"}, "PARIM_ENV must be development or production"),
         ({"TRUSTED_PROXY_HOPS": "two"}, "TRUSTED_PROXY_HOPS must be a whole number"),
+        ({"AUDIT_ARCHIVE_BUCKET": ""}, "AUDIT_ARCHIVE_BUCKET must name"),
     ],
 )
 def test_production_refuses_insecure_or_malformed_values(
