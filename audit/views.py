@@ -25,6 +25,12 @@ def _filter_form(request: TenantRequest) -> AuditFilterForm:
     return AuditFilterForm(request.GET or None, **filter_choices(request.tenant))
 
 
+def _invalid_filter(request: TenantRequest, form: AuditFilterForm) -> HttpResponse:
+    """The log page with the filter's errors and no entries (status 400)."""
+    context = {"form": form, "entries": [], "next_before": None}
+    return TemplateResponse(request, "audit/log.html", context, status=400)
+
+
 @tenant_view
 @require_permission(Permission.VIEW_AUDIT_LOG)
 def audit_log(request: TenantRequest) -> HttpResponse:
@@ -32,10 +38,7 @@ def audit_log(request: TenantRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET"])
     form = _filter_form(request)
     if form.is_bound and not form.is_valid():
-        return TemplateResponse(
-            request, "audit/log.html", {"form": form, "entries": [], "next_before": None},
-            status=400,
-        )  # fmt: skip
+        return _invalid_filter(request, form)
     filters = form.cleaned_data if form.is_bound else {}
     entries, next_before = audit_page(request.tenant, filters)
     query = {k: str(v) for k, v in request.GET.items() if k != "before" and v}
@@ -78,10 +81,7 @@ def audit_export(request: TenantRequest, fmt: str) -> HttpResponseBase:
         return HttpResponseNotAllowed(["GET"])
     form = _filter_form(request)
     if form.is_bound and not form.is_valid():
-        return TemplateResponse(
-            request, "audit/log.html", {"form": form, "entries": [], "next_before": None},
-            status=400,
-        )  # fmt: skip
+        return _invalid_filter(request, form)
     filters = dict(form.cleaned_data) if form.is_bound else {}
     filters.pop("before", None)
     described = {k: str(v) for k, v in filters.items() if v}
