@@ -20,6 +20,6 @@ unset REDIS_URL  # tasks run eagerly in the demo
 .venv/bin/python manage.py seed_demo
 echo
 echo "Parim is starting on http://127.0.0.1:${port}/  (Ctrl+C to stop)"
-exec .venv/bin/gunicorn parim.wsgi:application \
-  --bind "127.0.0.1:${port}" --workers 2 --threads 4 --worker-class gthread \
-  --access-logfile - --log-level warning
+# The production settings (JSON access log without query strings or tokens), on loopback.
+exec .venv/bin/gunicorn parim.wsgi:application --config deploy/gunicorn.conf.py \
+  --bind "127.0.0.1:${port}" --workers 2 --threads 4 --log-level warning

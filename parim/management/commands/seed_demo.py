@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import User
 from accounts.services import user_create
@@ -74,7 +75,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = 0
-        with transaction.atomic():
+        # The demo's own invitations are not mailed (the console would print their links).
+        # (Outermost, so the mail sent when the transaction commits is still caught.)
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             for demo in DEMO_TENANTS:
                 created += self._seed_tenant(demo)
         self.stdout.write(f"Demo data ready ({created} new records).")
