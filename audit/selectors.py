@@ -20,7 +20,7 @@ NAMED_EVENTS = [
     "auth.login_failed", "auth.logout", "email.changed", "invitation.accepted", "invitation.sent",
     "password.changed", "password.reset", "sessions.ended", "two_factor.backup_code_used",
     "two_factor.backup_codes_regenerated", "two_factor.disabled", "two_factor.enabled",
-    "two_factor.failed",
+    "two_factor.failed", "tenant.signed_up",
     "user.deactivated",
 ]  # fmt: skip
 

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from accounts import views as accounts
 from audit import views as audit
+from billing import views as billing
 from parim.views import healthz, security_txt
 from scheduling import views as scheduling
 from tenancy import views as tenancy
@@ -64,6 +65,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(".well-known/security.txt", security_txt, name="security-txt"),
     path("accounts/", include(account_patterns)),
+    path("signup/", billing.signup, name="signup"),
+    path("signup/sent/", billing.signup_sent, name="signup-sent"),
+    path("signup/verify/<str:token>/", billing.signup_verify, name="signup-verify"),
     path("", tenancy.tenant_picker, name="tenant-picker"),
     path("<slug:tenant_slug>/", include(tenant_patterns)),
 ]

@@ -11,3 +11,15 @@ class SchedulingConfig(AppConfig):
 
         register(Site)
         register(SiteUserObjectPermission)
+
+        from tenancy.onboarding import OnboardingStep, register_step
+
+        register_step(
+            OnboardingStep(
+                key="site",
+                label="Add the places where your people work",
+                url_name="site-new",
+                done=lambda tenant: Site.objects.filter(tenant=tenant).exists(),
+                order=10,
+            )
+        )

@@ -7,3 +7,18 @@ class TenancyConfig(AppConfig):
 
     def ready(self) -> None:
         from tenancy import signals  # noqa: F401  (connects the post-migrate grant)
+        from tenancy.models import Invitation, Membership
+        from tenancy.onboarding import OnboardingStep, register_step
+
+        register_step(
+            OnboardingStep(
+                key="invite",
+                label="Invite your people",
+                url_name="people",
+                done=lambda tenant: (
+                    Invitation.objects.filter(tenant=tenant).exists()
+                    or Membership.objects.filter(tenant=tenant).count() > 1
+                ),
+                order=20,
+            )
+        )

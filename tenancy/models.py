@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -63,6 +64,7 @@ class Tenant(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
+    trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -70,6 +72,13 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def trial_days_left(self) -> int | None:
+        if self.status != self.Status.TRIAL or self.trial_ends_at is None:
+            return None
+        seconds = (self.trial_ends_at - timezone.now()).total_seconds()
+        return max(0, math.ceil(seconds / 86400))  # "14 days left" on the first day
 
 
 if TYPE_CHECKING:

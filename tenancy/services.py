@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -31,11 +31,18 @@ INVITATION_LIFETIME = timedelta(days=7)
 
 
 def tenant_create(
-    *, name: str, slug: str, time_zone: str = "Europe/London", status: str = Tenant.Status.ACTIVE
+    *,
+    name: str,
+    slug: str,
+    time_zone: str = "Europe/London",
+    status: str = Tenant.Status.ACTIVE,
+    trial_ends_at: datetime | None = None,
 ) -> Tenant:
     """A new tenant with the built-in roles Owner, Admin, Manager, Employee and Auditor."""
     with transaction.atomic():
-        tenant = Tenant(name=name, slug=slug, time_zone=time_zone, status=status)
+        tenant = Tenant(
+            name=name, slug=slug, time_zone=time_zone, status=status, trial_ends_at=trial_ends_at
+        )
         tenant.full_clean()
         tenant.save()
         with tenant_context(tenant):

@@ -30,7 +30,8 @@ from tenancy.forms import (
     SecurityPolicyForm,
 )
 from tenancy.http import TenantRequest, require_permission, tenant_public_view, tenant_view
-from tenancy.models import Invitation, Membership, Role
+from tenancy.models import Invitation, Membership, Role, Tenant
+from tenancy.onboarding import checklist
 from tenancy.permissions import Permission, RoleKind
 from tenancy.selectors import memberships_of_user
 
@@ -51,7 +52,13 @@ def tenant_picker(request: HttpRequest) -> HttpResponse:
 
 @tenant_view
 def dashboard(request: TenantRequest) -> HttpResponse:
-    return TemplateResponse(request, "tenancy/dashboard.html", {"role": request.membership.role})
+    context: dict[str, Any] = {"role": request.membership.role}
+    # A company in its trial sees what is left to set up (those who can set it up do).
+    if request.tenant.status == Tenant.Status.TRIAL and request.membership.has(
+        Permission.MANAGE_SETTINGS
+    ):
+        context["checklist"] = checklist(request.tenant)
+    return TemplateResponse(request, "tenancy/dashboard.html", context)
 
 
 # People --------------------------------------------------------------------------------------

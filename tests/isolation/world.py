@@ -119,6 +119,9 @@ PUBLIC_URLS: dict[str, str] = {
     "password_reset_done": "a static page",
     "password_reset_confirm": "opened with a signed one-time token for one account",
     "password_reset_complete": "a static page",
+    "signup": "the company sign-up form; answers alike whether or not the email is registered",
+    "signup-sent": "a static page",
+    "signup-verify": "opened with a one-time sign-up token; no company exists until it is used",
 }
 
 

@@ -1,0 +1,34 @@
+"""A company sign-up waiting for its email address to be verified (no tenant exists yet)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Signup(models.Model):
+    """What a new company filled in. Nothing is created until the owner proves the address: the
+    slug is not held, and the password is kept only as its hash; expired rows are useless."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company_name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=50)
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField()
+    password_hash = models.CharField(max_length=256)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Sign-up {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and self.expires_at > timezone.now()
