@@ -25,7 +25,11 @@ FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 parim \
     && useradd --system --uid 10001 --gid parim --home-dir /app --shell /usr/sbin/nologin parim
 WORKDIR /app
-COPY --from=build --chown=parim:parim /app /app
+# The code belongs to root and is read-only to the app; /tmp is the one place it writes
+# (gunicorn heartbeats go to /dev/shm). VOLUME makes Fargate's bind mount keep /tmp's mode.
+COPY --from=build /app /app
+RUN chmod 1777 /tmp
+VOLUME ["/tmp"]
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

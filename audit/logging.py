@@ -16,7 +16,7 @@ _SECRET_NAMES = r"password|passwd|secret|token|code|otp|key"  # noqa: S105  (nam
 _SCRUBBERS = [
     # Anything around an @ (or its URL encoding) is treated as an address.
     (re.compile(r"[^\s@<>()\[\]\"',;:]+(?:@|%40)[^\s<>()\"',;]+"), "[email]"),
-    (re.compile(r"(?i)(/join/|join%2F)[^/\s\"?&%]+"), r"\1[token]"),
+    (re.compile(r"(?i)(/join/|join%2F|/signup/verify/|verify%2F)[^/\s\"?&%]+"), r"\1[token]"),
     (
         re.compile(r"(?i)(/password-reset/|password-reset%2F)[^/\s\"?&]+(?:/|%2F)[^/\s\"?&%]+"),
         r"\1[token]",

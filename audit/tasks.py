@@ -32,3 +32,22 @@ def archive_all_tenants() -> int:
         archive_tenant_audit.delay(str(tenant_id))
         count += 1
     return count
+
+
+@shared_task
+def verify_all_chains() -> int:
+    """The nightly check: every tenant's chain recomputed; a broken one is logged as an ERROR
+    (which pages, see docs/operations/incident-response.md). Returns how many are broken."""
+    import logging
+
+    from audit.services import verify_tenant
+
+    logger = logging.getLogger("parim.audit")
+    broken = 0
+    for tenant in Tenant.objects.order_by("slug"):
+        result = verify_tenant(tenant)
+        if not result.ok:
+            broken += 1
+            logger.error("audit chain broken", extra={"tenant_id": str(tenant.pk),
+                         "broken": str(result.broken)})  # fmt: skip
+    return broken

@@ -35,10 +35,12 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 worker_tmp_dir = "/dev/shm"  # noqa: S108  (heartbeat files in memory, not on the image's disk)
+control_socket_disable = True  # the root filesystem is read-only in production
 
 _TOKENS = [
     (re.compile(r"(/join/)[^/]+"), r"\1[token]"),
     (re.compile(r"(/password-reset/)[^/]+/[^/]+"), r"\1[token]"),
+    (re.compile(r"(/signup/verify/)[^/]+"), r"\1[token]"),
 ]
 
 

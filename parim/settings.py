@@ -102,6 +102,8 @@ if _secret_key is None:
         )
     _secret_key = "insecure-development-key-only-used-with-debug-on"  # noqa: S105
 SECRET_KEY = _secret_key
+# Old keys still accepted (not used to sign) while a rotated SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS and not DEBUG:
@@ -184,10 +186,15 @@ def _database_url() -> str:
         from urllib.parse import quote
 
         user = env_str("DATABASE_USER", "parim_app") or ""
-        password = quote(env_str("DATABASE_APP_PASSWORD", "") or "", safe="")
+        password = quote(env_str("DATABASE_PASSWORD", "") or "", safe="")
         name = env_str("DATABASE_NAME", "parim")
         port = env_int("DATABASE_PORT", 5432)
-        return f"postgres://{user}:{password}@{host}:{port}/{name}?sslmode=require"
+        # verify-full checks the server's certificate against DATABASE_SSLROOTCERT (the RDS CA
+        # bundle); require only encrypts.
+        root_cert = env_str("DATABASE_SSLROOTCERT")
+        mode = env_str("DATABASE_SSLMODE", "verify-full" if root_cert else "require")
+        tls = f"sslmode={mode}" + (f"&sslrootcert={quote(root_cert)}" if root_cert else "")
+        return f"postgres://{user}:{password}@{host}:{port}/{name}?{tls}"
     return f"sqlite:///{BASE_DIR / 'var' / 'parim.sqlite3'}"
 
 
@@ -235,6 +242,15 @@ AUDITLOG_STORE_JSON_CHANGES = True
 MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_DISABLE_REMOTE_ADDR = True  # audit.models reads it through the trusted proxy hops
 AUDIT_ARCHIVE_BUCKET = env_str("AUDIT_ARCHIVE_BUCKET", "") or ""
+
+# Billing with Stripe (hosted Checkout and Billing Portal, signed webhooks). Without a secret
+# key billing is "not configured" and no tenant is ever restricted (the demo).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "") or ""
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "") or ""
+STRIPE_PRICE_ID = env_str("STRIPE_PRICE_ID", "") or ""
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com") or ""
+BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 7)
+ENTITLEMENTS_ENFORCED = bool(STRIPE_SECRET_KEY)
 AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "var" / "archive")) or "")
 AUDIT_ARCHIVE_RETENTION_DAYS = env_int("AUDIT_ARCHIVE_RETENTION_DAYS", 2555)  # seven years
 AUDIT_ARCHIVE_GLACIER_AFTER_DAYS = env_int("AUDIT_ARCHIVE_GLACIER_AFTER_DAYS", 90)
@@ -369,6 +385,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.archive_all_tenants",
         "schedule": env_int("AUDIT_ARCHIVE_INTERVAL_SECONDS", 3600),
     },
+    "verify-audit-chains": {
+        "task": "audit.tasks.verify_all_chains",
+        "schedule": 24 * 3600,
+    },
 }
 
 # Structured JSON lines on stdout (request id, tenant id, user id; secrets scrubbed);
@@ -410,5 +430,13 @@ if PARIM_ENV == "production":
         _problems.append("DATABASE_URL must point at PostgreSQL")
     if not AUDIT_ARCHIVE_BUCKET:
         _problems.append("AUDIT_ARCHIVE_BUCKET must name the audit archive bucket")
+    if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend" and EMAIL_HOST in {
+        "localhost",
+        "127.0.0.1",
+        None,
+    }:
+        _problems.append("EMAIL_HOST must name the SMTP server (for example Amazon SES)")
+    if SECURITY_CONTACT.endswith(".example"):
+        _problems.append("SECURITY_CONTACT must be a real address (security.txt shows it)")
     if _problems:
         raise ConfigurationError("PARIM_ENV=production: " + "; ".join(_problems) + ".")

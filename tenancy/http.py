@@ -61,7 +61,7 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
             tenant_request.tenant = tenant
             tenant_request.membership = membership
             membership.tenant = tenant  # already loaded; saves a query when templates use it
-            gate = _two_factor_gate(tenant_request)
+            gate = _two_factor_gate(tenant_request) or _read_only_gate(tenant_request, view)
             if gate is not None:
                 return gate
             response = view(tenant_request, *args, **kwargs)
@@ -167,3 +167,22 @@ def permission_denied(request: TenantRequest, permission: Permission) -> HttpRes
         data={"permission": str(permission), "path": request.path},
     )
     return TemplateResponse(request, "403.html", {"permission": permission.label}, status=403)
+
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def allowed_when_read_only(view: TenantView[P]) -> TenantView[P]:
+    """Mark a view that must keep working for a read-only tenant (billing, to pay)."""
+    view.allowed_when_read_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def _read_only_gate(request: TenantRequest, view: Any) -> HttpResponse | None:
+    if request.method in SAFE_METHODS or not request.tenant.is_read_only:
+        return None
+    if getattr(view, "allowed_when_read_only", False):
+        return None
+    from django.template.response import TemplateResponse
+
+    return TemplateResponse(request, "tenancy/read_only.html", status=403)

@@ -65,6 +65,10 @@ class Tenant(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
+    # Past due: everything still works until then, with a banner; afterwards read-only.
+    grace_ends_at = models.DateTimeField(_("grace period ends"), null=True, blank=True)
+    # The payment provider's customer id (billing writes it); webhooks find the tenant by it.
+    billing_customer_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -72,6 +76,22 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_read_only(self) -> bool:
+        """Cancelled or unpaid, a trial that has ended, or a grace period that has run out:
+        everything stays visible and exportable, nothing can be changed. Never while billing is
+        not configured (ENTITLEMENTS_ENFORCED off: the demo)."""
+        if not settings.ENTITLEMENTS_ENFORCED:
+            return False
+        now = timezone.now()
+        if self.status == self.Status.READ_ONLY:
+            return True
+        if self.status == self.Status.TRIAL:
+            return self.trial_ends_at is not None and self.trial_ends_at <= now
+        if self.status == self.Status.PAST_DUE:
+            return self.grace_ends_at is not None and self.grace_ends_at <= now
+        return False
 
     @property
     def trial_days_left(self) -> int | None:

@@ -181,6 +181,23 @@ def test_retention_purges_only_archived_old_entries_and_the_chain_still_verifies
     assert result.ok, result.broken
 
 
+def test_the_nightly_task_counts_and_logs_broken_chains(
+    tenant_a: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    from audit.tasks import verify_all_chains
+
+    _some_history(tenant_a, 2)
+    assert verify_all_chains() == 0
+    with tenant_context(tenant_a):
+        first = AuditEntry.objects.order_by("sequence").first()
+    assert first is not None
+    from unittest import mock
+
+    with mock.patch("audit.chain.entry_hash", return_value="f" * 64):
+        assert verify_all_chains() == 1
+    assert any(r.levelname == "ERROR" and "chain broken" in r.getMessage() for r in caplog.records)
+
+
 def test_audit_verify_reports_intact_chains(tenant_a: Tenant, tenant_b: Tenant) -> None:
     _some_history(tenant_a, 2)
     out = StringIO()

@@ -39,7 +39,7 @@ def celery_worker_on_redis() -> Iterator[Any]:
     app.conf.update(broker_url=REDIS, result_backend=REDIS, task_always_eager=False)
     try:
         with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=120
         ) as worker:
             yield worker
     finally:

@@ -27,6 +27,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "app.example.com",
     "DATABASE_URL": "postgres://parim_app:pw@db.internal:5432/parim",
     "AUDIT_ARCHIVE_BUCKET": "parim-audit-archive",
+    "EMAIL_HOST": "email-smtp.eu-west-2.amazonaws.com",
+    "SECURITY_CONTACT": "mailto:security@parim.io",
 }
 
 
@@ -55,6 +57,8 @@ def test_production_settings_start() -> None:
         ({"PARIM_ENV": "staging"}, "PARIM_ENV must be development or production"),
         ({"TRUSTED_PROXY_HOPS": "two"}, "TRUSTED_PROXY_HOPS must be a whole number"),
         ({"AUDIT_ARCHIVE_BUCKET": ""}, "AUDIT_ARCHIVE_BUCKET must name"),
+        ({"EMAIL_HOST": "localhost"}, "EMAIL_HOST must name the SMTP server"),
+        ({"SECURITY_CONTACT": "mailto:security@parim.example"}, "SECURITY_CONTACT must be"),
     ],
 )
 def test_production_refuses_insecure_or_malformed_values(
@@ -71,7 +75,7 @@ def test_the_database_url_is_built_from_parts_on_ecs() -> None:
              "d = s.DATABASES['default']; print(d['HOST'], d['USER'], d['NAME'], " \
              "d['OPTIONS'].get('sslmode'), s.CELERY_BROKER_URL.split('@')[1])"  # fmt: skip
     env = {**PRODUCTION, "DATABASE_URL": "", "DATABASE_HOST": "cluster.internal",
-           "DATABASE_APP_PASSWORD": "p@ss/word", "REDIS_HOST": "cache.internal",
+           "DATABASE_PASSWORD": "p@ss/word", "REDIS_HOST": "cache.internal",
            "REDIS_AUTH_TOKEN": "t0ken", "DJANGO_SETTINGS_MODULE": "parim.settings"}  # fmt: skip
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,

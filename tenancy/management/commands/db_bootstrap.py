@@ -50,6 +50,13 @@ class Command(BaseCommand):
         }
         try:
             with psycopg.connect(options["admin_url"], autocommit=True) as admin:
+                # On Aurora/RDS the admin is rds_superuser, not a superuser: it may create these
+                # roles but not re-assert NOSUPERUSER/NOBYPASSRLS on existing ones, and it must be
+                # a member of the owner role to hand it the database and schema.
+                row = admin.execute(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                ).fetchone()
+                is_superuser = bool(row and row[0])
                 for name, quoted, attributes in (
                     (options["owner"], owner, owner_attributes),
                     (options["app"], app, APP_ROLE_ATTRIBUTES),
@@ -57,8 +64,12 @@ class Command(BaseCommand):
                     exists = admin.execute(
                         "SELECT 1 FROM pg_roles WHERE rolname = %s", [name]
                     ).fetchone()
-                    verb = "ALTER" if exists else "CREATE"
-                    admin.execute(f"{verb} ROLE {quoted} {attributes}")
+                    if not exists:
+                        admin.execute(f"CREATE ROLE {quoted} {attributes}")
+                    elif is_superuser:
+                        admin.execute(f"ALTER ROLE {quoted} {attributes}")
+                    else:
+                        admin.execute(f"ALTER ROLE {quoted} LOGIN")
                     if passwords[name]:
                         admin.execute(
                             psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(
@@ -66,6 +77,8 @@ class Command(BaseCommand):
                             )
                         )
                     self.stdout.write(f"role {name}: {'updated' if exists else 'created'}")
+                if not is_superuser:
+                    admin.execute(f"GRANT {owner} TO CURRENT_USER")
                 if not admin.execute(
                     "SELECT 1 FROM pg_database WHERE datname = %s", [options["database"]]
                 ).fetchone():
