@@ -20,7 +20,8 @@ NAMED_EVENTS = [
     "auth.login_failed", "auth.logout", "email.changed", "invitation.accepted", "invitation.sent",
     "password.changed", "password.reset", "sessions.ended", "two_factor.backup_code_used",
     "two_factor.backup_codes_regenerated", "two_factor.disabled", "two_factor.enabled",
-    "two_factor.failed", "tenant.signed_up",
+    "two_factor.failed", "tenant.signed_up", "billing.checkout_started", "billing.portal_opened",
+    "billing.entitlement_changed",
     "user.deactivated",
 ]  # fmt: skip
 

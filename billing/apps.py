@@ -1,6 +1,31 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class BillingConfig(AppConfig):
     name = "billing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db import transaction
+        from django.db.models.signals import post_save
+
+        from audit.registry import register
+        from billing.models import Subscription
+        from tenancy.models import Membership
+
+        register(Subscription)
+
+        def membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None:
+            # Seats follow the members: billing subscribes to tenancy's change (a lower app
+            # cannot call billing) and syncs after the change commits.
+            from billing.stripe_api import configured
+            from billing.tasks import sync_seats
+
+            if configured():
+                tenant_id = str(instance.tenant_id)
+                transaction.on_commit(lambda: sync_seats.delay(tenant_id))
+
+        post_save.connect(membership_changed, sender=Membership, weak=False,
+                          dispatch_uid="billing-seat-sync")  # fmt: skip

@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from tenancy.models import TenantModel
+
 
 class Signup(models.Model):
     """What a new company filled in. Nothing is created until the owner proves the address: the
@@ -32,3 +34,38 @@ class Signup(models.Model):
     @property
     def is_open(self) -> bool:
         return self.completed_at is None and self.expires_at > timezone.now()
+
+
+class Subscription(TenantModel):
+    """The tenant's Stripe subscription as last read from Stripe (never from a webhook body)."""
+
+    stripe_subscription_id = models.CharField(max_length=64, blank=True)
+    stripe_item_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    quantity = models.PositiveIntegerField(default=0)
+    cancel_at_period_end = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="billing_subscription_one")]
+
+    def __str__(self) -> str:
+        return f"Subscription {self.stripe_subscription_id or '(none)'}: {self.status or 'none'}"
+
+
+class StripeEvent(models.Model):
+    """Every webhook event received, by Stripe's id: a second insert of the same id means the
+    event was already processed (Stripe redelivers)."""
+
+    id = models.CharField(primary_key=True, max_length=255)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    matched_tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.type}"

@@ -1,19 +1,25 @@
-"""Public sign-up pages: the form, "check your email", and the verification link."""
+"""Sign-up pages (public), the billing pages (tenant), and Stripe's webhook endpoint."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
+from billing import billing as subscriptions
 from billing import services
 from billing.forms import SignupForm
+from billing.models import Subscription
+from billing.stripe_api import configured
+from tenancy.http import TenantRequest, allowed_when_read_only, require_permission, tenant_view
+from tenancy.permissions import Permission
 
 
 @sensitive_post_parameters("password")
@@ -58,3 +64,88 @@ def signup_verify(request: HttpRequest, token: str) -> HttpResponse:
         )  # fmt: skip
         return redirect("dashboard", tenant_slug=tenant.slug)
     return TemplateResponse(request, "billing/signup_verify.html", {"signup": signup})
+
+
+# Billing (tenant pages) -----------------------------------------------------------------------
+
+
+def _billing_context(request: TenantRequest) -> dict[str, object]:
+    return {
+        "configured": configured(),
+        "subscription": Subscription.objects.filter(tenant=request.tenant).first(),
+        "seats": subscriptions.active_seats(request.tenant),
+    }
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_BILLING)
+@allowed_when_read_only
+def billing_page(request: TenantRequest) -> HttpResponse:
+    return TemplateResponse(request, "billing/billing.html", _billing_context(request))
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_BILLING)
+@allowed_when_read_only
+def billing_checkout(request: TenantRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not configured():
+        messages.error(request, _("Billing is not configured on this installation."))
+        return redirect("billing", tenant_slug=request.tenant.slug)
+    slug = request.tenant.slug
+    url = subscriptions.checkout_start(
+        tenant=request.tenant,
+        actor=request.membership,
+        success_url=request.build_absolute_uri(reverse("billing-return", args=[slug])),
+        cancel_url=request.build_absolute_uri(reverse("billing", args=[slug])),
+    )
+    return redirect(url)
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_BILLING)
+@allowed_when_read_only
+def billing_portal(request: TenantRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not configured():
+        messages.error(request, _("Billing is not configured on this installation."))
+        return redirect("billing", tenant_slug=request.tenant.slug)
+    url = subscriptions.portal_start(
+        tenant=request.tenant,
+        actor=request.membership,
+        return_url=request.build_absolute_uri(reverse("billing", args=[request.tenant.slug])),
+    )
+    return redirect(url)
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_BILLING)
+@allowed_when_read_only
+def billing_return(request: TenantRequest) -> HttpResponse:
+    """Back from Checkout: wait (polling with htmx) until Stripe's webhook confirms."""
+    return TemplateResponse(request, "billing/return.html", _billing_context(request))
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_BILLING)
+@allowed_when_read_only
+def billing_status(request: TenantRequest) -> HttpResponse:
+    """The htmx fragment the return page polls until the subscription is active."""
+    context = {**_billing_context(request), "poll": request.GET.get("poll") == "1"}
+    return TemplateResponse(request, "billing/partials/status.html", context)
+
+
+@csrf_exempt
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's signed events. A bad or missing signature: 400 and nothing recorded."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        outcome = subscriptions.webhook_receive(
+            request.body, request.headers.get("Stripe-Signature")
+        )
+    except subscriptions.BadSignatureError:
+        return HttpResponseBadRequest("invalid signature")
+    return HttpResponse(outcome, content_type="text/plain")

@@ -332,7 +332,15 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "form-action": ["'self'"],
+        # Subscribe and Manage billing are forms that redirect to Stripe's hosted pages, and
+        # browsers apply form-action to the redirect's target.
+        "form-action": [
+            "'self'",
+            *env_list(
+                "CSP_FORM_ACTION_ORIGINS",
+                ["https://checkout.stripe.com", "https://billing.stripe.com"],
+            ),
+        ],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core import serializers
 
 from audit.models import ArchiveBatch, AuditEntry
+from billing.models import Subscription
 from scheduling.models import SCHEDULE_SITE, Site
 from tenancy import services
 from tenancy.context import tenant_context
@@ -52,6 +53,9 @@ def _populate(tenant: Tenant, label: str) -> Side:
             accept_url_for=lambda token: f"https://example.test/{token}",
         )  # fmt: skip
         site = Site.objects.create(name=f"{label} Site", address=f"1 {label} Street")
+        Subscription.objects.create(
+            stripe_subscription_id=f"sub_{label}", status="active", quantity=2
+        )
         ArchiveBatch.objects.create(
             first_sequence=1, last_sequence=1, count=1, object_key=f"{label}/batch.jsonl.gz",
             sha256="0" * 64, chain_head="0" * 64,
@@ -122,6 +126,7 @@ PUBLIC_URLS: dict[str, str] = {
     "signup": "the company sign-up form; answers alike whether or not the email is registered",
     "signup-sent": "a static page",
     "signup-verify": "opened with a one-time sign-up token; no company exists until it is used",
+    "stripe-webhook": "Stripe's signed events; matched to a tenant only by its stored customer id",
 }
 
 
