@@ -5,7 +5,6 @@ state; billing writes it from what Stripe says."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from typing import Any
 
@@ -30,7 +29,8 @@ HANDLED_EVENTS = {
     "invoice.payment_failed",
 }
 ACTIVE = {"active", "trialing"}
-READ_ONLY = {"canceled", "unpaid", "incomplete_expired"}
+LIVE = {"active", "trialing", "past_due"}  # a subscription that is still billing
+READ_ONLY = {"canceled", "unpaid", "incomplete_expired", "paused"}
 
 
 def active_seats(tenant: Tenant) -> int:
@@ -42,11 +42,10 @@ def customer_for(tenant: Tenant, email: str) -> str:
     """The tenant's Stripe customer, created once and reused."""
     if tenant.billing_customer_id:
         return tenant.billing_customer_id
+    # Only fixed parameters, so a retry under the same idempotency key is always accepted (the
+    # email and name are collected on Stripe's Checkout page).
     customer = api().Customer.create(
-        name=tenant.name,
-        email=email,
-        metadata={"tenant_id": str(tenant.pk)},
-        idempotency_key=f"customer-{tenant.pk}",
+        metadata={"tenant_id": str(tenant.pk)}, idempotency_key=f"customer-{tenant.pk}"
     )
     Tenant.objects.filter(pk=tenant.pk, billing_customer_id__isnull=True).update(
         billing_customer_id=customer["id"]
@@ -89,20 +88,36 @@ def webhook_receive(payload: bytes, signature: str | None) -> str:
     stripe = api()
     try:
         event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
+        data = event.to_dict()
+    except (ValueError, TypeError, AttributeError, stripe.SignatureVerificationError) as exc:
         raise BadSignatureError(str(exc)) from None
+    if not _well_formed(data):
+        return "ignored: malformed event"
+    # Recorded and processed in one transaction: if processing fails, the record goes too and
+    # Stripe's retry is processed afresh. A concurrent redelivery waits on the unique id.
     try:
         with transaction.atomic():
             record = StripeEvent.objects.create(
-                id=event["id"],
-                type=event["type"],
-                created=dt.datetime.fromtimestamp(event["created"], dt.UTC),
+                id=data["id"],
+                type=data["type"],
+                created=dt.datetime.fromtimestamp(int(data["created"]), dt.UTC),
             )
+            outcome = _process(data, record)
+            StripeEvent.objects.filter(pk=record.pk).update(outcome=outcome[:200])
     except IntegrityError:
         return "already processed"
-    outcome = _process(event.to_dict(), record)
-    StripeEvent.objects.filter(pk=record.pk).update(outcome=outcome[:200])
     return outcome
+
+
+def _well_formed(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), str)
+        and 0 < len(data["id"]) <= 255
+        and isinstance(data.get("type"), str)
+        and isinstance(data.get("created"), int)
+        and isinstance((data.get("data") or {}).get("object"), dict)
+    )
 
 
 def _process(event: Any, record: StripeEvent) -> str:
@@ -117,14 +132,32 @@ def _process(event: Any, record: StripeEvent) -> str:
     StripeEvent.objects.filter(pk=record.pk).update(matched_tenant=tenant)
     if event["type"].startswith("customer.subscription."):
         subscription_id = obj.get("id")
+    elif event["type"].startswith("invoice."):
+        # Newer API versions nest it under parent.subscription_details.
+        parent = (obj.get("parent") or {}).get("subscription_details") or {}
+        subscription_id = obj.get("subscription") or parent.get("subscription")
     else:
         subscription_id = obj.get("subscription")
-    if not subscription_id:
+    if not isinstance(subscription_id, str) or not subscription_id:
         return "no subscription"
-    # The subscription's current state, whatever order the events arrive in.
-    current = api().Subscription.retrieve(subscription_id).to_dict()
+    stripe = api()
+    try:
+        # The subscription's current state, whatever order the events arrive in.
+        current = stripe.Subscription.retrieve(subscription_id).to_dict()
+    except stripe.InvalidRequestError:
+        return "ignored: no such subscription"
     if current.get("customer") != tenant.billing_customer_id:
         return "ignored: subscription of another customer"
+    with tenant_context(tenant):
+        stored = Subscription.objects.filter(tenant=tenant).first()
+    if (
+        stored is not None
+        and stored.stripe_subscription_id
+        and stored.stripe_subscription_id != current["id"]
+        and stored.status in LIVE
+        and current.get("status") not in LIVE
+    ):
+        return "ignored: an older subscription (another one is live)"
     subscription_apply(tenant=tenant, subscription=current)
     return f"applied: {current.get('status')}"
 
@@ -136,7 +169,8 @@ def subscription_apply(*, tenant: Tenant, subscription: Any) -> None:
     item = items[0] if items else {}
     period_end = subscription.get("current_period_end") or item.get("current_period_end")
     with tenant_context(tenant), transaction.atomic():
-        row, _created = Subscription.objects.get_or_create(tenant=tenant)
+        Subscription.objects.get_or_create(tenant=tenant)
+        row = Subscription.objects.select_for_update().get(tenant=tenant)
         row.stripe_subscription_id = str(subscription["id"])
         row.stripe_item_id = str(item.get("id") or "")
         row.status = status
@@ -161,32 +195,39 @@ def subscription_apply(*, tenant: Tenant, subscription: Any) -> None:
         if locked.status != before:
             emit("billing.entitlement_changed", tenant=tenant, target=tenant,
                  data={"from": before, "to": locked.status, "stripe_status": status})  # fmt: skip
+        if status in LIVE and row.quantity != active_seats(tenant):
+            # Members changed between Checkout and this event: bring the seats in step.
+            from billing.tasks import sync_seats
+
+            tenant_id = str(tenant.pk)
+            transaction.on_commit(lambda: sync_seats.delay(tenant_id))
 
 
 # Seats ----------------------------------------------------------------------------------------
 
 
 def seats_sync(tenant: Tenant) -> bool:
-    """Set the subscription's quantity to the active members; True if it changed. The
-    idempotency key is derived from the member set, so a retry never double-charges."""
-    with tenant_context(tenant):
-        row = Subscription.objects.filter(tenant=tenant).first()
-        ids = sorted(
-            str(pk)
-            for pk in Membership.objects.filter(
-                tenant=tenant, status=Membership.Status.ACTIVE
-            ).values_list("pk", flat=True)
+    """Set the subscription's quantity to the active members, compared with Stripe's real
+    quantity; True if it changed. Runs with the subscription row locked (one sync at a time,
+    never crossing a webhook), and the idempotency key carries a counter of changes, so a retry
+    of the same change is deduplicated by Stripe but a later, identical-looking change is not."""
+    with tenant_context(tenant), transaction.atomic():
+        row = Subscription.objects.select_for_update().filter(tenant=tenant).first()
+        if row is None or not row.stripe_subscription_id or row.status not in LIVE:
+            return False
+        seats = active_seats(tenant)
+        stripe = api()
+        current = stripe.Subscription.retrieve(row.stripe_subscription_id).to_dict()
+        items = (current.get("items") or {}).get("data") or []
+        if not items or int(items[0].get("quantity") or 0) == seats:
+            return False
+        row.seat_changes += 1
+        row.save(update_fields=["seat_changes", "updated_at"])
+        updated = stripe.Subscription.modify(
+            row.stripe_subscription_id,
+            items=[{"id": items[0]["id"], "quantity": seats}],
+            proration_behavior="create_prorations",
+            idempotency_key=f"seats-{row.stripe_subscription_id}-{row.seat_changes}",
         )
-    if row is None or not row.stripe_subscription_id or not row.stripe_item_id:
-        return False
-    if row.quantity == len(ids):
-        return False
-    digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:32]
-    updated = api().Subscription.modify(
-        row.stripe_subscription_id,
-        items=[{"id": row.stripe_item_id, "quantity": len(ids)}],
-        proration_behavior="create_prorations",
-        idempotency_key=f"seats-{row.stripe_subscription_id}-{digest}",
-    )
-    subscription_apply(tenant=tenant, subscription=updated.to_dict())
+        subscription_apply(tenant=tenant, subscription=updated.to_dict())
     return True

@@ -34,7 +34,7 @@ class SignupForm(forms.Form):
         help_text=_("Lower-case letters, digits and hyphens. Leave empty to use the company name."),
     )
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
-    email = forms.EmailField(label=_("Your work email"))
+    email = forms.EmailField(label=_("Your work email"), max_length=254)
     password = forms.CharField(
         label=_("Choose a password"),
         strip=False,

@@ -45,6 +45,7 @@ class Subscription(TenantModel):
     current_period_end = models.DateTimeField(null=True, blank=True)
     quantity = models.PositiveIntegerField(default=0)
     cancel_at_period_end = models.BooleanField(default=False)
+    seat_changes = models.PositiveIntegerField(default=0)  # part of seat syncs' idempotency keys
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -52,6 +53,14 @@ class Subscription(TenantModel):
 
     def __str__(self) -> str:
         return f"Subscription {self.stripe_subscription_id or '(none)'}: {self.status or 'none'}"
+
+    @property
+    def is_live(self) -> bool:
+        return bool(self.stripe_subscription_id) and self.status in {
+            "active",
+            "trialing",
+            "past_due",
+        }
 
 
 class StripeEvent(models.Model):

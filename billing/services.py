@@ -37,6 +37,8 @@ def signup_start(*, data: dict[str, Any], verify_url_for: Callable[[str], str]) 
     """Email the address a link to finish signing up. An address that already has an account is
     sent a note instead, and the person at the form is told the same thing either way."""
     email = data["email"].strip().lower()
+    # Hashed whether or not the address is registered: the answer takes as long either way.
+    password_hash = make_password(data["password"])
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
             body = render_to_string("emails/signup_existing.txt", {"company": data["company_name"]})
@@ -48,7 +50,7 @@ def signup_start(*, data: dict[str, Any], verify_url_for: Callable[[str], str]) 
                 slug=data["slug"],
                 full_name=data["full_name"].strip(),
                 email=email,
-                password_hash=make_password(data["password"]),
+                password_hash=password_hash,
                 token_hash=_hash(token),
                 expires_at=timezone.now() + SIGNUP_LIFETIME,
             )
@@ -82,7 +84,13 @@ def signup_complete(*, signup: Signup) -> tuple[User, Tenant]:
             )
         user = User(email=locked.email, full_name=locked.full_name, password=locked.password_hash)
         user.full_clean(exclude=["password"])
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise ValidationError(
+                _("An account with this address exists now: sign in instead.")
+            ) from None
         try:
             tenant = tenant_create(
                 name=locked.company_name,
@@ -100,7 +108,8 @@ def signup_complete(*, signup: Signup) -> tuple[User, Tenant]:
             )
         locked.completed_at = timezone.now()
         locked.created_tenant = tenant
-        locked.save(update_fields=["completed_at", "created_tenant"])
+        locked.password_hash = ""  # the account holds it now
+        locked.save(update_fields=["completed_at", "created_tenant", "password_hash"])
         trial_end = tenant.trial_ends_at.isoformat() if tenant.trial_ends_at else None
         emit("tenant.signed_up", tenant=tenant, user=user, target=tenant,
              data={"trial_ends_at": trial_end})  # fmt: skip

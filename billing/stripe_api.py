@@ -9,7 +9,7 @@ from django.conf import settings
 
 
 def configured() -> bool:
-    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_PRICE_ID)
+    return bool(settings.ENTITLEMENTS_ENFORCED)
 
 
 def api() -> Any:

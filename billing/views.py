@@ -93,6 +93,10 @@ def billing_checkout(request: TenantRequest) -> HttpResponse:
     if not configured():
         messages.error(request, _("Billing is not configured on this installation."))
         return redirect("billing", tenant_slug=request.tenant.slug)
+    existing = Subscription.objects.filter(tenant=request.tenant).first()
+    if existing is not None and existing.is_live:
+        messages.info(request, _("You already have a subscription: manage it here."))
+        return redirect("billing", tenant_slug=request.tenant.slug)
     slug = request.tenant.slug
     url = subscriptions.checkout_start(
         tenant=request.tenant,

@@ -250,7 +250,13 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "") or ""
 STRIPE_PRICE_ID = env_str("STRIPE_PRICE_ID", "") or ""
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com") or ""
 BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 7)
-ENTITLEMENTS_ENFORCED = bool(STRIPE_SECRET_KEY)
+# Billing is on (and companies can be restricted) only with all three Stripe settings.
+_stripe_settings = [STRIPE_SECRET_KEY, STRIPE_PRICE_ID, STRIPE_WEBHOOK_SECRET]
+if any(_stripe_settings) and not all(_stripe_settings):
+    raise ConfigurationError(
+        "Set all of STRIPE_SECRET_KEY, STRIPE_PRICE_ID and STRIPE_WEBHOOK_SECRET, or none."
+    )
+ENTITLEMENTS_ENFORCED = all(_stripe_settings)
 AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "var" / "archive")) or "")
 AUDIT_ARCHIVE_RETENTION_DAYS = env_int("AUDIT_ARCHIVE_RETENTION_DAYS", 2555)  # seven years
 AUDIT_ARCHIVE_GLACIER_AFTER_DAYS = env_int("AUDIT_ARCHIVE_GLACIER_AFTER_DAYS", 90)

@@ -336,6 +336,8 @@ def join(request: TenantRequest, token: str) -> HttpResponse:
     invitation = services.invitation_find(tenant=tenant, token=token)
     if invitation is None:
         return TemplateResponse(request, "tenancy/join_invalid.html", status=404)
+    if request.method == "POST" and tenant.is_read_only:
+        return TemplateResponse(request, "tenancy/read_only.html", status=403)
     from accounts.models import User
 
     context: dict[str, Any] = {"invitation": invitation}

@@ -31,6 +31,7 @@ class StripeStandIn:
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.idempotency_keys: list[str] = []
         self.modifications: list[dict[str, Any]] = []
+        self.failing_retrieves = 0  # answer this many subscription reads with a 500
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -86,8 +87,9 @@ class StripeStandIn:
         for event_type, obj in [
             ("checkout.session.completed", session),
             ("customer.subscription.created", subscription),
-            ("invoice.paid", {"id": _id("in"), "object": "invoice",
-                              "customer": session["customer"], "subscription": subscription["id"]}),
+            ("invoice.paid", {"id": _id("in"), "object": "invoice", "customer": session["customer"],
+                              "parent": {"subscription_details":
+                                         {"subscription": subscription["id"]}}}),
         ]:  # fmt: skip
             self.send(self.event(event_type, obj))
         return str(session["success_url"])
@@ -120,10 +122,14 @@ class StripeStandIn:
                 return {k: v[0] for k, v in fields.items()}
 
             def do_GET(self) -> None:
+                if self.path.startswith("/v1/subscriptions/") and standin.failing_retrieves:
+                    standin.failing_retrieves -= 1
+                    return self._reply({"error": {"type": "api_error", "message": "boom"}}, 500)
                 if self.path.startswith("/v1/subscriptions/"):
                     sub = standin.subscriptions.get(self.path.rsplit("/", 1)[1])
-                    return self._reply(sub or {"error": {"message": "No such subscription"}},
-                                       200 if sub else 404)  # fmt: skip
+                    missing = {"error": {"type": "invalid_request_error",
+                                         "message": "No such subscription"}}  # fmt: skip
+                    return self._reply(sub or missing, 200 if sub else 404)
                 if self.path.startswith("/checkout/"):
                     session_id = self.path.rsplit("/", 1)[1]
                     page = (

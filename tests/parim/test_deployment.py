@@ -59,6 +59,7 @@ def test_production_settings_start() -> None:
         ({"AUDIT_ARCHIVE_BUCKET": ""}, "AUDIT_ARCHIVE_BUCKET must name"),
         ({"EMAIL_HOST": "localhost"}, "EMAIL_HOST must name the SMTP server"),
         ({"SECURITY_CONTACT": "mailto:security@parim.example"}, "SECURITY_CONTACT must be"),
+        ({"STRIPE_SECRET_KEY": "sk_live_x"}, "Set all of STRIPE_SECRET_KEY, STRIPE_PRICE_ID"),
     ],
 )
 def test_production_refuses_insecure_or_malformed_values(
