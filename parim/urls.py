@@ -51,6 +51,7 @@ tenant_patterns = [
     path("roles/<uuid:role_id>/", tenancy.role_edit, name="role-edit"),
     path("roles/<uuid:role_id>/delete/", tenancy.role_delete, name="role-delete"),
     path("settings/security/", tenancy.security_settings, name="security-settings"),
+    path("settings/privacy/", tenancy.privacy_settings, name="privacy-settings"),
     path("join/<str:token>/", tenancy.join, name="join"),
     path("sites/", scheduling.sites, name="sites"),
     path("sites/new/", scheduling.site_new, name="site-new"),

@@ -22,3 +22,12 @@ class TenancyConfig(AppConfig):
                 order=20,
             )
         )
+        register_step(
+            OnboardingStep(
+                key="dpo",
+                label="Name your Data Protection Officer",
+                url_name="privacy-settings",
+                done=lambda tenant: tenant.has_dpo,
+                order=15,
+            )
+        )

@@ -135,3 +135,15 @@ class JoinForm(forms.Form):
 
 class MemberStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Membership.Status.choices)
+
+
+class PrivacySettingsForm(forms.Form):
+    dpo_name = forms.CharField(label=_("Data Protection Officer"), max_length=150)
+    dpo_email = forms.EmailField(label=_("DPO email address"), max_length=254)
+    dpo_phone = forms.RegexField(
+        label=_("DPO phone number"),
+        regex=r"^\+?[0-9 ()-]{6,32}$",
+        error_messages={
+            "invalid": _("Enter a phone number: digits, spaces, brackets and hyphens.")
+        },
+    )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -67,6 +67,9 @@ class Tenant(models.Model):
     trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
     # Past due: everything still works until then, with a banner; afterwards read-only.
     grace_ends_at = models.DateTimeField(_("grace period ends"), null=True, blank=True)
+    # Whether the company has named its Data Protection Officer (the details themselves are in
+    # PrivacySettings, a tenant table): read on every page for the admins' banner, no query.
+    has_dpo = models.BooleanField(default=False)
     # The payment provider's customer id (billing writes it); webhooks find the tenant by it.
     billing_customer_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -351,3 +354,28 @@ class Invitation(TenantModel):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class PrivacySettings(TenantModel):
+    """The company's data-protection settings (permission "manage policies and privacy")."""
+
+    dpo_name = models.CharField(_("Data Protection Officer"), max_length=150)
+    dpo_email = models.EmailField(_("DPO email address"))
+    dpo_phone = models.CharField(
+        _("DPO phone number"),
+        max_length=32,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9 ()-]{6,32}$",
+                _("Enter a phone number: digits, spaces, brackets and hyphens, with + for abroad."),
+            )
+        ],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = _("privacy settings")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="tenancy_privacy_one")]
+
+    def __str__(self) -> str:
+        return "Privacy settings"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.events import emit
 from tenancy.context import tenant_context
-from tenancy.models import Invitation, Membership, Role, SecurityPolicy, Tenant
+from tenancy.models import Invitation, Membership, PrivacySettings, Role, SecurityPolicy, Tenant
 from tenancy.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, RoleKind
 
 if TYPE_CHECKING:
@@ -234,6 +234,31 @@ def security_policy_update(
     return policy
 
 
+# Privacy settings ----------------------------------------------------------------------------
+
+
+def privacy_settings_of(tenant: Tenant) -> PrivacySettings | None:
+    with tenant_context(tenant):
+        return PrivacySettings.objects.filter(tenant=tenant).first()
+
+
+def privacy_settings_update(
+    *, tenant: Tenant, actor: Membership, dpo_name: str, dpo_email: str, dpo_phone: str
+) -> PrivacySettings:
+    with tenant_context(tenant):
+        settings_row = PrivacySettings.objects.filter(tenant=tenant).first() or PrivacySettings(
+            tenant=tenant
+        )
+        settings_row.dpo_name = dpo_name.strip()
+        settings_row.dpo_email = dpo_email.strip().lower()
+        settings_row.dpo_phone = dpo_phone.strip()
+        settings_row.full_clean()
+        settings_row.save()
+        Tenant.objects.filter(pk=tenant.pk).update(has_dpo=True)
+        tenant.has_dpo = True
+    return settings_row
+
+
 # Invitations ---------------------------------------------------------------------------------
 
 
@@ -255,6 +280,10 @@ def invitation_create(
     with tenant_context(tenant):
         if role.tenant_id != tenant.pk:
             raise ValidationError({"role": _("Choose a valid role.")})
+        if not Tenant.objects.filter(pk=tenant.pk, has_dpo=True).exists():
+            raise ValidationError(
+                _("Name your company's Data Protection Officer (Privacy settings) before inviting.")
+            )
         if role.is_owner and not actor.role.is_owner:
             raise ValidationError({"role": _("Only an owner can invite another owner.")})
         try:

@@ -26,6 +26,7 @@ from tenancy.forms import (
     InviteForm,
     JoinForm,
     MemberRoleForm,
+    PrivacySettingsForm,
     RoleForm,
     SecurityPolicyForm,
 )
@@ -373,4 +374,24 @@ def join(request: TenantRequest, token: str) -> HttpResponse:
     context["form"] = form
     return TemplateResponse(
         request, "tenancy/join.html", context, status=400 if form.errors else 200
+    )
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_PRIVACY)
+def privacy_settings(request: TenantRequest) -> HttpResponse:
+    current = services.privacy_settings_of(request.tenant)
+    initial = (
+        {"dpo_name": current.dpo_name, "dpo_email": current.dpo_email,
+         "dpo_phone": current.dpo_phone} if current else {}
+    )  # fmt: skip
+    form = PrivacySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.privacy_settings_update(
+            tenant=request.tenant, actor=request.membership, **form.cleaned_data
+        )
+        messages.success(request, _("The privacy settings were saved."))
+        return redirect("privacy-settings", tenant_slug=request.tenant.slug)
+    return TemplateResponse(
+        request, "tenancy/privacy.html", {"form": form}, status=400 if form.errors else 200
     )

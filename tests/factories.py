@@ -38,8 +38,22 @@ def make_user(**fields: Any) -> User:
     return User.objects.create(**fields)
 
 
-def tenant_with_roles(*, name: str, slug: str, **kwargs: Any) -> Tenant:
-    return tenant_create(name=name, slug=slug, **kwargs)
+def tenant_with_roles(*, name: str, slug: str, dpo: bool = True, **kwargs: Any) -> Tenant:
+    """A tenant with its built-in roles and (unless dpo=False) a named Data Protection Officer,
+    which inviting people needs."""
+    tenant = tenant_create(name=name, slug=slug, **kwargs)
+    if dpo:
+        from tenancy.models import PrivacySettings
+
+        with tenant_context(tenant):
+            PrivacySettings.objects.create(
+                dpo_name="Dana Protector",
+                dpo_email=f"dpo@{slug}.test",
+                dpo_phone="+44 20 7946 0000",
+            )
+        Tenant.objects.filter(pk=tenant.pk).update(has_dpo=True)
+        tenant.has_dpo = True
+    return tenant
 
 
 def member(

@@ -63,6 +63,7 @@ def test_a_company_signs_up_verifies_and_starts_a_trial_as_owner(
     page = client.get("/harbour-lights-care/").content.decode()
     assert "free trial has 14 days left" in page
     assert "Add the places where your people work" in page and "Invite your people" in page
+    assert "Name your Data Protection Officer" in page
     assert client.post(link).status_code == 404, "the link works once"
 
 

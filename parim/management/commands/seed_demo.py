@@ -16,7 +16,13 @@ from scheduling.models import Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, SecurityPolicy, Tenant
 from tenancy.permissions import RoleKind
-from tenancy.services import builtin_role, invitation_create, membership_create, tenant_create
+from tenancy.services import (
+    builtin_role,
+    invitation_create,
+    membership_create,
+    privacy_settings_update,
+    tenant_create,
+)
 
 DEMO_PASSWORD = "rota-demo-2026"  # noqa: S105  (printed by `make run`; the demo only)
 
@@ -119,6 +125,14 @@ class Command(BaseCommand):
                     role = builtin_role(tenant=tenant, kind=kind)
                     membership_create(tenant=tenant, user=user, role=role)
                     created += 1
+        if not tenant.has_dpo:
+            with tenant_context(tenant):
+                actor = Membership.objects.get(user__email=f"owner@{demo.domain}")
+            privacy_settings_update(
+                tenant=tenant, actor=actor, dpo_name="Dana Protector",
+                dpo_email=f"dpo@{demo.domain}", dpo_phone="+44 20 7946 0000",
+            )  # fmt: skip
+            created += 1
         if new_tenant:
             created += self._history(tenant, demo)
         return created
