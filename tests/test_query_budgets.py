@@ -1,0 +1,113 @@
+"""Exact query budgets for the pages whose own tests do not already pin one. Each page is
+measured with a little and with more data, and must take the same, stated number of queries."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
+
+from audit.models import AuditEntry
+from scheduling.models import Site
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Role, Tenant
+from tenancy.permissions import RoleKind
+from tests.factories import member, queries, tenant_with_roles
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # budgets as PostgreSQL runs them
+
+
+_extra = itertools.count()
+
+
+def _grow(tenant: Tenant, n: int) -> None:
+    """More of everything the pages could iterate over."""
+    for _ in range(n):
+        i = next(_extra)
+        member(tenant)
+        with tenant_context(tenant):
+            Role.objects.create(name=f"Extra role {i}")
+            Site.objects.create(name=f"Extra site {i}")
+
+
+def _count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(context)
+
+
+def _owner_client(tenant: Tenant) -> tuple[Client, Membership]:
+    owner = member(tenant, kind=RoleKind.OWNER)
+    client = Client()
+    client.force_login(owner.user)
+    return client, owner
+
+
+PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
+    # url builder -> exact budget on PostgreSQL
+    # 9 for any tenant page; services that enter the tenant context again add the savepoint and
+    # setting statements around their own queries.
+    "security settings": (16, lambda t, m: "/alpha/settings/security/"),
+    "privacy settings": (14, lambda t, m: "/alpha/settings/privacy/"),
+    "new role": (9, lambda t, m: "/alpha/roles/new/"),
+    "edit role": (10, lambda t, m: f"/alpha/roles/{m.role_id}/"),
+    "member sites": (13, lambda t, m: f"/alpha/people/{m.pk}/sites/"),
+    "audit entry": (10, lambda t, m: f"/alpha/audit/{_latest_entry(t)}/"),
+    "billing": (15, lambda t, m: "/alpha/billing/"),
+    "billing return": (15, lambda t, m: "/alpha/billing/return/"),
+    "billing status": (15, lambda t, m: "/alpha/billing/status/"),
+}
+
+
+def _latest_entry(tenant: Tenant) -> str:
+    with tenant_context(tenant):
+        entry = AuditEntry.objects.order_by("-sequence").first()
+        assert entry is not None
+        return str(entry.pk)
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_tenant_page_query_budget_is_fixed(page: str) -> None:
+    budget, url_for = PAGES[page]
+    tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+    client, owner = _owner_client(tenant)
+    counts = []
+    for extra in (1, 15):
+        _grow(tenant, extra)
+        counts.append(_count(client, url_for(tenant, owner)))
+    assert counts == [queries(budget)] * 2, f"{page}: {counts}"
+
+
+def test_account_page_query_budget(client: Client) -> None:
+    tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+    person = member(tenant)
+    client.force_login(person.user)
+    # session, user, the backup-code device, the authenticator check
+    assert _count(client, "/accounts/") == ACCOUNT_QUERIES
+
+
+def test_login_page_makes_no_queries(client: Client) -> None:
+    assert _count(client, "/accounts/login/") == 0  # same on every database
+
+
+def test_join_page_query_budget(client: Client, mailoutbox: Any) -> None:
+    tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+    admin = member(tenant, kind=RoleKind.ADMIN)
+    inviter = Client()
+    inviter.force_login(admin.user)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        inviter.post("/alpha/people/invite/", {"email": "new@example.test",
+                     "role": str(admin.role_id)})  # fmt: skip
+    token = re.search(r"/join/([\w-]+)/", mailoutbox[-1].body).group(1)  # type: ignore[union-attr]
+    assert _count(client, f"/alpha/join/{token}/") == queries(JOIN_QUERIES)
+
+
+ACCOUNT_QUERIES = 4
+JOIN_QUERIES = 16  # tenant, invitation, account check, security policy; each in its context
