@@ -17,3 +17,16 @@ def sync_seats(tenant_id: str) -> bool:
     if not configured():
         return False
     return seats_sync(Tenant.objects.get(pk=uuid.UUID(tenant_id)))
+
+
+@shared_task
+def purge_expired_signups() -> int:
+    """Forget sign-ups that were never confirmed (they hold a password hash and an email)."""
+    from django.utils import timezone
+
+    from billing.models import Signup
+
+    deleted, _ = Signup.objects.filter(
+        completed_at__isnull=True, expires_at__lt=timezone.now()
+    ).delete()
+    return int(deleted)

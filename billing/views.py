@@ -27,7 +27,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("tenant-picker")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not _over_limit(request, form):
 
         def verify_url(token: str) -> str:
             return request.build_absolute_uri(reverse("signup-verify", kwargs={"token": token}))
@@ -37,6 +37,34 @@ def signup(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request, "billing/signup.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _over_limit(request: HttpRequest, form: SignupForm) -> bool:
+    """At most a few sign-ups an hour for one address (nobody can flood a stranger's inbox
+    through us) and from one IP address. Adds the form error when over."""
+    import hashlib
+
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from audit.context import client_ip
+
+    email = form.cleaned_data["email"].strip().lower()
+    address = hashlib.sha256(email.encode()).hexdigest()
+    keys = {
+        f"signup:email:{address}": settings.SIGNUP_LIMIT_PER_ADDRESS,
+        f"signup:ip:{client_ip(request) or 'unknown'}": settings.SIGNUP_LIMIT_PER_IP,
+    }
+    over = False
+    for key, limit in keys.items():
+        cache.add(key, 0, timeout=3600)
+        if cache.incr(key) > limit:
+            over = True
+    if over:
+        form.add_error(
+            None, _("Too many sign-ups from here or for this address. Try again in an hour.")
+        )
+    return over
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:

@@ -389,6 +389,17 @@ def _redis_url() -> str | None:
 
 
 CELERY_BROKER_URL = _redis_url()
+
+# The cache (rate limits): Redis when there is one, so the limits hold across processes.
+CACHES: dict[str, Any] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}
+        if CELERY_BROKER_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+SIGNUP_LIMIT_PER_ADDRESS = env_int("SIGNUP_LIMIT_PER_ADDRESS", 3)  # an hour
+SIGNUP_LIMIT_PER_IP = env_int("SIGNUP_LIMIT_PER_IP", 10)  # an hour
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
@@ -401,6 +412,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "verify-audit-chains": {
         "task": "audit.tasks.verify_all_chains",
+        "schedule": 24 * 3600,
+    },
+    "purge-expired-signups": {
+        "task": "billing.tasks.purge_expired_signups",
         "schedule": 24 * 3600,
     },
 }

@@ -27,6 +27,13 @@ FORM = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _sign_up(client: Client, **changes: str) -> Any:
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post("/signup/", {**FORM, **changes})
@@ -130,3 +137,29 @@ def test_the_signup_page_query_count_is_fixed(
 ) -> None:
     with django_assert_num_queries(0):
         assert client.get("/signup/").status_code == 200
+
+
+def test_sign_ups_are_limited_per_address_and_per_ip(client: Client, mailoutbox: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    for n in range(3):
+        assert _sign_up(client, company_name=f"Flood {n}").status_code == 302
+    over = _sign_up(client, company_name="Flood 4")
+    assert over.status_code == 400
+    assert "Too many sign-ups" in over.content.decode()
+    assert len(mailoutbox) == 3
+    for n in range(7):
+        _sign_up(client, email=f"other{n}@harbour.test", company_name=f"Other {n}")
+    assert _sign_up(client, email="eleventh@harbour.test").status_code == 400
+    cache.clear()
+
+
+def test_expired_sign_ups_are_purged(client: Client, mailoutbox: Any) -> None:
+    from billing.tasks import purge_expired_signups
+
+    _sign_up(client)
+    assert purge_expired_signups() == 0
+    Signup.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert purge_expired_signups() == 1
+    assert not Signup.objects.exists()
