@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.events import emit
 from accounts.models import User
+from accounts.tokens import new_token, token_hash
 from billing.models import Signup
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -27,10 +26,6 @@ from tenancy.services import builtin_role, tenant_create
 
 SIGNUP_LIFETIME = timedelta(hours=24)
 TRIAL_LENGTH = timedelta(days=14)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def signup_start(*, data: dict[str, Any], verify_url_for: Callable[[str], str]) -> None:
@@ -44,14 +39,14 @@ def signup_start(*, data: dict[str, Any], verify_url_for: Callable[[str], str]) 
             body = render_to_string("emails/signup_existing.txt", {"company": data["company_name"]})
             subject = _("Someone tried to sign up to Parim with your address")
         else:
-            token = secrets.token_urlsafe(32)
+            token = new_token()
             Signup.objects.create(
                 company_name=data["company_name"].strip(),
                 slug=data["slug"],
                 full_name=data["full_name"].strip(),
                 email=email,
                 password_hash=password_hash,
-                token_hash=_hash(token),
+                token_hash=token_hash(token),
                 expires_at=timezone.now() + SIGNUP_LIFETIME,
             )
             body = render_to_string(
@@ -65,7 +60,7 @@ def signup_start(*, data: dict[str, Any], verify_url_for: Callable[[str], str]) 
 
 
 def signup_find(token: str) -> Signup | None:
-    signup = Signup.objects.filter(token_hash=_hash(token)).first()
+    signup = Signup.objects.filter(token_hash=token_hash(token)).first()
     return signup if signup is not None and signup.is_open else None
 
 

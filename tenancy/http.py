@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
-from django.template.response import SimpleTemplateResponse
+from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -33,6 +33,13 @@ class TenantRequest(HttpRequest):
 
 
 TenantView = Callable[Concatenate[TenantRequest, P], HttpResponseBase]
+
+
+def _rendered(response: HttpResponseBase) -> HttpResponseBase:
+    """Render a template response now: its lazy querysets must run while the tenant is active."""
+    if isinstance(response, SimpleTemplateResponse):
+        response.render()
+    return response
 
 
 def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
@@ -64,11 +71,7 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
             gate = _two_factor_gate(tenant_request) or _read_only_gate(tenant_request, view)
             if gate is not None:
                 return gate
-            response = view(tenant_request, *args, **kwargs)
-            if isinstance(response, SimpleTemplateResponse):
-                # Lazy querysets in the template must run while the tenant is active.
-                response.render()
-            return response
+            return _rendered(view(tenant_request, *args, **kwargs))
 
     wrapper.tenant_view = True  # type: ignore[attr-defined]
     return wrapper
@@ -136,16 +139,11 @@ def _tenant_public_view(
     ) -> HttpResponseBase:
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         if tenant is None:
-            from django.template.response import TemplateResponse
-
             return TemplateResponse(request, not_found_template, status=404).render()
         with tenant_context(tenant):
             tenant_request = cast(TenantRequest, request)
             tenant_request.tenant = tenant
-            response = view(tenant_request, *args, **kwargs)
-            if isinstance(response, SimpleTemplateResponse):
-                response.render()
-            return response
+            return _rendered(view(tenant_request, *args, **kwargs))
 
     wrapper.tenant_view = "public"  # type: ignore[attr-defined]
     return wrapper
@@ -154,8 +152,6 @@ def _tenant_public_view(
 def permission_denied(request: TenantRequest, permission: Permission) -> HttpResponse:
     """The 403 page, and an audit entry of the attempt. Returned rather than raised, so that
     the tenant's transaction commits and the entry is kept."""
-    from django.template.response import TemplateResponse
-
     from accounts.events import emit
 
     emit(
@@ -183,6 +179,4 @@ def _read_only_gate(request: TenantRequest, view: Any) -> HttpResponse | None:
         return None
     if getattr(view, "allowed_when_read_only", False):
         return None
-    from django.template.response import TemplateResponse
-
     return TemplateResponse(request, "tenancy/read_only.html", status=403)

@@ -5,8 +5,6 @@ its side effects in one transaction inside that tenant's context (nesting is saf
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import emit
+from accounts.tokens import new_token, token_hash
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, SecurityPolicy, Tenant
 from tenancy.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, RoleKind
@@ -262,10 +261,6 @@ def privacy_settings_update(
 # Invitations ---------------------------------------------------------------------------------
 
 
-def invitation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invitation_create(
     *,
     tenant: Tenant,
@@ -308,12 +303,12 @@ def invitation_create(
         ):
             earlier.revoked_at = now
             earlier.save(update_fields=["revoked_at"])  # one by one, so each change is audited
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         invitation = Invitation(
             tenant=tenant,
             email=email,
             role=role,
-            token_hash=invitation_token_hash(token),
+            token_hash=token_hash(token),
             invited_by=actor,
             expires_at=now + INVITATION_LIFETIME,
         )
@@ -340,7 +335,7 @@ def invitation_find(*, tenant: Tenant, token: str) -> Invitation | None:
     with tenant_context(tenant):
         invitation = (
             Invitation.objects.select_related("role")
-            .filter(tenant=tenant, token_hash=invitation_token_hash(token))
+            .filter(tenant=tenant, token_hash=token_hash(token))
             .first()
         )
     return invitation if invitation is not None and invitation.is_open else None
