@@ -51,11 +51,11 @@ def csv_lines(tenant: Tenant, filters: dict[str, Any]) -> Iterator[str]:
     writer.writerow(COLUMNS)
     yield flush()
     for row in _rows(tenant, filters):
-        writer.writerow([_safe_cell(_text(row[column])) for column in COLUMNS])
+        writer.writerow([safe_cell(_text(row[column])) for column in COLUMNS])
         yield flush()
 
 
-def _safe_cell(text: str) -> str:
+def safe_cell(text: str) -> str:
     # A cell starting with = + - @ is a formula to spreadsheet programs (CSV injection).
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 

@@ -6,6 +6,7 @@ from accounts import views as accounts
 from audit import views as audit
 from billing import views as billing
 from parim.views import healthz, security_txt
+from scheduling import rota_views as rota
 from scheduling import views as scheduling
 from tenancy import views as tenancy
 
@@ -57,6 +58,27 @@ tenant_patterns = [
     path("sites/new/", scheduling.site_new, name="site-new"),
     path("sites/<uuid:site_id>/", scheduling.site_edit, name="site-edit"),
     path("people/<uuid:membership_id>/sites/", scheduling.member_sites, name="member-sites"),
+    path("people/<uuid:membership_id>/work/", scheduling.work_profile, name="work-profile"),
+    path("positions/", scheduling.positions, name="positions"),
+    path("positions/new/", scheduling.position_new, name="position-new"),
+    path("positions/<uuid:position_id>/", scheduling.position_edit, name="position-edit"),
+    path("settings/working-time/", scheduling.working_time_settings, name="working-time-settings"),
+    path("rota/", rota.rota, name="rota"),
+    path("rota/shifts/new/", rota.shift_new, name="shift-new"),
+    path("rota/shifts/<uuid:shift_id>/", rota.shift_edit, name="shift-edit"),
+    path("rota/shifts/<uuid:shift_id>/move/", rota.shift_move, name="shift-move"),
+    path("rota/shifts/<uuid:shift_id>/delete/", rota.shift_delete, name="shift-delete"),
+    path("rota/copy-previous-week/", rota.week_copy, name="rota-copy"),
+    path("rota/clear-drafts/", rota.week_clear, name="rota-clear"),
+    path("rota/publish/", rota.week_publish, name="rota-publish"),
+    path("payroll/", rota.payroll, name="payroll"),
+    path("my-shifts/", scheduling.my_shifts, name="my-shifts"),
+    path("my-shifts/calendar/", scheduling.calendar_feed_manage, name="calendar-feed-manage"),
+    re_path(
+        r"^calendar/(?P<feed_token>[A-Za-z0-9_-]{20,64})\.ics$",
+        scheduling.calendar_feed,
+        name="calendar-feed",
+    ),
     path("billing/", billing.billing_page, name="billing"),
     path("billing/checkout/", billing.billing_checkout, name="billing-checkout"),
     path("billing/portal/", billing.billing_portal, name="billing-portal"),

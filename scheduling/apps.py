@@ -7,10 +7,16 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.registry import register
-        from scheduling.models import Site, SiteUserObjectPermission
+        from scheduling import models
 
-        register(Site)
-        register(SiteUserObjectPermission)
+        for model in (
+            models.Site, models.SiteUserObjectPermission, models.Position,
+            models.SchedulingSettings, models.WorkProfilePosition, models.WorkProfileSite,
+            models.Shift, models.Publication,
+        ):  # fmt: skip
+            register(model)
+        # The calendar secret's hash is never written into the audit trail.
+        register(models.WorkProfile, exclude_fields=["calendar_token_hash"])
 
         from tenancy.onboarding import OnboardingStep, register_step
 
@@ -19,7 +25,18 @@ class SchedulingConfig(AppConfig):
                 key="site",
                 label="Add the places where your people work",
                 url_name="site-new",
-                done=lambda tenant: Site.objects.filter(tenant=tenant).exists(),
+                done=lambda tenant: models.Site.objects.filter(tenant=tenant).exists(),
                 order=10,
+            )
+        )
+        register_step(
+            OnboardingStep(
+                key="rota",
+                label="Build and publish your first rota",
+                url_name="rota",
+                done=lambda tenant: models.Shift.objects.filter(
+                    tenant=tenant, status=models.Shift.Status.PUBLISHED
+                ).exists(),
+                order=40,
             )
         )

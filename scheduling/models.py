@@ -1,8 +1,12 @@
-"""Sites (and, with the scheduling issue, positions, shifts and the rota)."""
+"""Sites, positions, work profiles, shifts, publications and the working-time rules."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import TenantModel, validate_time_zone
@@ -48,3 +52,222 @@ class SiteUserObjectPermission(TenantUserObjectPermission):
             models.Index(fields=["tenant", "content_object"], name="scheduling_siteperm_site"),
             models.Index(fields=["tenant", "permission"], name="scheduling_siteperm_perm"),
         ]
+
+
+class Colour(models.TextChoices):
+    """The palette of position colours: each has a chip style in the design system with text
+    at AA contrast (no inline styles: the CSP forbids them)."""
+
+    TEAL = "teal", _("Teal")
+    BLUE = "blue", _("Blue")
+    INDIGO = "indigo", _("Indigo")
+    PURPLE = "purple", _("Purple")
+    PINK = "pink", _("Pink")
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    AMBER = "amber", _("Amber")
+    GREEN = "green", _("Green")
+    SLATE = "slate", _("Slate")
+
+
+class Position(TenantModel):
+    """A kind of work, such as "Carer" or "Night porter"; shifts are coloured by it."""
+
+    name = models.CharField(_("name"), max_length=80)
+    colour = models.CharField(_("colour"), max_length=16, choices=Colour.choices,
+                              default=Colour.TEAL)  # fmt: skip
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", models.functions.Lower("name"),
+                                    name="scheduling_position_name_unique"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchedulingSettings(TenantModel):
+    """The company's working-time rules (defaults from the UK Working Time Regulations 1998)
+    and the currency of pay rates. One row per tenant, created on first use."""
+
+    min_rest_hours = models.DecimalField(
+        _("minimum rest between shifts (hours)"), max_digits=4, decimal_places=2,
+        default=Decimal("11"), validators=[MinValueValidator(0), MaxValueValidator(24)],
+    )  # fmt: skip
+    max_hours_7_days = models.DecimalField(
+        _("maximum hours in any 7 days"), max_digits=5, decimal_places=2,
+        default=Decimal("48"), validators=[MinValueValidator(1), MaxValueValidator(168)],
+    )  # fmt: skip
+    min_weekly_rest_hours = models.DecimalField(
+        _("minimum uninterrupted rest in each week (hours)"), max_digits=5, decimal_places=2,
+        default=Decimal("24"), validators=[MinValueValidator(0), MaxValueValidator(168)],
+    )  # fmt: skip
+    rest_is_hard = models.BooleanField(_("rest between shifts blocks publishing"), default=True)
+    max_hours_is_hard = models.BooleanField(_("maximum hours block publishing"), default=True)
+    weekly_rest_is_hard = models.BooleanField(_("weekly rest blocks publishing"), default=True)
+    qualification_is_hard = models.BooleanField(
+        _("working an unlisted position or site blocks publishing"), default=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="GBP",
+                                validators=[RegexValidator(r"^[A-Z]{3}$")])  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = _("scheduling settings")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="scheduling_settings_one")]
+
+    def __str__(self) -> str:
+        return "Scheduling settings"
+
+
+class WorkProfile(TenantModel):
+    """What a member can work and is paid: positions, sites, contracted hours, hourly rate, and
+    personal limits that override the company's rules (for example for a young worker)."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    positions = models.ManyToManyField(Position, through="WorkProfilePosition", related_name="+")
+    sites = models.ManyToManyField(Site, through="WorkProfileSite", related_name="+")
+    contracted_hours = models.DecimalField(
+        _("contracted hours a week"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(168)],
+    )  # fmt: skip
+    hourly_rate = models.DecimalField(
+        _("hourly rate"), max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    max_hours_7_days = models.DecimalField(
+        _("personal maximum hours in any 7 days"), max_digits=5, decimal_places=2, null=True,
+        blank=True, validators=[MinValueValidator(1), MaxValueValidator(168)],
+    )  # fmt: skip
+    min_rest_hours = models.DecimalField(
+        _("personal minimum rest between shifts (hours)"), max_digits=4, decimal_places=2,
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(24)],
+    )  # fmt: skip
+    # sha256 of the secret in the person's calendar feed address; empty: no feed.
+    calendar_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership"], name="scheduling_profile_one"),
+            models.UniqueConstraint(
+                fields=["tenant", "calendar_token_hash"],
+                condition=~models.Q(calendar_token_hash=""),
+                name="scheduling_profile_calendar",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Work profile {self.pk}"
+
+
+class WorkProfilePosition(TenantModel):
+    profile = models.ForeignKey(WorkProfile, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)  # fmt: skip
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)  # fmt: skip
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "profile", "position"],
+                                    name="scheduling_profile_position_unique"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["tenant", "position"], name="scheduling_wpp_position")]
+
+    def __str__(self) -> str:
+        return f"Work profile position {self.pk}"
+
+
+class WorkProfileSite(TenantModel):
+    profile = models.ForeignKey(WorkProfile, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)  # fmt: skip
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "profile", "site"],
+                                    name="scheduling_profile_site_unique"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["tenant", "site"], name="scheduling_wps_site")]
+
+    def __str__(self) -> str:
+        return f"Work profile site {self.pk}"
+
+
+class Shift(TenantModel):
+    """One shift at a site in a position, for a member or open (membership empty). Times are
+    stored in UTC and shown in the site's time zone. Employees see only published shifts."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)  # fmt: skip
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    start_at = models.DateTimeField(_("start"))
+    end_at = models.DateTimeField(_("end"))
+    break_minutes = models.PositiveSmallIntegerField(_("unpaid break (minutes)"), default=0)
+    notes = models.TextField(_("notes"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.DRAFT)  # fmt: skip
+    # Optimistic locking: every save of an edit names the version it was made from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["start_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_at__gt=models.F("start_at")),
+                                   name="scheduling_shift_ends_after_start"),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["tenant", "start_at"], name="scheduling_shift_start"),
+            models.Index(fields=["tenant", "membership", "start_at"],
+                         name="scheduling_shift_member"),
+            models.Index(fields=["tenant", "site", "start_at"], name="scheduling_shift_site"),
+            models.Index(fields=["tenant", "position"], name="scheduling_shift_position"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Shift {self.pk}"
+
+    @property
+    def paid_minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60) - self.break_minutes
+
+
+class Publication(TenantModel):
+    """One "publish" of a week's drafts (all sites or one), with the override reason when hard
+    rule breaks were published anyway."""
+
+    week_start = models.DateField(_("week starting"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", db_index=False)  # fmt: skip
+    published_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    published_at = models.DateTimeField(default=timezone.now, editable=False)
+    shift_count = models.PositiveIntegerField(default=0)
+    hard_violations = models.PositiveIntegerField(default=0)
+    override_reason = models.TextField(_("reason for overriding the rules"), blank=True)
+
+    class Meta:
+        ordering = ["-published_at"]
+        indexes = [
+            models.Index(fields=["tenant", "week_start"], name="scheduling_pub_week"),
+            models.Index(fields=["tenant", "site"], name="scheduling_pub_site"),
+            models.Index(fields=["tenant", "published_by"], name="scheduling_pub_by"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Publication {self.pk}"

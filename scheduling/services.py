@@ -1,15 +1,51 @@
-"""Writes of the scheduling app: sites and which sites a member may schedule."""
+"""Writes of the scheduling app: sites, positions, rules, work profiles, shifts, the week's
+copy / clear / publish, and calendar feeds. Each runs inside the tenant's context; a bad input
+raises ValidationError and changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scheduling.models import SCHEDULE_SITE, Site
-from scheduling.selectors import sites_for_member
+from accounts.events import emit
+from accounts.tokens import new_token, token_hash
+from scheduling import rules
+from scheduling.models import (
+    SCHEDULE_SITE,
+    Position,
+    Publication,
+    SchedulingSettings,
+    Shift,
+    Site,
+    WorkProfile,
+    WorkProfilePosition,
+    WorkProfileSite,
+)
+from scheduling.selectors import (
+    local_date,
+    scheduling_settings,
+    sites_for_member,
+    violations_for,
+    week_shifts,
+    week_start_of,
+)
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.object_permissions import object_permission_grant, object_permission_revoke
+from tenancy.permissions import Permission
+
+MAX_SHIFT = dt.timedelta(hours=16)
 
 
 def site_save(
@@ -59,3 +95,442 @@ def member_sites_set(
                     tenant=tenant, actor=actor, membership=membership, permission=SCHEDULE_SITE,
                     obj=site,
                 )  # fmt: skip
+
+
+def position_save(
+    *, tenant: Tenant, actor: Membership, position: Position | None, name: str, colour: str
+) -> Position:
+    with tenant_context(tenant):
+        position = position or Position(tenant=tenant)
+        position.name = name.strip()
+        position.colour = colour
+        if Position.objects.filter(name__iexact=position.name).exclude(pk=position.pk).exists():
+            raise ValidationError({"name": _("Another position already has that name.")})
+        position.full_clean()
+        position.save()
+    return position
+
+
+def settings_save(*, tenant: Tenant, actor: Membership, **values: Any) -> SchedulingSettings:
+    with tenant_context(tenant):
+        settings = scheduling_settings(tenant)
+        for name, value in values.items():
+            setattr(settings, name, value)
+        settings.full_clean()
+        settings.save()
+    return settings
+
+
+def work_profile_save(
+    *,
+    tenant: Tenant,
+    actor: Membership,
+    membership: Membership,
+    positions: list[Position],
+    sites: list[Site],
+    contracted_hours: Decimal | None,
+    max_hours_7_days: Decimal | None,
+    min_rest_hours: Decimal | None,
+    hourly_rate: Decimal | None = None,
+) -> WorkProfile:
+    """Save what `membership` can work. The hourly rate changes only when the actor may see
+    people's personal data (otherwise it is neither shown nor accepted)."""
+    with tenant_context(tenant), transaction.atomic():
+        if any(obj.tenant_id != tenant.pk for obj in [*positions, *sites, membership]):
+            raise ValidationError(_("Choose valid positions and sites."))
+        profile = WorkProfile.objects.filter(membership=membership).first() or WorkProfile(
+            membership=membership
+        )
+        profile.contracted_hours = contracted_hours
+        profile.max_hours_7_days = max_hours_7_days
+        profile.min_rest_hours = min_rest_hours
+        if actor.has(Permission.VIEW_PERSONAL_DATA):
+            profile.hourly_rate = hourly_rate
+        profile.full_clean()
+        profile.save()
+        _set_links(profile, WorkProfilePosition, "position", {p.pk for p in positions})
+        _set_links(profile, WorkProfileSite, "site", {s.pk for s in sites})
+    return profile
+
+
+def _set_links(
+    profile: WorkProfile,
+    model: type[WorkProfilePosition] | type[WorkProfileSite],
+    field: str,
+    wanted: set[uuid.UUID],
+) -> None:
+    """Add and remove link rows one by one, so that each change is an audit entry."""
+    held = {getattr(link, f"{field}_id"): link for link in model.objects.filter(profile=profile)}
+    for key, link in held.items():
+        if key not in wanted:
+            link.delete()
+    for key in wanted - set(held):
+        model.objects.create(profile=profile, **{f"{field}_id": key})
+
+
+def ensure_profile(tenant: Tenant, membership: Membership) -> WorkProfile:
+    with tenant_context(tenant):
+        profile, _created = WorkProfile.objects.get_or_create(membership=membership)
+    return profile
+
+
+# Shifts ------------------------------------------------------------------------------------
+
+
+class RulesBlockedError(ValidationError):
+    """Hard rule breaks stand in the way: only a member with "override working-time rules",
+    giving a reason, may go ahead."""
+
+    def __init__(self, violations: dict[uuid.UUID, list[rules.Violation]], message: str) -> None:
+        super().__init__(message, code="rules")
+        self.violations = violations
+
+
+class StaleEditError(ValidationError):
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this shift while you were editing it. Your changes were "
+                "not saved: close this and open the shift again to see its current state."
+            ),
+            code="stale",
+        )
+
+
+@dataclass(frozen=True)
+class ShiftInput:
+    site: Site
+    position: Position
+    membership: Membership | None
+    start_at: dt.datetime
+    end_at: dt.datetime
+    break_minutes: int = 0
+    notes: str = ""
+
+
+def _validate(tenant: Tenant, actor: Membership, data: ShiftInput) -> None:
+    errors: dict[str, list[str]] = {}
+    if not sites_for_member(actor).filter(pk=data.site.pk).exists():
+        errors.setdefault("site", []).append(_("Choose one of the sites you schedule."))
+    if data.position.tenant_id != tenant.pk:
+        errors.setdefault("position", []).append(_("Choose a valid position."))
+    if data.membership is not None and (
+        data.membership.tenant_id != tenant.pk or data.membership.status != Membership.Status.ACTIVE
+    ):
+        errors.setdefault("membership", []).append(_("Choose an active member of the company."))
+    length = data.end_at - data.start_at
+    if length <= dt.timedelta(0):
+        errors.setdefault("end_time", []).append(_("The shift must end after it starts."))
+    elif length > MAX_SHIFT:
+        errors.setdefault("end_time", []).append(_("A shift can be at most 16 hours long."))
+    elif dt.timedelta(minutes=data.break_minutes) >= length:
+        errors.setdefault("break_minutes", []).append(
+            _("The break must be shorter than the shift.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_published(
+    tenant: Tenant, actor: Membership, shift: Shift, override_reason: str
+) -> list[rules.Violation]:
+    """A change to a published shift is published at once: hard rule breaks need the same
+    override as publishing a week. Returns the hard breaks that were overridden."""
+    found = violations_for(tenant, [shift]).get(shift.pk, [])
+    hard = [v for v in found if v.hard]
+    if hard:
+        _require_override(actor, {shift.pk: hard}, override_reason)
+    return hard
+
+
+def _require_override(
+    actor: Membership, hard: dict[uuid.UUID, list[rules.Violation]], reason: str
+) -> None:
+    if not actor.has(Permission.OVERRIDE_RULES):
+        raise RulesBlockedError(hard, _(
+            "This breaks working-time rules that block publishing. Ask someone who may "
+            "override the rules, or change the shifts."
+        ))  # fmt: skip
+    if not reason.strip():
+        raise RulesBlockedError(hard, _(
+            "This breaks working-time rules that block publishing. To go ahead anyway, give a "
+            "reason for overriding them; it is recorded in the audit log."
+        ))  # fmt: skip
+
+
+def _copy(shift: Shift) -> Shift:
+    """An unsaved snapshot of `shift`'s stored values."""
+    return Shift(**{f.attname: getattr(shift, f.attname) for f in Shift._meta.concrete_fields})
+
+
+def shift_save(
+    *,
+    tenant: Tenant,
+    actor: Membership,
+    shift: Shift | None,
+    data: ShiftInput,
+    version: int | None = None,
+    override_reason: str = "",
+) -> Shift:
+    """Create a draft shift, or change one. A change names the version it was made from; if
+    the shift changed since, it is refused (StaleEditError), never silently overwritten."""
+    with tenant_context(tenant), transaction.atomic():
+        _validate(tenant, actor, data)
+        before: Shift | None = None
+        if shift is None:
+            shift = Shift(tenant=tenant)
+        else:
+            before = Shift.objects.select_for_update().filter(pk=shift.pk, tenant=tenant).first()
+            if before is None or before.version != version:
+                raise StaleEditError()
+            if not sites_for_member(actor).filter(pk=before.site_id).exists():
+                raise ValidationError({"site": [_("Choose one of the sites you schedule.")]})
+            shift = before
+            before = Shift(
+                **{f.attname: getattr(shift, f.attname) for f in Shift._meta.concrete_fields}
+            )
+            shift.version = before.version + 1
+        shift.site, shift.position, shift.membership = data.site, data.position, data.membership
+        shift.start_at, shift.end_at = data.start_at, data.end_at
+        shift.break_minutes, shift.notes = data.break_minutes, data.notes.strip()
+        shift.full_clean()
+        overridden: list[rules.Violation] = []
+        if shift.status == Shift.Status.PUBLISHED:
+            overridden = _check_published(tenant, actor, shift, override_reason)
+        shift.save()
+        if overridden:
+            codes = sorted({v.code for v in overridden})
+            emit("rota.rules_overridden", tenant=tenant, user=actor.user, target=shift,
+                 data={"reason": override_reason.strip(), "rules": codes})  # fmt: skip
+        if before is not None and before.status == Shift.Status.PUBLISHED:
+            _notify_change(tenant, [before, shift])
+    return shift
+
+
+def shift_move(
+    *,
+    tenant: Tenant,
+    actor: Membership,
+    shift: Shift,
+    membership: Membership | None,
+    day: dt.date,
+    version: int,
+) -> Shift:
+    """Move a shift to another person (or open) and day, keeping its local times at the site
+    (so a move across a daylight-saving change keeps "09:00-17:00")."""
+    with tenant_context(tenant):
+        site = Site.objects.get(pk=shift.site_id)
+        position = Position.objects.get(pk=shift.position_id)
+    zone = zoneinfo.ZoneInfo(site.time_zone)
+    start_local = shift.start_at.astimezone(zone)
+    end_local = shift.end_at.astimezone(zone)
+    days_across = (end_local.date() - start_local.date()).days
+    start_at = dt.datetime.combine(day, start_local.time(), tzinfo=zone)
+    end_at = dt.datetime.combine(
+        day + dt.timedelta(days=days_across), end_local.time(), tzinfo=zone
+    )
+    data = ShiftInput(
+        site=site, position=position, membership=membership,
+        start_at=start_at.astimezone(dt.UTC), end_at=end_at.astimezone(dt.UTC),
+        break_minutes=shift.break_minutes, notes=shift.notes,
+    )  # fmt: skip
+    return shift_save(tenant=tenant, actor=actor, shift=shift, data=data, version=version)
+
+
+def shift_delete(*, tenant: Tenant, actor: Membership, shift: Shift, version: int) -> None:
+    with tenant_context(tenant), transaction.atomic():
+        current = Shift.objects.select_for_update().filter(pk=shift.pk).first()
+        if current is None or current.version != version:
+            raise StaleEditError()
+        if not sites_for_member(actor).filter(pk=current.site_id).exists():
+            raise ValidationError(_("You do not schedule this site."))
+        was_published = current.status == Shift.Status.PUBLISHED
+        current.delete()
+        if was_published:
+            _notify_change(tenant, [current])
+
+
+def _notify_change(tenant: Tenant, versions: list[Shift]) -> None:
+    """After commit, send each person a published shift concerned (before or after the
+    change) their week's shifts as they now stand."""
+    from scheduling.tasks import send_week_schedule
+
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    targets = {
+        (str(v.membership_id), week_start_of(v.start_at.astimezone(zone).date()).isoformat())
+        for v in versions
+        if v.membership_id is not None
+    }
+    for member_id, week in sorted(targets):
+        transaction.on_commit(
+            functools.partial(send_week_schedule.delay, str(tenant.pk), member_id, week, "changed")
+        )
+
+
+# Weeks ---------------------------------------------------------------------------------------
+
+
+def _week_site_shifts(
+    tenant: Tenant, actor: Membership, week_start: dt.date, site: Site | None
+) -> tuple[list[Site], Any]:
+    sites = list(sites_for_member(actor))
+    if site is not None:
+        if site.pk not in {s.pk for s in sites}:
+            raise ValidationError(_("You do not schedule this site."))
+        sites = [site]
+    return sites, week_shifts(tenant, week_start, [s.pk for s in sites])
+
+
+def _in_week(shifts: list[Shift], sites: list[Site], week_start: dt.date) -> list[Shift]:
+    zones = {s.pk: zoneinfo.ZoneInfo(s.time_zone) for s in sites}
+    end = week_start + dt.timedelta(days=7)
+    return [shift for shift in shifts if week_start <= local_date(shift, zones) < end]
+
+
+def week_copy_previous(
+    *, tenant: Tenant, actor: Membership, week_start: dt.date, site: Site | None = None
+) -> int:
+    """Copy last week's shifts (drafts and published) into this week as drafts, at the same
+    local times. A shift that is already there is not copied again, so copying twice never
+    duplicates. Returns how many were created."""
+    week_start = week_start_of(week_start)
+    previous = week_start - dt.timedelta(days=7)
+    with tenant_context(tenant), transaction.atomic():
+        sites, shifts = _week_site_shifts(tenant, actor, previous, site)
+        source = _in_week(list(shifts.select_related("site")), sites, previous)
+        _sites, existing_qs = _week_site_shifts(tenant, actor, week_start, site)
+        existing = {
+            (s.site_id, s.position_id, s.membership_id, s.start_at, s.end_at) for s in existing_qs
+        }
+        active = set(
+            Membership.objects.filter(status=Membership.Status.ACTIVE).values_list("pk", flat=True)
+        )
+        created = []
+        for shift in source:
+            zone = zoneinfo.ZoneInfo(shift.site.time_zone)
+            start = (shift.start_at.astimezone(zone) + dt.timedelta(days=7)).replace(tzinfo=None)
+            end = (shift.end_at.astimezone(zone) + dt.timedelta(days=7)).replace(tzinfo=None)
+            start_at = start.replace(tzinfo=zone).astimezone(dt.UTC)
+            end_at = end.replace(tzinfo=zone).astimezone(dt.UTC)
+            member_id = shift.membership_id if shift.membership_id in active else None
+            key = (shift.site_id, shift.position_id, member_id, start_at, end_at)
+            if key in existing:
+                continue
+            existing.add(key)
+            created.append(Shift(
+                tenant=tenant, site_id=shift.site_id, position_id=shift.position_id,
+                membership_id=member_id, start_at=start_at, end_at=end_at,
+                break_minutes=shift.break_minutes, notes=shift.notes,
+            ))  # fmt: skip
+        Shift.objects.bulk_create(created)
+        emit("rota.week_copied", tenant=tenant, user=actor.user, data={
+            "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
+            "shifts": [str(s.pk) for s in created],
+        })  # fmt: skip
+    return len(created)
+
+
+def week_clear_drafts(
+    *, tenant: Tenant, actor: Membership, week_start: dt.date, site: Site | None = None
+) -> int:
+    """Delete the week's draft shifts (published ones stay). Returns how many."""
+    week_start = week_start_of(week_start)
+    with tenant_context(tenant), transaction.atomic():
+        sites, shifts = _week_site_shifts(tenant, actor, week_start, site)
+        drafts = _in_week(list(shifts.filter(status=Shift.Status.DRAFT)), sites, week_start)
+        ids = [s.pk for s in drafts]
+        Shift.objects.filter(pk__in=ids).delete()
+        emit("rota.drafts_cleared", tenant=tenant, user=actor.user, data={
+            "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
+            "shifts": [str(pk) for pk in ids],
+        })  # fmt: skip
+    return len(ids)
+
+
+def week_drafts(
+    *, tenant: Tenant, actor: Membership, week_start: dt.date, site: Site | None = None
+) -> list[Shift]:
+    with tenant_context(tenant):
+        sites, shifts = _week_site_shifts(tenant, actor, week_start_of(week_start), site)
+        drafts = shifts.filter(status=Shift.Status.DRAFT).select_related(
+            "site", "position", "membership__user"
+        )
+        return _in_week(list(drafts), sites, week_start_of(week_start))
+
+
+def week_publish(
+    *,
+    tenant: Tenant,
+    actor: Membership,
+    week_start: dt.date,
+    site: Site | None = None,
+    override_reason: str = "",
+) -> Publication:
+    """Publish the week's drafts (all the actor's sites, or one), and email each person
+    concerned their shifts after commit. Hard rule breaks block it unless the actor may
+    override them and gives a reason, which is kept and audited."""
+    week_start = week_start_of(week_start)
+    with tenant_context(tenant), transaction.atomic():
+        sites, shifts = _week_site_shifts(tenant, actor, week_start, site)
+        drafts = _in_week(
+            list(shifts.filter(status=Shift.Status.DRAFT).select_for_update()), sites, week_start
+        )
+        if not drafts:
+            raise ValidationError(_("There are no draft shifts to publish in this week."))
+        found = violations_for(tenant, drafts)
+        hard = {pk: [v for v in vs if v.hard] for pk, vs in found.items()}
+        hard = {pk: vs for pk, vs in hard.items() if vs}
+        if hard:
+            _require_override(actor, hard, override_reason)
+        now = timezone.now()
+        ids = [shift.pk for shift in drafts]
+        Shift.objects.filter(pk__in=ids).update(
+            status=Shift.Status.PUBLISHED, published_at=now, version=F("version") + 1
+        )
+        publication = Publication.objects.create(
+            week_start=week_start, site=site, published_by=actor, shift_count=len(ids),
+            hard_violations=sum(len(vs) for vs in hard.values()),
+            override_reason=override_reason.strip() if hard else "",
+        )  # fmt: skip
+        emit("rota.published", tenant=tenant, user=actor.user, target=publication, data={
+            "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
+            "shifts": [str(pk) for pk in ids],
+        })  # fmt: skip
+        if hard:
+            emit("rota.rules_overridden", tenant=tenant, user=actor.user, target=publication,
+                 data={"reason": override_reason.strip(), "violations": [
+                     {"shift": str(pk), "rule": v.code} for pk, vs in hard.items() for v in vs
+                 ]})  # fmt: skip
+        from scheduling.tasks import send_week_schedule
+
+        people = sorted({str(s.membership_id) for s in drafts if s.membership_id is not None})
+        for member_id in people:
+            transaction.on_commit(functools.partial(
+                send_week_schedule.delay, str(tenant.pk), member_id, week_start.isoformat(),
+                "published",
+            ))  # fmt: skip
+    return publication
+
+
+# Calendar feed -------------------------------------------------------------------------------
+
+
+def calendar_feed_renew(*, tenant: Tenant, membership: Membership) -> str:
+    """A new secret feed address for the member (the old one stops working). Returns the
+    token, which is shown once in the address and stored only as a hash."""
+    token = new_token()
+    with tenant_context(tenant):
+        profile, _created = WorkProfile.objects.get_or_create(membership=membership)
+        profile.calendar_token_hash = token_hash(token)
+        profile.save(update_fields=["calendar_token_hash", "updated_at"])
+        emit("calendar.renewed", tenant=tenant, user=membership.user, target=profile)
+    return token
+
+
+def calendar_feed_revoke(*, tenant: Tenant, membership: Membership) -> None:
+    with tenant_context(tenant):
+        profile = WorkProfile.objects.filter(membership=membership).first()
+        if profile is not None and profile.calendar_token_hash:
+            profile.calendar_token_hash = ""
+            profile.save(update_fields=["calendar_token_hash", "updated_at"])
+            emit("calendar.revoked", tenant=tenant, user=membership.user, target=profile)

@@ -1,4 +1,5 @@
-"""Tenant pages of the scheduling app: sites, and the sites a member may schedule."""
+"""Tenant pages of the scheduling app: sites, positions, working-time rules, work profiles,
+the sites a member may schedule, and the employee's own shifts and calendar feed."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from scheduling import services
+from accounts.events import emit
+from accounts.tokens import token_hash
+from scheduling import feeds, selectors, services
 from scheduling.access import site_get_or_404
-from scheduling.forms import MemberSitesForm, SiteForm
-from scheduling.models import Site
-from scheduling.selectors import sites_for_member
-from tenancy.access import membership_get_or_404
-from tenancy.http import TenantRequest, require_permission, tenant_view
+from scheduling.forms import (
+    MemberSitesForm,
+    PositionForm,
+    SchedulingSettingsForm,
+    SiteForm,
+    WorkProfileForm,
+)
+from scheduling.models import Colour, Position, Site, WorkProfile
+from scheduling.selectors import profiles_of, scheduling_settings, sites_for_member
+from tenancy.access import membership_get_or_404, tenant_object_get_or_404
+from tenancy.http import TenantRequest, require_permission, tenant_public_view, tenant_view
 from tenancy.models import Membership
 from tenancy.permissions import Permission
 
@@ -92,3 +102,146 @@ def member_sites(request: TenantRequest, membership_id: str) -> HttpResponse:
         request, "scheduling/member_sites.html", {"member": membership, "form": form},
         status=400 if form.errors else 200,
     )  # fmt: skip
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def positions(request: TenantRequest) -> HttpResponse:
+    return TemplateResponse(request, "scheduling/positions.html", {
+        "positions": list(Position.objects.filter(tenant=request.tenant).order_by("name")),
+    })  # fmt: skip
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_SETTINGS)
+def position_new(request: TenantRequest) -> HttpResponse:
+    return _position_save(request, None)
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_SETTINGS)
+def position_edit(request: TenantRequest, position_id: str) -> HttpResponse:
+    position = tenant_object_get_or_404(Position, tenant=request.tenant, id=position_id)
+    return _position_save(request, position)
+
+
+def _position_save(request: TenantRequest, position: Position | None) -> HttpResponse:
+    initial = {"name": position.name, "colour": position.colour} if position else {
+        "colour": Colour.TEAL}  # fmt: skip
+    form = PositionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.position_save(tenant=request.tenant, actor=request.membership,
+                                           position=position, **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The position %(name)s was saved.") % {"name": saved.name})
+            return redirect("positions", tenant_slug=request.tenant.slug)
+    return TemplateResponse(
+        request, "scheduling/position_form.html", {"position": position, "form": form},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_SETTINGS)
+def working_time_settings(request: TenantRequest) -> HttpResponse:
+    """The company's working-time rules, with the UK defaults."""
+    current = scheduling_settings(request.tenant)
+    form = SchedulingSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        services.settings_save(tenant=request.tenant, actor=request.membership, **values)
+        messages.success(request, _("Working-time rules saved."))
+        return redirect("working-time-settings", tenant_slug=request.tenant.slug)
+    return TemplateResponse(request, "scheduling/working_time.html", {"form": form},
+                            status=400 if form.errors else 200)  # fmt: skip
+
+
+@tenant_view
+@require_permission(Permission.MANAGE_PEOPLE)
+def work_profile(request: TenantRequest, membership_id: str) -> HttpResponse:
+    """What a member can work: positions, sites, hours, limits; the hourly rate only for those
+    who may see people's personal data."""
+    membership = membership_get_or_404(tenant=request.tenant, id=membership_id)
+    membership = Membership.objects.select_related("user").get(pk=membership.pk)
+    show_rate = request.membership.has(Permission.VIEW_PERSONAL_DATA)
+    all_positions = list(Position.objects.filter(tenant=request.tenant).order_by("name"))
+    all_sites = list(Site.objects.filter(tenant=request.tenant).order_by("name"))
+    profiles = profiles_of(request.tenant, [membership.pk])
+    profile = profiles.by_member.get(membership.pk)
+    initial: dict[str, Any] = {}
+    if profile is not None:
+        initial = {
+            "positions": [str(pk) for pk in profiles.positions.get(membership.pk, ())],
+            "sites": [str(pk) for pk in profiles.sites.get(membership.pk, ())],
+            "contracted_hours": profile.contracted_hours, "hourly_rate": profile.hourly_rate,
+            "max_hours_7_days": profile.max_hours_7_days, "min_rest_hours": profile.min_rest_hours,
+        }  # fmt: skip
+    form = WorkProfileForm(all_positions, all_sites, request.POST or None, initial=initial,
+                           show_rate=show_rate)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.work_profile_save(
+            tenant=request.tenant, actor=request.membership, membership=membership,
+            positions=data["position_objects"], sites=data["site_objects"],
+            contracted_hours=data["contracted_hours"], hourly_rate=data.get("hourly_rate"),
+            max_hours_7_days=data["max_hours_7_days"], min_rest_hours=data["min_rest_hours"],
+        )  # fmt: skip
+        messages.success(
+            request, _("Work profile saved for %(name)s.") % {"name": membership.user.display_name}
+        )
+        return redirect("people", tenant_slug=request.tenant.slug)
+    if show_rate:
+        emit("personal_data.viewed", tenant=request.tenant, user=request.user, request=request,
+             target=membership, data={"fields": ["hourly_rate"]})  # fmt: skip
+    settings = scheduling_settings(request.tenant)
+    return TemplateResponse(
+        request, "scheduling/work_profile.html",
+        {"member": membership, "form": form, "currency": settings.currency},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@tenant_view
+def my_shifts(request: TenantRequest) -> HttpResponse:
+    """The member's own published shifts: upcoming, hours this week and month, colleagues."""
+    context = selectors.my_schedule(request.membership)
+    return TemplateResponse(request, "scheduling/my_shifts.html", context)
+
+
+@tenant_view
+def calendar_feed_manage(request: TenantRequest) -> HttpResponse:
+    """POST action=renew: a new secret feed address (shown once); action=revoke: none."""
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    if request.POST.get("action") == "revoke":
+        services.calendar_feed_revoke(tenant=request.tenant, membership=request.membership)
+        messages.success(request, _("Your calendar feed address no longer works."))
+        return redirect("my-shifts", tenant_slug=request.tenant.slug)
+    token = services.calendar_feed_renew(tenant=request.tenant, membership=request.membership)
+    url = request.build_absolute_uri(
+        reverse("calendar-feed", kwargs={"tenant_slug": request.tenant.slug, "feed_token": token})
+    )
+    return TemplateResponse(request, "scheduling/calendar_feed.html", {"feed_url": url})
+
+
+@tenant_public_view("404.html")
+def calendar_feed(request: TenantRequest, feed_token: str) -> HttpResponse:
+    """The person's published shifts as an RFC 5545 calendar, at a secret address (the token
+    is the credential; a wrong or revoked one answers 404 like an unknown company)."""
+    wanted = token_hash(feed_token)
+    profile = (
+        WorkProfile.objects.filter(tenant=request.tenant, calendar_token_hash=wanted)
+        .select_related("membership")
+        .first()
+    )
+    if profile is None or profile.membership.status != Membership.Status.ACTIVE:
+        return TemplateResponse(request, "404.html", status=404)
+    body = feeds.calendar(request.tenant, profile.membership)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Robots-Tag"] = "noindex"
+    return response

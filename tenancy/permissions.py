@@ -14,6 +14,8 @@ class Permission(models.TextChoices):
     SEND_MESSAGES = "send_messages", _("Send messages")
     BUILD_ROTA = "build_rota", _("Build rota")
     PUBLISH_ROTA = "publish_rota", _("Publish rota")
+    OVERRIDE_RULES = "override_rules", _("Override working-time rules (with a reason)")
+    EXPORT_PAYROLL = "export_payroll", _("Export payroll")
     APPROVE_LEAVE = "approve_leave", _("Approve leave")
     VIEW_AUDIT_LOG = "view_audit_log", _("View audit log")
     EXPORT_AUDIT_LOG = "export_audit_log", _("Export audit log")
@@ -38,6 +40,7 @@ BUILTIN_ROLES: dict[RoleKind, frozenset[str]] = {
         {
             Permission.BUILD_ROTA,
             Permission.PUBLISH_ROTA,
+            Permission.OVERRIDE_RULES,
             Permission.APPROVE_LEAVE,
             Permission.SEND_MESSAGES,
         }

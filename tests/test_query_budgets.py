@@ -63,6 +63,18 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     "billing": (15, lambda t, m: "/alpha/billing/"),
     "billing return": (15, lambda t, m: "/alpha/billing/return/"),
     "billing status": (15, lambda t, m: "/alpha/billing/status/"),
+    # The rota with people but no shifts here; with shifts (one more read of the rules' context)
+    # tests/scheduling/test_rota_pages.py pins it at 10 and 300 people.
+    "rota": (15, lambda t, m: "/alpha/rota/"),
+    "rota publish": (15, lambda t, m: "/alpha/rota/publish/"),
+    "new shift dialog": (12, lambda t, m: "/alpha/rota/shifts/new/"),
+    "my shifts": (10, lambda t, m: "/alpha/my-shifts/"),
+    "positions": (10, lambda t, m: "/alpha/positions/"),
+    "new position": (9, lambda t, m: "/alpha/positions/new/"),
+    "working-time rules": (10, lambda t, m: "/alpha/settings/working-time/"),
+    # Includes the audit entry of viewing the hourly rate (the chain's lock, head and insert).
+    "work profile": (24, lambda t, m: f"/alpha/people/{m.pk}/work/"),
+    "payroll": (9, lambda t, m: "/alpha/payroll/"),
 }
 
 

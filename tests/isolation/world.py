@@ -6,17 +6,28 @@ URL keyword argument must say here which of a tenant's objects it names."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
 from django.core import serializers
+from django.utils import timezone
 
 from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
-from scheduling.models import SCHEDULE_SITE, Site
+from scheduling import services as scheduling_services
+from scheduling.models import (
+    SCHEDULE_SITE,
+    Position,
+    Publication,
+    SchedulingSettings,
+    Shift,
+    Site,
+)
 from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, TenantModel
@@ -53,6 +64,16 @@ def _populate(tenant: Tenant, label: str) -> Side:
             accept_url_for=lambda token: f"https://example.test/{token}",
         )  # fmt: skip
         site = Site.objects.create(name=f"{label} Site", address=f"1 {label} Street")
+        position = Position.objects.create(name=f"{label} Position")
+        SchedulingSettings.objects.create(currency="GBP")
+        start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+        shift = Shift.objects.create(
+            site=site, position=position, membership=other, start_at=start,
+            end_at=start + dt.timedelta(hours=8), notes=f"{label} shift note",
+            status=Shift.Status.PUBLISHED,
+        )  # fmt: skip
+        Publication.objects.create(week_start=start.date(), site=site, published_by=owner,
+                                   shift_count=1, override_reason=f"{label} reason")  # fmt: skip
         Subscription.objects.create(
             stripe_subscription_id=f"sub_{label}", status="active", quantity=2
         )
@@ -65,6 +86,12 @@ def _populate(tenant: Tenant, label: str) -> Side:
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
+    scheduling_services.work_profile_save(
+        tenant=tenant, actor=owner, membership=other, positions=[position], sites=[site],
+        contracted_hours=Decimal(30), hourly_rate=Decimal("12.50"), max_hours_7_days=None,
+        min_rest_hours=None,
+    )  # fmt: skip
+    feed_token = scheduling_services.calendar_feed_renew(tenant=tenant, membership=other)
     with tenant_context(tenant):
         audit_entry = AuditEntry.objects.order_by("-sequence").first()
         assert audit_entry is not None
@@ -76,9 +103,11 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "membership": other,
             "invitation": invitation,
             "site": site,
+            "position": position,
+            "shift": shift,
             "audit_entry": audit_entry,
         },
-        secrets={"token": token},
+        secrets={"token": token, "feed_token": feed_token},
     )
 
 
@@ -94,6 +123,9 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "membership_id": lambda side: side.objects["membership"].pk,
     "invitation_id": lambda side: side.objects["invitation"].pk,
     "site_id": lambda side: side.objects["site"].pk,
+    "position_id": lambda side: side.objects["position"].pk,
+    "shift_id": lambda side: side.objects["shift"].pk,
+    "feed_token": lambda side: side.secrets["feed_token"],
     "entry_id": lambda side: side.objects["audit_entry"].pk,
     "fmt": lambda side: "csv",
     "token": lambda side: side.secrets["token"],

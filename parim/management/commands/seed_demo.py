@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from accounts.models import User
 from accounts.services import user_create
 from audit.services import record
+from parim.demo_schedule import seed_schedule
 from scheduling.models import Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, SecurityPolicy, Tenant
@@ -35,6 +36,7 @@ class DemoTenant:
     time_zone: str
     role_people: dict[RoleKind, str]
     employees: list[str]
+    positions: list[tuple[str, str]]
     sites: list[tuple[str, str]]
 
 
@@ -51,7 +53,40 @@ DEMO_TENANTS = [
             RoleKind.EMPLOYEE: "Sam Taylor",
             RoleKind.AUDITOR: "Grace Chen",
         },
-        employees=["Aisha Khan", "Ben Murphy", "Chloe Evans", "Daniel Novak", "Ella Hughes"],
+        employees=[
+            "Aisha Khan",
+            "Ben Murphy",
+            "Chloe Evans",
+            "Daniel Novak",
+            "Ella Hughes",
+            "Farah Ali",
+            "George Wright",
+            "Hannah Scott",
+            "Isaac Green",
+            "Jade Baker",
+            "Kofi Mensah",
+            "Laura Price",
+            "Mohammed Iqbal",
+            "Niamh Kelly",
+            "Oliver Hall",
+            "Poppy Ward",
+            "Rhys Morgan",
+            "Sofia Lopez",
+            "Theo Clarke",
+            "Uma Patel",
+            "Victor Adeyemi",
+            "Wendy Brooks",
+            "Xavier Dunn",
+            "Yasmin Farouk",
+            "Zach Morris",
+        ],
+        positions=[
+            ("Carer", "teal"),
+            ("Senior carer", "indigo"),
+            ("Nurse", "pink"),
+            ("Cook", "amber"),
+            ("Night porter", "slate"),
+        ],
         sites=[
             ("Rosewood House", "12 Rosewood Lane, Leeds LS6 2AB"),
             ("Maple Court", "48 Maple Road, York YO10 4DT"),
@@ -71,6 +106,7 @@ DEMO_TENANTS = [
             RoleKind.AUDITOR: "Omar Haddad",
         },
         employees=["Paula Reyes", "Quentin Blake", "Rosa Diaz"],
+        positions=[("Guard", "blue"), ("Supervisor", "purple")],
         sites=[("Head Office", "1 Globex Plaza, London EC2A 4NE")],
     ),
 ]
@@ -135,6 +171,7 @@ class Command(BaseCommand):
             created += 1
         if new_tenant:
             created += self._history(tenant, demo)
+        created += seed_schedule(tenant, demo.positions)
         return created
 
     def _history(self, tenant: Tenant, demo: DemoTenant) -> int:

@@ -1,0 +1,386 @@
+"""The rota: the week grid, shift dialogs (htmx), moving, copying, clearing and publishing a
+week, and the payroll export. Every page here needs "build rota" (publishing: "publish rota";
+payroll: "export payroll"), and sees only the sites the member schedules."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts.events import emit
+from scheduling import selectors, services
+from scheduling.forms import PayrollForm, PublishForm, ShiftForm, WeekForm
+from scheduling.models import Position, Shift, Site
+from scheduling.selectors import sites_for_member
+from tenancy.access import tenant_object_get_or_404
+from tenancy.http import TenantRequest, require_permission, tenant_view
+from tenancy.models import Membership
+from tenancy.permissions import Permission
+
+PAYROLL_COLUMNS = [
+    "employee_id", "employee", "date", "site", "position", "shifts", "scheduled_hours",
+    "break_minutes", "paid_hours", "hourly_rate", "cost", "currency",
+]  # fmt: skip
+
+
+def _week_params(request: TenantRequest) -> tuple[dt.date, uuid.UUID | None, uuid.UUID | None]:
+    form = WeekForm(request.GET)
+    if not form.is_valid():
+        return selectors.week_start_of(selectors.today_in(request.tenant)), None, None
+    week = form.cleaned_data["week"] or selectors.today_in(request.tenant)
+    return selectors.week_start_of(week), form.cleaned_data["site"], form.cleaned_data["position"]
+
+
+def rota_url(request: TenantRequest, week: dt.date, site: Any = None, position: Any = None) -> str:
+    query = {"week": week.isoformat()}
+    if site:
+        query["site"] = str(site)
+    if position:
+        query["position"] = str(position)
+    return f"{reverse('rota', kwargs={'tenant_slug': request.tenant.slug})}?{urlencode(query)}"
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def rota(request: TenantRequest) -> HttpResponse:
+    """The week: people as rows, days as columns. htmx refreshes only the grid."""
+    week, site_id, position_id = _week_params(request)
+    rota_week = selectors.rota_week(
+        request.membership, week, site_id=site_id, position_id=position_id
+    )
+    context = {
+        "rota": rota_week,
+        "show_cost": request.membership.has(Permission.VIEW_PERSONAL_DATA),
+        "here": rota_url(request, week, site_id, position_id),
+        "previous_url": rota_url(request, rota_week.previous_week, site_id, position_id),
+        "next_url": rota_url(request, rota_week.next_week, site_id, position_id),
+        "today_url": rota_url(request, selectors.today_in(request.tenant), site_id, position_id),
+    }
+    template = "scheduling/rota.html"
+    if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
+        template = "scheduling/partials/rota_grid.html"
+    return TemplateResponse(request, template, context)
+
+
+def _form_lists(request: TenantRequest) -> tuple[list[Site], list[Position], list[Membership]]:
+    sites = list(sites_for_member(request.membership))
+    positions = list(Position.objects.filter(tenant=request.tenant).order_by("name"))
+    members = list(
+        Membership.objects.filter(tenant=request.tenant, status=Membership.Status.ACTIVE)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    return sites, positions, members
+
+
+def _shift_for_member_or_404(request: TenantRequest, shift_id: str) -> Shift:
+    """One of the tenant's shifts at a site the member schedules; 404 for any other."""
+    shift = tenant_object_get_or_404(Shift, tenant=request.tenant, id=shift_id)
+    if not sites_for_member(request.membership).filter(pk=shift.site_id).exists():
+        raise Http404
+    return shift
+
+
+def _initial_from(shift: Shift) -> dict[str, Any]:
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(shift.site.time_zone)
+    start, end = shift.start_at.astimezone(zone), shift.end_at.astimezone(zone)
+    return {
+        "site": str(shift.site_id), "position": str(shift.position_id),
+        "membership": str(shift.membership_id or ""), "date": start.date(),
+        "start_time": start.time(), "end_time": end.time(),
+        "ends_next_day": end.date() > start.date(), "break_minutes": shift.break_minutes,
+        "notes": shift.notes, "version": shift.version,
+    }  # fmt: skip
+
+
+def _changed(message: str) -> HttpResponse:
+    """The answer to a successful htmx change: no content, and an event that closes the dialog,
+    refreshes the grid and announces `message`."""
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = json.dumps({"rota-changed": {"message": message}})
+    return response
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def shift_new(request: TenantRequest) -> HttpResponse:
+    """The new-shift dialog, pre-filled from the cell clicked (date, person, site) or from a
+    shift being duplicated (?copy=<id>)."""
+    initial: dict[str, Any] = {"start_time": dt.time(9), "end_time": dt.time(17),
+                               "break_minutes": 30}  # fmt: skip
+    copy_of = request.GET.get("copy")
+    if copy_of:
+        source = _shift_for_member_or_404(request, copy_of)
+        initial = _initial_from(source) | {"version": None}
+    for key in ("date", "membership", "site", "position"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key]
+    return _shift_form(request, None, initial)
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def shift_edit(request: TenantRequest, shift_id: str) -> HttpResponse:
+    shift = _shift_for_member_or_404(request, shift_id)
+    return _shift_form(request, shift, _initial_from(shift))
+
+
+def _shift_form(
+    request: TenantRequest, shift: Shift | None, initial: dict[str, Any]
+) -> HttpResponse:
+    sites, positions, members = _form_lists(request)
+    form = ShiftForm(sites, positions, members, request.POST or None, initial=initial)
+    blocked: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.shift_save(
+                tenant=request.tenant, actor=request.membership, shift=shift,
+                data=services.ShiftInput(
+                    site=data["site_object"], position=data["position_object"],
+                    membership=data["membership_object"], start_at=data["start_at"],
+                    end_at=data["end_at"], break_minutes=data["break_minutes"],
+                    notes=data["notes"],
+                ),
+                version=data.get("version"), override_reason=data.get("override_reason", ""),
+            )  # fmt: skip
+        except services.RulesBlockedError as error:
+            blocked = [v for found in error.violations.values() for v in found]
+            form.add_error(None, error.messages[0])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            message = _("Shift saved.") if shift else _("Shift added.")
+            if request.htmx:  # type: ignore[attr-defined]
+                return _changed(message)
+            messages.success(request, message)
+            return redirect(_back_to_rota(request, saved))
+    violations = []
+    if shift is not None and not form.is_bound:
+        violations = selectors.violations_for(request.tenant, [shift]).get(shift.pk, [])
+    context = {"form": form, "shift": shift, "blocked": blocked, "violations": violations,
+               "can_override": request.membership.has(Permission.OVERRIDE_RULES)}  # fmt: skip
+    if request.htmx:  # type: ignore[attr-defined]
+        response = TemplateResponse(request, "scheduling/partials/shift_form.html", context)
+        if form.errors:  # errors go back into the dialog, which stays open
+            response["HX-Retarget"] = "#shift-dialog-body"
+            response["HX-Reswap"] = "innerHTML"
+        return response
+    return TemplateResponse(request, "scheduling/shift_page.html", context,
+                            status=400 if form.errors else 200)  # fmt: skip
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _back_to_rota(request: TenantRequest, shift: Shift) -> str:
+    return rota_url(request, selectors.local_date(shift, {shift.site_id: _zone(shift)}))
+
+
+def _zone(shift: Shift) -> Any:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(shift.site.time_zone)
+
+
+def _version(request: TenantRequest) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def _htmx_error(request: TenantRequest, message: str, fallback: str) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        response = HttpResponse(status=204)
+        response["HX-Trigger"] = json.dumps({"rota-error": {"message": message}})
+        return response
+    messages.error(request, message)
+    return redirect(fallback)
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def shift_move(request: TenantRequest, shift_id: str) -> HttpResponse:
+    """Drag and drop: POST membership ("" for open) and date. The keyboard way is the shift
+    dialog, whose employee and date fields do the same."""
+    shift = _shift_for_member_or_404(request, shift_id)  # first: another's id is a 404
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    fallback = _back_to_rota(request, shift)
+    member_id = request.POST.get("membership", "")
+    membership = None
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+        if member_id:
+            membership = Membership.objects.filter(
+                tenant=request.tenant, pk=uuid.UUID(member_id), status=Membership.Status.ACTIVE
+            ).first()
+            if membership is None:
+                raise ValueError(member_id)
+    except ValueError:
+        return _htmx_error(request, _("Choose a day and a person on the rota."), fallback)
+    try:
+        services.shift_move(tenant=request.tenant, actor=request.membership, shift=shift,
+                            membership=membership, day=day, version=_version(request))  # fmt: skip
+    except ValidationError as error:
+        return _htmx_error(request, " ".join(error.messages), fallback)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _changed(_("Shift moved."))
+    return redirect(fallback)
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def shift_delete(request: TenantRequest, shift_id: str) -> HttpResponse:
+    shift = _shift_for_member_or_404(request, shift_id)
+    if request.method != "POST":
+        context = {"shift": shift}
+        template = "scheduling/partials/shift_delete.html"
+        return TemplateResponse(request, template, context)
+    fallback = _back_to_rota(request, shift)
+    try:
+        services.shift_delete(tenant=request.tenant, actor=request.membership, shift=shift,
+                              version=_version(request))  # fmt: skip
+    except ValidationError as error:
+        return _htmx_error(request, " ".join(error.messages), fallback)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _changed(_("Shift deleted."))
+    messages.success(request, _("Shift deleted."))
+    return redirect(fallback)
+
+
+def _post_week(request: TenantRequest) -> tuple[dt.date, Site | None]:
+    try:
+        week = dt.date.fromisoformat(request.POST.get("week", ""))
+    except ValueError:
+        raise Http404 from None
+    site = None
+    if request.POST.get("site"):
+        site = tenant_object_get_or_404(Site, tenant=request.tenant, id=request.POST["site"])
+    return selectors.week_start_of(week), site
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def week_copy(request: TenantRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    week, site = _post_week(request)
+    try:
+        count = services.week_copy_previous(
+            tenant=request.tenant, actor=request.membership, week_start=week, site=site
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(count)d shifts copied from the previous week as drafts.")
+                         % {"count": count})  # fmt: skip
+    return redirect(rota_url(request, week, site.pk if site else None))
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def week_clear(request: TenantRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    week, site = _post_week(request)
+    try:
+        count = services.week_clear_drafts(
+            tenant=request.tenant, actor=request.membership, week_start=week, site=site
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(count)d draft shifts deleted.") % {"count": count})
+    return redirect(rota_url(request, week, site.pk if site else None))
+
+
+@tenant_view
+@require_permission(Permission.PUBLISH_ROTA)
+def week_publish(request: TenantRequest) -> HttpResponse:
+    """Review the week's drafts and every rule break, then publish (all sites or one)."""
+    week, site_id, _position = _week_params(request)
+    site = None
+    if site_id:
+        site = tenant_object_get_or_404(Site, tenant=request.tenant, id=site_id)
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication = services.week_publish(
+                tenant=request.tenant, actor=request.membership, week_start=week, site=site,
+                override_reason=form.cleaned_data["override_reason"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _(
+                "%(count)d shifts published. Everyone concerned is being emailed their shifts."
+            ) % {"count": publication.shift_count})  # fmt: skip
+            return redirect(rota_url(request, week, site_id))
+    drafts = services.week_drafts(
+        tenant=request.tenant, actor=request.membership, week_start=week, site=site
+    )
+    violations = selectors.violations_for(request.tenant, drafts)
+    rows = [(shift, violations.get(shift.pk, [])) for shift in drafts]
+    hard = sum(1 for _s, found in rows for v in found if v.hard)
+    context = {
+        "form": form, "week": week, "site": site, "rows": rows, "hard": hard,
+        "soft": sum(1 for _s, found in rows for v in found if not v.hard),
+        "can_override": request.membership.has(Permission.OVERRIDE_RULES),
+        "back_url": rota_url(request, week, site_id),
+        "zones": {s.site_id: _zone(s) for s in drafts},
+    }  # fmt: skip
+    return TemplateResponse(request, "scheduling/publish.html", context,
+                            status=400 if form.errors else 200)  # fmt: skip
+
+
+@tenant_view
+@require_permission(Permission.EXPORT_PAYROLL)
+def payroll(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
+    """The payroll export form; with dates, a CSV of scheduled hours, breaks and cost per
+    employee and day (published shifts only), streamed, and audited."""
+    form = PayrollForm(request.GET or None)
+    if not form.is_valid():
+        return TemplateResponse(request, "scheduling/payroll.html", {"form": form},
+                                status=400 if form.errors else 200)  # fmt: skip
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    rows = selectors.payroll_rows(request.tenant, start, end)
+    emit("payroll.exported", tenant=request.tenant, user=request.user, request=request,
+         data={"from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in itertools.chain([PAYROLL_COLUMNS], rows):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    name = f"payroll-{request.tenant.slug}-{start.isoformat()}-{end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,151 @@
+"""Journeys: a manager builds and publishes a week (a rule break blocked, then overridden);
+an employee sees the shifts in My shifts, on a phone; the calendar feed parses and holds only
+that employee's published shifts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from icalendar import Calendar
+from playwright.sync_api import Page, expect
+
+from scheduling import services
+from scheduling.models import Position, Site
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Tenant
+from tenancy.permissions import RoleKind
+from tests.e2e.conftest import assert_accessible, sign_in
+from tests.factories import TEST_PASSWORD, member, tenant_with_roles
+from tests.scheduling.rota_world import at
+
+
+def _company() -> tuple[Tenant, Membership, Membership, Membership]:
+    acme = tenant_with_roles(name="Acme Care Homes", slug="acme")
+    admin = member(acme, kind=RoleKind.ADMIN, email="admin@acme.test", full_name="Tom Okafor")
+    manager = member(acme, kind=RoleKind.MANAGER, email="manager@acme.test",
+                     full_name="Maria Rossi")  # fmt: skip
+    sam = member(acme, email="sam@acme.test", full_name="Sam Taylor")
+    ella = member(acme, email="ella@acme.test", full_name="Ella Hughes")
+    with tenant_context(acme):
+        site = Site.objects.create(name="Rosewood House", time_zone="Europe/London")
+        carer = Position.objects.create(name="Carer", colour="teal")
+    for person in (sam, ella):
+        services.work_profile_save(
+            tenant=acme, actor=admin, membership=person, positions=[carer], sites=[site],
+            contracted_hours=Decimal(30), hourly_rate=Decimal("12.00"), max_hours_7_days=None,
+            min_rest_hours=None,
+        )  # fmt: skip
+    return acme, manager, sam, ella
+
+
+def _add_shift(page: Page, person: str, start: str, end: str) -> None:
+    page.get_by_role("button", name=re.compile(f"Add a shift on .* for {person}")).first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="New shift")).to_be_visible()
+    dialog.get_by_label("Start").fill(start)
+    dialog.get_by_label("End", exact=True).fill(end)
+    dialog.get_by_role("button", name="Save shift").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+def test_a_manager_builds_and_publishes_a_week_overriding_a_blocked_rule_break(
+    page: Page, transactional_db: None
+) -> None:
+    _company()
+    sign_in(page, "manager@acme.test", TEST_PASSWORD)
+    page.get_by_role("link", name="Rota", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("^Rota:"))).to_be_visible()
+
+    _add_shift(page, "Sam Taylor", "09:00", "17:00")
+    _add_shift(page, "Ella Hughes", "07:00", "15:00")
+    expect(page.locator("#rota-grid .shift")).to_have_count(2)
+    expect(page.get_by_role("status")).to_have_text("Shift added.")
+
+    # The keyboard alone: Tab to Sam's "add" button of the same day and press Enter.
+    page.get_by_role("button", name=re.compile("Add a shift on .* for Sam Taylor")).first.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="New shift")).to_be_visible()
+    dialog.get_by_label("Start").fill("12:00")
+    dialog.get_by_label("End", exact=True).fill("20:00")
+    assert_accessible(page, "rota-shift-dialog")
+    dialog.get_by_label("Start").press("Enter")  # submits the form
+    expect(page.locator("#rota-grid .shift")).to_have_count(3)
+    expect(page.locator("#rota-grid .shift--blocked")).to_have_count(2)  # the overlap
+    assert_accessible(page, "rota-week")
+
+    page.get_by_role("link", name="Review and publish").click()
+    expect(page.get_by_text(re.compile("rule breaks? blocks? publishing")).first).to_be_visible()
+    page.get_by_role("button", name="Override and publish").click()
+    expect(page.get_by_text("give a reason for overriding them")).to_be_visible()
+    assert_accessible(page, "rota-publish-blocked")
+    page.get_by_label("Reason for overriding the rules").fill("Handover overlap agreed with Sam")
+    page.get_by_role("button", name="Override and publish").click()
+    expect(page.get_by_text("3 shifts published")).to_be_visible()
+    expect(page.locator("#rota-grid .shift--draft")).to_have_count(0)
+
+
+def test_an_employee_sees_published_shifts_in_my_shifts_on_a_phone(
+    phone: Page, transactional_db: None
+) -> None:
+    acme, manager, sam, ella = _company()
+    with tenant_context(acme):
+        site = Site.objects.get()
+        carer = Position.objects.get()
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    for person, hour in ((sam, 9), (ella, 10)):
+        services.shift_save(
+            tenant=acme, actor=manager, shift=None,
+            data=services.ShiftInput(site=site, position=carer, membership=person,
+                                     start_at=at(tomorrow, hour), end_at=at(tomorrow, hour + 8),
+                                     break_minutes=30),
+        )  # fmt: skip
+    services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
+    services.shift_save(
+        tenant=acme, actor=manager, shift=None,
+        data=services.ShiftInput(site=site, position=carer, membership=sam,
+                                 start_at=at(tomorrow, 20) + dt.timedelta(days=2),
+                                 end_at=at(tomorrow, 23) + dt.timedelta(days=2)),
+    )  # fmt: skip
+    # (that last one stays a draft: Sam must not see it)
+
+    sign_in(phone, "sam@acme.test", TEST_PASSWORD)
+    phone.goto("/acme/my-shifts/")
+    items = phone.locator(".shift-item")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("09:00\u201317:00")
+    expect(items.first).to_contain_text("Ella Hughes (Carer)")
+    assert_accessible(phone, "my-shifts-phone")
+
+
+def test_the_calendar_feed_parses_and_holds_only_the_employees_published_shifts(
+    page: Page, transactional_db: None
+) -> None:
+    acme, manager, sam, ella = _company()
+    with tenant_context(acme):
+        site = Site.objects.get()
+        carer = Position.objects.get()
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    made = {}
+    for person in (sam, ella):
+        made[person.pk] = services.shift_save(
+            tenant=acme, actor=manager, shift=None,
+            data=services.ShiftInput(site=site, position=carer, membership=person,
+                                     start_at=at(tomorrow, 9), end_at=at(tomorrow, 17)),
+        )  # fmt: skip
+    services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
+
+    sign_in(page, "sam@acme.test", TEST_PASSWORD)
+    page.goto("/acme/my-shifts/")
+    page.get_by_role("button", name="Get a new feed address").click()
+    url = page.get_by_label("Feed address").input_value()
+    assert re.search(r"/acme/calendar/[\w-]+\.ics$", url)
+    assert_accessible(page, "calendar-feed")
+    response = page.request.get(url)
+    assert response.ok
+    calendar = Calendar.from_ical(response.body())
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["uid"]) for e in events] == [f"{made[sam.pk].pk}@parim"]
+    assert str(events[0]["summary"]) == "Carer at Rosewood House"

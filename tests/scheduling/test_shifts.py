@@ -1,0 +1,282 @@
+"""Shifts: validation, optimistic locking, manager scope, moving, copying, clearing and
+publishing weeks, rule overrides, and the emails that follow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client, TestCase
+
+from audit.models import AuditEntry
+from scheduling import services
+from scheduling.models import Publication, Shift
+from scheduling.selectors import violations_for
+from tenancy.context import tenant_context
+from tenancy.permissions import RoleKind
+from tests.factories import member
+from tests.scheduling.rota_world import LONDON, MONDAY, Rota, add_shift, at, build_rota
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rota() -> Rota:
+    return build_rota()
+
+
+def _count(rota: Rota, **filters: Any) -> int:
+    with tenant_context(rota.tenant):
+        return Shift.objects.filter(**filters).count()
+
+
+def _input(rota: Rota, start: dt.datetime, end: dt.datetime, **kw: Any) -> services.ShiftInput:
+    values: dict[str, Any] = {
+        "site": rota.site,
+        "position": rota.carer,
+        "membership": rota.people[0],
+        "break_minutes": 0,
+    }
+    values.update(kw)
+    return services.ShiftInput(start_at=start, end_at=end, **values)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "breaks", "field"),
+    [
+        (at(MONDAY, 17), at(MONDAY, 9), 0, "end_time"),  # ends before it starts
+        (at(MONDAY, 6), at(MONDAY, 23), 0, "end_time"),  # 17 hours: longer than 16
+        (at(MONDAY, 9), at(MONDAY, 10), 60, "break_minutes"),  # break as long as the shift
+    ],
+)
+def test_bad_times_are_refused_and_nothing_is_saved(
+    rota: Rota, start: dt.datetime, end: dt.datetime, breaks: int, field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.shift_save(
+            tenant=rota.tenant,
+            actor=rota.admin,
+            shift=None,
+            data=_input(rota, start, end, break_minutes=breaks),
+        )
+    assert field in caught.value.message_dict
+    assert _count(rota) == 0
+
+
+def test_another_tenants_site_or_person_is_refused(rota: Rota) -> None:
+    other = build_rota("bravo")
+    for forged in (
+        {"site": other.site},
+        {"membership": other.people[0]},
+        {"position": other.carer},
+    ):
+        with pytest.raises(ValidationError):
+            services.shift_save(
+                tenant=rota.tenant,
+                actor=rota.admin,
+                shift=None,
+                data=_input(rota, at(MONDAY, 9), at(MONDAY, 17), **forged),
+            )
+    assert _count(rota) == 0
+
+
+def test_a_second_edit_from_a_stale_version_is_refused(rota: Rota) -> None:
+    shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    first = services.shift_save(
+        tenant=rota.tenant,
+        actor=rota.admin,
+        shift=shift,
+        version=1,
+        data=_input(rota, at(MONDAY, 10), at(MONDAY, 18)),
+    )
+    assert first.version == 2
+    with pytest.raises(services.StaleEditError):
+        services.shift_save(
+            tenant=rota.tenant,
+            actor=rota.manager,
+            shift=shift,
+            version=1,
+            data=_input(rota, at(MONDAY, 7), at(MONDAY, 15)),
+        )
+    with tenant_context(rota.tenant):
+        assert Shift.objects.get(pk=shift.pk).start_at == at(MONDAY, 10)
+
+
+def test_a_manager_limited_to_one_site_cannot_schedule_another(rota: Rota) -> None:
+    services.member_sites_set(
+        tenant=rota.tenant,
+        actor=rota.admin,
+        membership=rota.manager,
+        all_sites=False,
+        sites=[rota.site],
+    )
+    with pytest.raises(ValidationError):
+        services.shift_save(
+            tenant=rota.tenant,
+            actor=rota.manager,
+            shift=None,
+            data=_input(rota, at(MONDAY, 9), at(MONDAY, 17), site=rota.other_site),
+        )
+    elsewhere = add_shift(rota, rota.people[1], at(MONDAY, 9), site=rota.other_site)
+    client = Client()
+    client.force_login(rota.manager.user)
+    assert client.get(f"/alpha/rota/shifts/{elsewhere.pk}/").status_code == 404
+    response = client.post(f"/alpha/rota/shifts/{elsewhere.pk}/delete/", {"version": 1})
+    assert response.status_code == 404
+    page = client.get(f"/alpha/rota/?week={MONDAY}").content.decode()
+    assert str(elsewhere.pk) not in page
+    assert _count(rota) == 1
+
+
+def test_a_night_shift_crossing_the_clock_change_is_an_hour_longer() -> None:
+    rota = build_rota()
+    saturday = dt.date(2026, 10, 24)  # clocks go back at 02:00 on Sunday 25 October
+    shift = add_shift(rota, rota.people[0], at(saturday, 22), hours=9, break_minutes=0)
+    local_end = shift.end_at.astimezone(LONDON)
+    assert (local_end.hour, local_end.date()) == (6, dt.date(2026, 10, 25))  # 22:00 to 06:00
+
+
+def test_moving_keeps_local_times_across_a_clock_change(rota: Rota) -> None:
+    friday = dt.date(2026, 10, 23)
+    shift = add_shift(rota, rota.people[0], at(friday, 9))
+    moved = services.shift_move(
+        tenant=rota.tenant,
+        actor=rota.admin,
+        shift=shift,
+        membership=rota.people[1],
+        day=dt.date(2026, 10, 26),
+        version=shift.version,
+    )
+    start, end = moved.start_at.astimezone(LONDON), moved.end_at.astimezone(LONDON)
+    assert (start.hour, end.hour, moved.membership_id) == (9, 17, rota.people[1].pk)
+    assert moved.start_at.utcoffset() is not None
+
+
+def test_copying_the_previous_week_twice_never_duplicates(rota: Rota) -> None:
+    previous = MONDAY - dt.timedelta(days=7)
+    add_shift(rota, rota.people[0], at(previous, 9))
+    add_shift(rota, None, at(previous + dt.timedelta(days=2), 14))
+    assert services.week_copy_previous(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY) == 2
+    assert services.week_copy_previous(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY) == 0
+    with tenant_context(rota.tenant):
+        copied = Shift.objects.filter(start_at__gte=at(MONDAY, 0)).order_by("start_at")
+        assert [s.start_at for s in copied] == [
+            at(MONDAY, 9),
+            at(MONDAY + dt.timedelta(days=2), 14),
+        ]
+        assert {s.status for s in copied} == {Shift.Status.DRAFT}
+        assert AuditEntry.objects.filter(event="rota.week_copied").count() == 2
+
+
+def test_clearing_drafts_keeps_published_shifts(rota: Rota) -> None:
+    add_shift(rota, rota.people[0], at(MONDAY, 9))
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    add_shift(rota, rota.people[1], at(MONDAY, 9))
+    add_shift(rota, rota.people[1], at(MONDAY + dt.timedelta(days=1), 9))
+    assert services.week_clear_drafts(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY) == 2
+    assert _count(rota) == 1
+    assert _count(rota, status=Shift.Status.PUBLISHED) == 1
+
+
+def test_publishing_emails_each_person_their_week_and_hides_nothing(
+    rota: Rota, mailoutbox: Any
+) -> None:
+    add_shift(rota, rota.people[0], at(MONDAY, 9))
+    add_shift(rota, rota.people[1], at(MONDAY, 14))
+    add_shift(rota, None, at(MONDAY, 7))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        publication = services.week_publish(
+            tenant=rota.tenant, actor=rota.manager, week_start=MONDAY
+        )
+    assert publication.shift_count == 3
+    assert _count(rota, status=Shift.Status.PUBLISHED) == 3
+    assert sorted(m.to[0] for m in mailoutbox) == ["e0@alpha.test", "e1@alpha.test"]
+    assert "Mon 23 Nov 09:00-17:00  Carer at Rosewood" in mailoutbox[0].body + mailoutbox[1].body
+    with pytest.raises(ValidationError, match="no draft shifts"):
+        services.week_publish(tenant=rota.tenant, actor=rota.manager, week_start=MONDAY)
+
+
+def test_a_hard_rule_break_blocks_publishing_until_overridden_with_a_reason(
+    rota: Rota, mailoutbox: Any
+) -> None:
+    person = rota.people[0]
+    add_shift(rota, person, at(MONDAY, 14))  # ends 22:00
+    add_shift(rota, person, at(MONDAY + dt.timedelta(days=1), 6))  # only 8 h rest
+    employee_like = member(rota.tenant, kind=RoleKind.MANAGER)
+    with tenant_context(rota.tenant):
+        employee_like.role.permissions = ["build_rota", "publish_rota"]  # no override
+        employee_like.role.save()
+    with pytest.raises(services.RulesBlockedError, match="Ask someone"):
+        services.week_publish(tenant=rota.tenant, actor=employee_like, week_start=MONDAY)
+    with pytest.raises(services.RulesBlockedError, match="give a reason"):
+        services.week_publish(tenant=rota.tenant, actor=rota.manager, week_start=MONDAY)
+    assert _count(rota, status=Shift.Status.PUBLISHED) == 0
+    publication = services.week_publish(
+        tenant=rota.tenant,
+        actor=rota.manager,
+        week_start=MONDAY,
+        override_reason="Agency cover failed",
+    )
+    assert publication.hard_violations == 2 and publication.override_reason == "Agency cover failed"
+    with tenant_context(rota.tenant):
+        entry = AuditEntry.objects.get(event="rota.rules_overridden")
+        assert entry.additional_data["reason"] == "Agency cover failed"
+        assert len(entry.additional_data["violations"]) == 2
+        assert Publication.objects.count() == 1
+
+
+def test_a_change_to_a_published_shift_notifies_old_and_new_person(
+    rota: Rota, mailoutbox: Any
+) -> None:
+    shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    with tenant_context(rota.tenant):
+        shift.refresh_from_db()
+    mailoutbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.shift_move(
+            tenant=rota.tenant,
+            actor=rota.admin,
+            shift=shift,
+            membership=rota.people[1],
+            day=MONDAY,
+            version=shift.version,
+        )
+    assert sorted(m.to[0] for m in mailoutbox) == ["e0@alpha.test", "e1@alpha.test"]
+    assert all("have changed" in m.subject for m in mailoutbox)
+
+
+def test_editing_a_published_shift_into_a_hard_break_needs_the_override(rota: Rota) -> None:
+    person = rota.people[0]
+    add_shift(rota, person, at(MONDAY, 9))
+    later = add_shift(rota, person, at(MONDAY + dt.timedelta(days=1), 9))
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    with tenant_context(rota.tenant):
+        later.refresh_from_db()
+    overlapping = _input(rota, at(MONDAY, 12), at(MONDAY, 20))
+    with pytest.raises(services.RulesBlockedError):
+        services.shift_save(
+            tenant=rota.tenant,
+            actor=rota.manager,
+            shift=later,
+            version=later.version,
+            data=overlapping,
+        )
+    saved = services.shift_save(
+        tenant=rota.tenant,
+        actor=rota.manager,
+        shift=later,
+        version=later.version,
+        data=overlapping,
+        override_reason="Handover overlap agreed",
+    )
+    assert saved.start_at == at(MONDAY, 12)
+
+
+def test_violations_cover_position_and_site(rota: Rota) -> None:
+    shift = add_shift(rota, rota.people[0], at(MONDAY, 9), site=rota.other_site, position=rota.cook)
+    with tenant_context(rota.tenant):
+        found = violations_for(rota.tenant, [shift])[shift.pk]
+    assert {v.code for v in found} == {"position", "site"}
