@@ -257,7 +257,8 @@ def test_payroll_export_streams_hours_and_cost_and_is_audited() -> None:
     response = _client(rota.admin).get(
         f"/alpha/payroll/?date_from={MONDAY}&date_to={MONDAY + dt.timedelta(days=6)}"
     )
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content)  # type: ignore[attr-defined].decode())))
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
     assert [(r["employee"], r["date"], r["shifts"], r["paid_hours"], r["cost"]) for r in rows] == [
         ("Employee 000", "2026-11-23", "2", "11.50", "138.00"),
         ("Employee 001", "2026-11-24", "1", "7.50", "90.00"),
