@@ -22,7 +22,8 @@ NAMED_EVENTS = [
     "two_factor.backup_codes_regenerated", "two_factor.disabled", "two_factor.enabled",
     "two_factor.failed", "tenant.signed_up", "billing.checkout_started", "billing.portal_opened",
     "billing.entitlement_changed", "calendar.renewed", "calendar.revoked", "payroll.exported",
-    "personal_data.viewed", "rota.drafts_cleared", "rota.published", "rota.rules_overridden",
+    "personal_data.viewed", "personal_data.changed", "privacy.kinds_changed",
+    "rota.drafts_cleared", "rota.published", "rota.rules_overridden",
     "rota.week_copied",
     "user.deactivated",
 ]  # fmt: skip

@@ -104,6 +104,10 @@ if _secret_key is None:
 SECRET_KEY = _secret_key
 # Old keys still accepted (not used to sign) while a rotated SECRET_KEY rolls out.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+# Secrets from which the keys of personal data encrypted at rest are made (gdpr/crypto.py): the
+# first encrypts, every one decrypts (rotation). Kept apart from the database: the environment
+# or PERSONAL_DATA_KEYS_FILE (a secrets manager). Development derives one from SECRET_KEY.
+PERSONAL_DATA_KEYS = env_list("PERSONAL_DATA_KEYS", []) or [f"derived:{SECRET_KEY}"]
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS and not DEBUG:
@@ -453,6 +457,10 @@ if PARIM_ENV == "production":
         _problems.append("SECRET_KEY must be a random value of at least 50 characters")
     if "*" in ALLOWED_HOSTS:
         _problems.append("ALLOWED_HOSTS must name the hosts, not *")
+    if any(key.startswith("derived:") or len(key) < 32 for key in PERSONAL_DATA_KEYS):
+        _problems.append(
+            "PERSONAL_DATA_KEYS must be set to random values of at least 32 characters"
+        )
     if not HTTPS:
         _problems.append("HTTPS must be true")
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from accounts import views as accounts
 from audit import views as audit
 from billing import views as billing
+from gdpr import views as gdpr
 from parim.views import healthz, security_txt
 from scheduling import rota_views as rota
 from scheduling import views as scheduling
@@ -53,6 +54,9 @@ tenant_patterns = [
     path("roles/<uuid:role_id>/delete/", tenancy.role_delete, name="role-delete"),
     path("settings/security/", tenancy.security_settings, name="security-settings"),
     path("settings/privacy/", tenancy.privacy_settings, name="privacy-settings"),
+    path("settings/privacy/data/", gdpr.data_settings, name="data-settings"),
+    path("people/<uuid:membership_id>/details/", gdpr.member_details, name="member-details"),
+    path("my-details/", gdpr.my_details, name="my-details"),
     path("join/<str:token>/", tenancy.join, name="join"),
     path("sites/", scheduling.sites, name="sites"),
     path("sites/new/", scheduling.site_new, name="site-new"),

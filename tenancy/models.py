@@ -356,6 +356,30 @@ class Invitation(TenantModel):
         return "pending"
 
 
+class SensitiveKind(models.TextChoices):
+    """Kinds of sensitive personal data a company may choose to keep about its people. Only the
+    chosen kinds appear in any form; the others are never asked for or stored."""
+
+    DATE_OF_BIRTH = "date_of_birth", _("Date of birth")
+    NATIONAL_INSURANCE = "national_insurance", _("National Insurance number")
+    HOME_ADDRESS = "home_address", _("Home address")
+    EMERGENCY_CONTACT = "emergency_contact", _("Emergency contact")
+    BANK_DETAILS = "bank_details", _("Bank details")
+    RIGHT_TO_WORK = "right_to_work", _("Right-to-work document")
+    HEALTH_NOTES = "health_notes", _("Health notes")
+
+
+# Encrypted at rest with a key from the environment (gdpr.crypto), apart from the database.
+ENCRYPTED_KINDS: frozenset[str] = frozenset(
+    {SensitiveKind.NATIONAL_INSURANCE, SensitiveKind.BANK_DETAILS, SensitiveKind.HEALTH_NOTES}
+)
+
+
+def validate_kinds(value: Any) -> None:
+    if not isinstance(value, list) or set(value) - set(SensitiveKind.values):
+        raise ValidationError(_("Choose kinds of personal data from the list."))
+
+
 class PrivacySettings(TenantModel):
     """The company's data-protection settings (permission "manage policies and privacy")."""
 
@@ -371,6 +395,19 @@ class PrivacySettings(TenantModel):
             )
         ],
     )
+    kept_kinds = models.JSONField(
+        _("sensitive personal data kept"), default=list, blank=True, validators=[validate_kinds]
+    )
+    former_employee_retention_days = models.PositiveIntegerField(
+        _("keep former employees' personal data for (days)"), default=730,
+        validators=[MinValueValidator(30), MaxValueValidator(3650)],
+        help_text=_("Then they are anonymised; shifts and pay stay under a pseudonym."),
+    )  # fmt: skip
+    audit_retention_days = models.PositiveIntegerField(
+        _("keep audit entries for (days)"), default=2555,
+        validators=[MinValueValidator(365), MaxValueValidator(3650)],
+        help_text=_("Archived entries older than this are removed from the live log."),
+    )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

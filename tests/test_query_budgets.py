@@ -75,6 +75,9 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     # Includes the audit entry of viewing the hourly rate (the chain's lock, head and insert).
     "work profile": (24, lambda t, m: f"/alpha/people/{m.pk}/work/"),
     "payroll": (9, lambda t, m: "/alpha/payroll/"),
+    "personal data settings": (10, lambda t, m: "/alpha/settings/privacy/data/"),
+    "my personal details": (20, lambda t, m: "/alpha/my-details/"),
+    "member personal details": (21, lambda t, m: f"/alpha/people/{m.pk}/details/"),
 }
 
 

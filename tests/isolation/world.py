@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
+from gdpr import services as gdpr_services
 from scheduling import services as scheduling_services
 from scheduling.models import (
     SCHEDULE_SITE,
@@ -30,7 +31,7 @@ from scheduling.models import (
 )
 from tenancy import services
 from tenancy.context import tenant_context
-from tenancy.models import Membership, Role, Tenant, TenantModel
+from tenancy.models import Membership, Role, SensitiveKind, Tenant, TenantModel
 from tenancy.object_permissions import object_permission_grant
 from tenancy.permissions import ALL_PERMISSIONS, RoleKind
 from tests.factories import member, tenant_with_roles
@@ -92,6 +93,15 @@ def _populate(tenant: Tenant, label: str) -> Side:
         min_rest_hours=None,
     )  # fmt: skip
     feed_token = scheduling_services.calendar_feed_renew(tenant=tenant, membership=other)
+    gdpr_services.data_settings_save(
+        tenant=tenant, actor=owner, kinds=list(SensitiveKind.values),
+        former_employee_retention_days=730, audit_retention_days=2555,
+    )  # fmt: skip
+    gdpr_services.details_save(
+        tenant=tenant, actor=owner, membership=other,
+        values={"home_address": f"2 {label} Road", "health_notes": f"{label} health note",
+                "national_insurance": "QQ123456C", "emergency_contact": f"{label} Contact"},
+    )  # fmt: skip
     with tenant_context(tenant):
         audit_entry = AuditEntry.objects.order_by("-sequence").first()
         assert audit_entry is not None

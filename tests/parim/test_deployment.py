@@ -24,6 +24,7 @@ PRODUCTION = {
     "PATH": os.environ.get("PATH", ""),
     "PARIM_ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(60),
+    "PERSONAL_DATA_KEYS": secrets.token_urlsafe(40),
     "ALLOWED_HOSTS": "app.example.com",
     "DATABASE_URL": "postgres://parim_app:pw@db.internal:5432/parim",
     "AUDIT_ARCHIVE_BUCKET": "parim-audit-archive",
@@ -50,6 +51,8 @@ def test_production_settings_start() -> None:
     [
         ({"DEBUG": "true"}, "DEBUG must be false"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be a random value"),
+        ({"PERSONAL_DATA_KEYS": ""}, "PERSONAL_DATA_KEYS must be set"),
+        ({"PERSONAL_DATA_KEYS": "too-short"}, "PERSONAL_DATA_KEYS must be set"),
         ({"SECRET_KEY": "x" * 60}, "SECRET_KEY must be a random value"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS must name the hosts"),
         ({"HTTPS": "false"}, "HTTPS must be true"),

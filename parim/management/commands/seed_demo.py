@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from accounts.models import User
 from accounts.services import user_create
 from audit.services import record
+from gdpr import services as gdpr_services
 from parim.demo_schedule import seed_schedule
 from scheduling.models import Site
 from tenancy.context import tenant_context
@@ -169,10 +170,35 @@ class Command(BaseCommand):
                 dpo_email=f"dpo@{demo.domain}", dpo_phone="+44 20 7946 0000",
             )  # fmt: skip
             created += 1
+        created += self._personal_data(tenant, demo)
         if new_tenant:
             created += self._history(tenant, demo)
         created += seed_schedule(tenant, demo.positions)
         return created
+
+    def _personal_data(self, tenant: Tenant, demo: DemoTenant) -> int:
+        """The kinds of personal data the company keeps, and the demo employee's details."""
+        if gdpr_services.kept_kinds(tenant):
+            return 0
+        with tenant_context(tenant):
+            owner = Membership.objects.select_related("user", "role").get(
+                user__email=f"owner@{demo.domain}"
+            )
+            employee = Membership.objects.select_related("user").get(
+                user__email=f"employee@{demo.domain}"
+            )
+        kinds = ["date_of_birth", "national_insurance", "home_address", "emergency_contact",
+                 "bank_details", "right_to_work"]  # fmt: skip
+        gdpr_services.data_settings_save(tenant=tenant, actor=owner, kinds=kinds,
+                                         former_employee_retention_days=730,
+                                         audit_retention_days=2555)  # fmt: skip
+        gdpr_services.details_save(
+            tenant=tenant, actor=employee, membership=employee,
+            values={"home_address": "7 Demo Street, Leeds LS1 1AA",
+                    "emergency_contact": "Alex Taylor (partner), 07700 900456",
+                    "national_insurance": "QQ123456C"},
+        )  # fmt: skip
+        return 1
 
     def _history(self, tenant: Tenant, demo: DemoTenant) -> int:
         """A few days of activity for the audit log, written once with the tenant."""
