@@ -15,8 +15,10 @@ class SchedulingConfig(AppConfig):
             models.Shift, models.Publication,
         ):  # fmt: skip
             register(model)
-        # The calendar secret's hash is never written into the audit trail.
-        register(models.WorkProfile, exclude_fields=["calendar_token_hash"])
+        # Neither the calendar secret's hash nor the pay rate (personal data, which auditors
+        # may not see) is written into the audit trail; a rate change is logged as
+        # "personal_data.changed" with the field name only.
+        register(models.WorkProfile, exclude_fields=["calendar_token_hash", "hourly_rate"])
 
         from tenancy.onboarding import OnboardingStep, register_step
 

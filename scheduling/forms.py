@@ -7,12 +7,18 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import Colour, Position, SchedulingSettings, Site
+from scheduling.selectors import wall_time_utc
 from tenancy.models import Membership
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+# Dates outside these years are refused, not computed with (a week after 9999-12-31 overflows).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+BOUNDS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 class SiteForm(forms.Form):
@@ -132,7 +138,8 @@ class ShiftForm(forms.Form):
     site = forms.ChoiceField(label=_("Site"))
     position = forms.ChoiceField(label=_("Position"))
     membership = forms.ChoiceField(label=_("Employee"), required=False)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
+                           validators=BOUNDS)  # fmt: skip
     start_time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
     ends_next_day = forms.BooleanField(label=_("Ends the next day"), required=False)
@@ -182,8 +189,8 @@ class ShiftForm(forms.Form):
             return data
         zone = zoneinfo.ZoneInfo(site.time_zone)
         end_day = day + dt.timedelta(days=1) if data.get("ends_next_day") else day
-        start_at = _local(day, start, zone)
-        end_at = _local(end_day, end, zone)
+        start_at = wall_time_utc(day, start, zone)
+        end_at = wall_time_utc(end_day, end, zone)
         if start_at is None:
             self.add_error("start_time", _("That time does not exist on this date at the site "
                                            "(the clocks go forward)."))  # fmt: skip
@@ -199,19 +206,11 @@ class ShiftForm(forms.Form):
         return data
 
 
-def _local(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
-    """`day` at `time` in `zone`, in UTC; None for a wall time skipped by a clock change."""
-    local = dt.datetime.combine(day, time, tzinfo=zone)
-    utc = local.astimezone(dt.UTC)
-    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        return None
-    return utc
-
-
 class WeekForm(forms.Form):
     """The rota's query string: the week (any date in it), and the optional filters."""
 
-    week = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    week = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                           validators=BOUNDS)  # fmt: skip
     site = forms.UUIDField(required=False)
     position = forms.UUIDField(required=False)
 
@@ -225,8 +224,9 @@ class PublishForm(forms.Form):
 
 
 class PayrollForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To (inclusive)"),
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}),
+                                validators=BOUNDS)  # fmt: skip
+    date_to = forms.DateField(label=_("To (inclusive)"), validators=BOUNDS,
                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
 
     def clean(self) -> dict[str, Any]:

@@ -176,7 +176,8 @@ def _shift_form(
     if shift is not None and not form.is_bound:
         violations = selectors.violations_for(request.tenant, [shift]).get(shift.pk, [])
     context = {"form": form, "shift": shift, "blocked": blocked, "violations": violations,
-               "can_override": request.membership.has(Permission.OVERRIDE_RULES)}  # fmt: skip
+               "can_override": request.membership.has(Permission.OVERRIDE_RULES),
+               "in_dialog": bool(request.htmx)}  # type: ignore[attr-defined]  # fmt: skip
     if request.htmx:  # type: ignore[attr-defined]
         response = TemplateResponse(request, "scheduling/partials/shift_form.html", context)
         if form.errors:  # errors go back into the dialog, which stays open
@@ -257,9 +258,13 @@ def shift_move(request: TenantRequest, shift_id: str) -> HttpResponse:
 def shift_delete(request: TenantRequest, shift_id: str) -> HttpResponse:
     shift = _shift_for_member_or_404(request, shift_id)
     if request.method != "POST":
-        context = {"shift": shift}
-        template = "scheduling/partials/shift_delete.html"
-        return TemplateResponse(request, template, context)
+        in_dialog = bool(request.htmx)  # type: ignore[attr-defined]
+        shift = Shift.objects.select_related("site", "position").get(pk=shift.pk)
+        partial = "scheduling/partials/shift_delete.html"
+        return TemplateResponse(
+            request, partial if in_dialog else "scheduling/shift_page.html",
+            {"shift": shift, "in_dialog": in_dialog, "template_name": partial},
+        )  # fmt: skip
     fallback = _back_to_rota(request, shift)
     try:
         services.shift_delete(tenant=request.tenant, actor=request.membership, shift=shift,
@@ -290,14 +295,19 @@ def week_copy(request: TenantRequest) -> HttpResponse:
         return HttpResponse(status=405, headers={"Allow": "POST"})
     week, site = _post_week(request)
     try:
-        count = services.week_copy_previous(
+        result = services.week_copy_previous(
             tenant=request.tenant, actor=request.membership, week_start=week, site=site
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(count)d shifts copied from the previous week as drafts.")
-                         % {"count": count})  # fmt: skip
+        message = _("%(count)d shifts copied from the previous week as drafts.") % {
+            "count": result.created}  # fmt: skip
+        if result.skipped:
+            message += " " + _(
+                "%(count)d were not copied: the clock change would move or stretch them."
+            ) % {"count": result.skipped}  # fmt: skip
+        messages.success(request, message)
     return redirect(rota_url(request, week, site.pk if site else None))
 
 
@@ -325,7 +335,9 @@ def week_publish(request: TenantRequest) -> HttpResponse:
     week, site_id, _position = _week_params(request)
     site = None
     if site_id:
-        site = tenant_object_get_or_404(Site, tenant=request.tenant, id=site_id)
+        site = sites_for_member(request.membership).filter(pk=site_id).first()
+        if site is None:  # not one of this company's sites, or not one the member schedules
+            raise Http404
     form = PublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -345,9 +357,14 @@ def week_publish(request: TenantRequest) -> HttpResponse:
     )
     violations = selectors.violations_for(request.tenant, drafts)
     rows = [(shift, violations.get(shift.pk, [])) for shift in drafts]
-    hard = sum(1 for _s, found in rows for v in found if v.hard)
+    # What blocks: hard breaks on the drafts, and on published shifts that only break a rule
+    # because of the drafts (listed separately, since they are not in the table of drafts).
+    blocking = selectors.hard_violations_added(request.tenant, drafts)
+    draft_ids = {shift.pk for shift in drafts}
+    knock_on = [v for pk, found in blocking.items() if pk not in draft_ids for v in found]
     context = {
-        "form": form, "week": week, "site": site, "rows": rows, "hard": hard,
+        "form": form, "week": week, "site": site, "rows": rows, "knock_on": knock_on,
+        "hard": sum(len(found) for found in blocking.values()),
         "soft": sum(1 for _s, found in rows for v in found if not v.hard),
         "can_override": request.membership.has(Permission.OVERRIDE_RULES),
         "back_url": rota_url(request, week, site_id),
@@ -367,7 +384,8 @@ def payroll(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
         return TemplateResponse(request, "scheduling/payroll.html", {"form": form},
                                 status=400 if form.errors else 200)  # fmt: skip
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-    rows = selectors.payroll_rows(request.tenant, start, end)
+    with_pay = request.membership.has(Permission.VIEW_PERSONAL_DATA)
+    rows = selectors.payroll_rows(request.membership, start, end, with_pay=with_pay)
     emit("payroll.exported", tenant=request.tenant, user=request.user, request=request,
          data={"from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
 

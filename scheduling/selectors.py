@@ -77,6 +77,15 @@ def local_midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
 
 
+def wall_time_utc(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
+    """`day` at wall-clock `time` in `zone`, in UTC; None for a time that the clocks skip."""
+    local = dt.datetime.combine(day, time, tzinfo=zone)
+    utc = local.astimezone(dt.UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
+    return utc
+
+
 def today_in(tenant: Tenant) -> dt.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
 
@@ -139,6 +148,38 @@ def shift_facts(shift: Shift) -> rules.ShiftFacts:
     )
 
 
+def _published_context(tenant: Tenant, shifts: list[Shift]) -> list[Shift]:
+    """The published shifts of the people of `shifts` within RULE_CONTEXT of them, at any site
+    (rest and hours are the person's, whoever scheduled them). Drafts elsewhere are not
+    commitments yet, so they neither count nor block. One query."""
+    people = {shift.membership_id for shift in shifts if shift.membership_id is not None}
+    if not people:
+        return []
+    first = min(shift.start_at for shift in shifts) - RULE_CONTEXT
+    last = max(shift.end_at for shift in shifts) + RULE_CONTEXT
+    return list(
+        Shift.objects.filter(
+            tenant=tenant, membership_id__in=list(people), status=Shift.Status.PUBLISHED,
+            start_at__lt=last, end_at__gt=first,
+        ).only("id", "membership_id", "start_at", "end_at", "break_minutes", "site_id",
+               "position_id", "status")
+    )  # fmt: skip
+
+
+def _check(
+    tenant: Tenant,
+    shifts: Iterable[Shift],
+    settings: SchedulingSettings,
+    profiles: Profiles,
+    only: set[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, list[rules.Violation]]:
+    found = rules.check(
+        [shift_facts(shift) for shift in shifts], profiles.facts(), rule_set(tenant, settings),
+        only=only,
+    )  # fmt: skip
+    return {cast(uuid.UUID, pk): violations for pk, violations in found.items()}
+
+
 def violations_for(
     tenant: Tenant,
     shifts: list[Shift],
@@ -146,32 +187,48 @@ def violations_for(
     settings: SchedulingSettings | None = None,
     profiles: Profiles | None = None,
 ) -> dict[uuid.UUID, list[rules.Violation]]:
-    """The rule breaks of `shifts`, judged with every shift of the same people within
-    RULE_CONTEXT (at any site: rest and hours are the person's, whoever scheduled them).
-    Three to five queries, whatever the number of shifts."""
+    """The rule breaks of `shifts`, judged together with the same people's published shifts
+    around them. Three to five queries, whatever the number of shifts."""
     people = {shift.membership_id for shift in shifts if shift.membership_id is not None}
     if not people:
         return {}
-    first = min(shift.start_at for shift in shifts) - RULE_CONTEXT
-    last = max(shift.end_at for shift in shifts) + RULE_CONTEXT
-    context = list(
-        Shift.objects.filter(
-            tenant=tenant, membership_id__in=list(people), start_at__lt=last, end_at__gt=first
-        ).only("id", "membership_id", "start_at", "end_at", "break_minutes", "site_id",
-               "position_id")
-    )  # fmt: skip
     # Unsaved or just-changed shifts under judgement replace their stored versions.
-    by_id = {shift.pk: shift for shift in context}
+    by_id = {shift.pk: shift for shift in _published_context(tenant, shifts)}
     by_id.update({shift.pk: shift for shift in shifts})
     settings = settings or scheduling_settings(tenant)
     profiles = profiles or profiles_of(tenant, people)
-    found = rules.check(
-        [shift_facts(shift) for shift in by_id.values()],
-        profiles.facts(),
-        rule_set(tenant, settings),
-        only={shift.pk for shift in shifts},
-    )
-    return {cast(uuid.UUID, pk): violations for pk, violations in found.items()}
+    return _check(tenant, by_id.values(), settings, profiles, only={s.pk for s in shifts})
+
+
+def _keys(found: dict[uuid.UUID, list[rules.Violation]]) -> set[tuple[object, ...]]:
+    return {(v.shift_id, v.code, v.other_shift_id) for vs in found.values() for v in vs if v.hard}
+
+
+def hard_violations_added(
+    tenant: Tenant, changed: list[Shift]
+) -> dict[uuid.UUID, list[rules.Violation]]:
+    """The hard rule breaks that `changed` (drafts about to be published, or a new version of
+    a published shift) would add to what is published: on those shifts themselves, and on
+    published shifts that only break a rule because of them (48 hours in 7 days is charged to
+    the later shift; weekly rest to every shift of the week). Breaks that exist anyway do not
+    count. Four to six queries."""
+    people = {shift.membership_id for shift in changed if shift.membership_id is not None}
+    if not people:
+        return {}
+    published = _published_context(tenant, changed)
+    settings = scheduling_settings(tenant)
+    profiles = profiles_of(tenant, people)
+    before = _check(tenant, published, settings, profiles)
+    after_shifts = {shift.pk: shift for shift in published}
+    after_shifts.update({shift.pk: shift for shift in changed})
+    after = _check(tenant, after_shifts.values(), settings, profiles)
+    new = _keys(after) - _keys(before)
+    added: dict[uuid.UUID, list[rules.Violation]] = {}
+    for pk, violations in after.items():
+        kept = [v for v in violations if (v.shift_id, v.code, v.other_shift_id) in new]
+        if kept:
+            added[pk] = kept
+    return added
 
 
 @dataclass
@@ -237,6 +294,7 @@ class RotaWeek:
     settings: SchedulingSettings
     drafts: int
     published: int
+    drafts_at_sites: int
 
     @property
     def previous_week(self) -> dt.date:
@@ -284,11 +342,11 @@ def shift_cost(shift: Shift, profile: WorkProfile | None) -> Decimal:
 def week_shifts(
     tenant: Tenant, week_start: dt.date, site_ids: Iterable[uuid.UUID]
 ) -> QuerySet[Shift]:
-    """Shifts that may start within the week at any of the sites: a day's margin either side
+    """Shifts that may start within the week at any of the sites: two days' margin either side
     (site time zones differ from the company's); callers keep those whose local date is in."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    start = local_midnight(week_start, zone) - dt.timedelta(days=1)
-    end = local_midnight(week_start + WEEK, zone) + dt.timedelta(days=1)
+    start = local_midnight(week_start, zone) - dt.timedelta(days=2)
+    end = local_midnight(week_start + WEEK, zone) + dt.timedelta(days=2)
     return Shift.objects.filter(
         tenant=tenant, site_id__in=list(site_ids), start_at__gte=start, start_at__lt=end
     )
@@ -319,14 +377,16 @@ def rota_week(
     )
     profiles = profiles_of(tenant)
     dates = [week_start + dt.timedelta(days=offset) for offset in range(7)]
-    shifts = [
+    in_week = [
         shift
         for shift in week_shifts(tenant, week_start, zones).filter(
             site_id__in=[s.pk for s in shown_sites]
         )
         if local_date(shift, zones) in dates
-        and (position is None or shift.position_id == position.pk)
     ]
+    # "Clear drafts" deletes every draft of the week at the shown sites, whatever the filter.
+    drafts_at_sites = sum(1 for shift in in_week if shift.status == Shift.Status.DRAFT)
+    shifts = [s for s in in_week if position is None or s.position_id == position.pk]
     shown_site_ids = {s.pk for s in shown_sites}
     rostered = {shift.membership_id for shift in shifts}
     everyone_shown = membership.all_sites and site is None and position is None
@@ -378,7 +438,7 @@ def rota_week(
     return RotaWeek(
         week_start=week_start, days=days, sites=sites, positions=positions, site=site,
         position=position, open_row=open_row, rows=list(rows.values()), violations=violations,
-        settings=settings, drafts=drafts, published=published,
+        settings=settings, drafts=drafts, published=published, drafts_at_sites=drafts_at_sites,
     )  # fmt: skip
 
 
@@ -447,24 +507,33 @@ def feed_shifts(membership: Membership) -> list[Shift]:
     )  # fmt: skip
 
 
-def payroll_rows(tenant: Tenant, start: dt.date, end: dt.date) -> Iterator[list[str]]:
+def payroll_rows(
+    actor: Membership, start: dt.date, end: dt.date, *, with_pay: bool
+) -> Iterator[list[str]]:
     """One row per employee and day (in the site's time zone) of published shifts from `start`
-    to `end` inclusive: scheduled hours, breaks, paid hours and cost. Read after the view has
-    returned (the response streams), so in a tenant context of its own, a chunk at a time."""
+    to `end` inclusive, at the sites `actor` schedules: scheduled hours, breaks, paid hours and,
+    `with_pay`, rate and cost. Read after the view has returned (the response streams), so in a
+    tenant context of its own, a chunk at a time."""
     from audit.exports import safe_cell
 
+    tenant = actor.tenant
     with tenant_context(tenant):
         settings = scheduling_settings(tenant)
-        rates = {
-            p.membership_id: p.hourly_rate
-            for p in WorkProfile.objects.filter(tenant=tenant).only("membership_id", "hourly_rate")
-        }
+        rates: dict[uuid.UUID, Decimal | None] = {}
+        if with_pay:
+            rates = {
+                p.membership_id: p.hourly_rate
+                for p in WorkProfile.objects.filter(tenant=tenant).only(
+                    "membership_id", "hourly_rate"
+                )
+            }
+        site_ids = list(sites_for_member(actor).values_list("pk", flat=True))
         zone = zoneinfo.ZoneInfo(tenant.time_zone)
-        margin = dt.timedelta(days=1)  # site time zones may differ from the company's
+        margin = dt.timedelta(days=2)  # site time zones may differ from the company's
         shifts = (
             Shift.objects.filter(
                 tenant=tenant, status=Shift.Status.PUBLISHED, membership__isnull=False,
-                start_at__gte=local_midnight(start, zone) - margin,
+                site_id__in=site_ids, start_at__gte=local_midnight(start, zone) - margin,
                 start_at__lt=local_midnight(end + dt.timedelta(days=1), zone) + margin,
             )
             .select_related("site", "position", "membership__user")

@@ -8,12 +8,13 @@ import datetime as dt
 import functools
 import uuid
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,10 +34,11 @@ from scheduling.models import (
     WorkProfileSite,
 )
 from scheduling.selectors import (
+    hard_violations_added,
     local_date,
     scheduling_settings,
     sites_for_member,
-    violations_for,
+    wall_time_utc,
     week_shifts,
     week_start_of,
 )
@@ -144,10 +146,15 @@ def work_profile_save(
         profile.contracted_hours = contracted_hours
         profile.max_hours_7_days = max_hours_7_days
         profile.min_rest_hours = min_rest_hours
+        rate_changed = False
         if actor.has(Permission.VIEW_PERSONAL_DATA):
+            rate_changed = profile.hourly_rate != hourly_rate
             profile.hourly_rate = hourly_rate
         profile.full_clean()
         profile.save()
+        if rate_changed:
+            emit("personal_data.changed", tenant=tenant, user=actor.user, target=membership,
+                 data={"fields": ["hourly_rate"]})  # fmt: skip
         _set_links(profile, WorkProfilePosition, "position", {p.pk for p in positions})
         _set_links(profile, WorkProfileSite, "site", {s.pk for s in sites})
     return profile
@@ -236,11 +243,10 @@ def _check_published(
 ) -> list[rules.Violation]:
     """A change to a published shift is published at once: hard rule breaks need the same
     override as publishing a week. Returns the hard breaks that were overridden."""
-    found = violations_for(tenant, [shift]).get(shift.pk, [])
-    hard = [v for v in found if v.hard]
-    if hard:
-        _require_override(actor, {shift.pk: hard}, override_reason)
-    return hard
+    added = hard_violations_added(tenant, [shift])
+    if added:
+        _require_override(actor, added, override_reason)
+    return [v for found in added.values() for v in found]
 
 
 def _require_override(
@@ -261,6 +267,14 @@ def _require_override(
 def _copy(shift: Shift) -> Shift:
     """An unsaved snapshot of `shift`'s stored values."""
     return Shift(**{f.attname: getattr(shift, f.attname) for f in Shift._meta.concrete_fields})
+
+
+SHIFT_FIELDS = ("site_id", "position_id", "membership_id", "start_at", "end_at", "break_minutes",
+                "notes")  # fmt: skip
+
+
+def _same(a: Shift, b: Shift) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in SHIFT_FIELDS)
 
 
 def shift_save(
@@ -286,13 +300,17 @@ def shift_save(
             if not sites_for_member(actor).filter(pk=before.site_id).exists():
                 raise ValidationError({"site": [_("Choose one of the sites you schedule.")]})
             shift = before
-            before = Shift(
-                **{f.attname: getattr(shift, f.attname) for f in Shift._meta.concrete_fields}
-            )
+            before = _copy(shift)
+            if before.status == Shift.Status.PUBLISHED and not actor.has(Permission.PUBLISH_ROTA):
+                raise ValidationError(_("Only someone who may publish the rota can change a "
+                                        "published shift."))  # fmt: skip
             shift.version = before.version + 1
         shift.site, shift.position, shift.membership = data.site, data.position, data.membership
         shift.start_at, shift.end_at = data.start_at, data.end_at
         shift.break_minutes, shift.notes = data.break_minutes, data.notes.strip()
+        if before is not None and _same(before, shift):
+            shift.version = before.version
+            return shift  # nothing changed: no new version, no email
         shift.full_clean()
         overridden: list[rules.Violation] = []
         if shift.status == Shift.Status.PUBLISHED:
@@ -325,13 +343,13 @@ def shift_move(
     start_local = shift.start_at.astimezone(zone)
     end_local = shift.end_at.astimezone(zone)
     days_across = (end_local.date() - start_local.date()).days
-    start_at = dt.datetime.combine(day, start_local.time(), tzinfo=zone)
-    end_at = dt.datetime.combine(
-        day + dt.timedelta(days=days_across), end_local.time(), tzinfo=zone
-    )
+    start_at = wall_time_utc(day, start_local.time(), zone)
+    end_at = wall_time_utc(day + dt.timedelta(days=days_across), end_local.time(), zone)
+    if start_at is None or end_at is None:
+        raise ValidationError(_("The clocks change that night: the shift's times do not exist "
+                                "on that day. Open it to choose other times."))  # fmt: skip
     data = ShiftInput(
-        site=site, position=position, membership=membership,
-        start_at=start_at.astimezone(dt.UTC), end_at=end_at.astimezone(dt.UTC),
+        site=site, position=position, membership=membership, start_at=start_at, end_at=end_at,
         break_minutes=shift.break_minutes, notes=shift.notes,
     )  # fmt: skip
     return shift_save(tenant=tenant, actor=actor, shift=shift, data=data, version=version)
@@ -345,6 +363,9 @@ def shift_delete(*, tenant: Tenant, actor: Membership, shift: Shift, version: in
         if not sites_for_member(actor).filter(pk=current.site_id).exists():
             raise ValidationError(_("You do not schedule this site."))
         was_published = current.status == Shift.Status.PUBLISHED
+        if was_published and not actor.has(Permission.PUBLISH_ROTA):
+            raise ValidationError(_("Only someone who may publish the rota can delete a "
+                                    "published shift."))  # fmt: skip
         current.delete()
         if was_published:
             _notify_change(tenant, [current])
@@ -387,36 +408,61 @@ def _in_week(shifts: list[Shift], sites: list[Site], week_start: dt.date) -> lis
     return [shift for shift in shifts if week_start <= local_date(shift, zones) < end]
 
 
+def _lock_week(tenant: Tenant, week_start: dt.date) -> None:
+    """Serialise copies into one week (a double-click sends two): a transaction-level advisory
+    lock on PostgreSQL; SQLite has a single writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            key = f"rota-copy:{tenant.pk}:{week_start.isoformat()}"
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    created: int
+    skipped: int  # would not exist at the same local times (a clock change), or too long
+
+
 def week_copy_previous(
     *, tenant: Tenant, actor: Membership, week_start: dt.date, site: Site | None = None
-) -> int:
+) -> CopyResult:
     """Copy last week's shifts (drafts and published) into this week as drafts, at the same
-    local times. A shift that is already there is not copied again, so copying twice never
-    duplicates. Returns how many were created."""
+    local times. Shifts already there are not copied again (as many as there are of each), so
+    copying twice never duplicates. A shift whose local times do not exist in the new week, or
+    that the clock change would make longer than 16 hours, is skipped and counted."""
     week_start = week_start_of(week_start)
     previous = week_start - dt.timedelta(days=7)
     with tenant_context(tenant), transaction.atomic():
+        _lock_week(tenant, week_start)
         sites, shifts = _week_site_shifts(tenant, actor, previous, site)
         source = _in_week(list(shifts.select_related("site")), sites, previous)
         _sites, existing_qs = _week_site_shifts(tenant, actor, week_start, site)
-        existing = {
+        existing = Counter(
             (s.site_id, s.position_id, s.membership_id, s.start_at, s.end_at) for s in existing_qs
-        }
+        )
         active = set(
             Membership.objects.filter(status=Membership.Status.ACTIVE).values_list("pk", flat=True)
         )
-        created = []
+        created, skipped = [], 0
         for shift in source:
             zone = zoneinfo.ZoneInfo(shift.site.time_zone)
-            start = (shift.start_at.astimezone(zone) + dt.timedelta(days=7)).replace(tzinfo=None)
-            end = (shift.end_at.astimezone(zone) + dt.timedelta(days=7)).replace(tzinfo=None)
-            start_at = start.replace(tzinfo=zone).astimezone(dt.UTC)
-            end_at = end.replace(tzinfo=zone).astimezone(dt.UTC)
+            start_local = shift.start_at.astimezone(zone)
+            end_local = shift.end_at.astimezone(zone)
+            week = dt.timedelta(days=7)
+            start_at = wall_time_utc(start_local.date() + week, start_local.time(), zone)
+            end_at = wall_time_utc(end_local.date() + week, end_local.time(), zone)
+            if (
+                start_at is None
+                or end_at is None
+                or not (dt.timedelta(0) < end_at - start_at <= MAX_SHIFT)
+            ):
+                skipped += 1
+                continue
             member_id = shift.membership_id if shift.membership_id in active else None
             key = (shift.site_id, shift.position_id, member_id, start_at, end_at)
-            if key in existing:
+            if existing[key] > 0:
+                existing[key] -= 1  # this one is already there
                 continue
-            existing.add(key)
             created.append(Shift(
                 tenant=tenant, site_id=shift.site_id, position_id=shift.position_id,
                 membership_id=member_id, start_at=start_at, end_at=end_at,
@@ -425,9 +471,9 @@ def week_copy_previous(
         Shift.objects.bulk_create(created)
         emit("rota.week_copied", tenant=tenant, user=actor.user, data={
             "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
-            "shifts": [str(s.pk) for s in created],
+            "shifts": [str(s.pk) for s in created], "skipped": skipped,
         })  # fmt: skip
-    return len(created)
+    return CopyResult(created=len(created), skipped=skipped)
 
 
 def week_clear_drafts(
@@ -477,9 +523,7 @@ def week_publish(
         )
         if not drafts:
             raise ValidationError(_("There are no draft shifts to publish in this week."))
-        found = violations_for(tenant, drafts)
-        hard = {pk: [v for v in vs if v.hard] for pk, vs in found.items()}
-        hard = {pk: vs for pk, vs in hard.items() if vs}
+        hard = hard_violations_added(tenant, drafts)
         if hard:
             _require_override(actor, hard, override_reason)
         now = timezone.now()

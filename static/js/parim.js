@@ -55,7 +55,9 @@ document.addEventListener("htmx:beforeRequest", (event) => {
 document.addEventListener("htmx:afterSwap", (event) => {
   const dialog = event.target instanceof Element ? event.target.closest("dialog") : null;
   if (dialog && dialog.open) {
-    const field = dialog.querySelector("select, input:not([type=hidden]), textarea, button");
+    // A confirmation names its safe choice with autofocus (Cancel), so Enter never destroys.
+    const field = dialog.querySelector("[autofocus]")
+      || dialog.querySelector("select, input:not([type=hidden]), textarea, button");
     if (field) {
       field.focus();
     }
@@ -86,6 +88,19 @@ document.addEventListener("DOMContentLoaded", () => {
   document.body.addEventListener("rota-error", (event) => {
     document.querySelectorAll("dialog[open]").forEach((dialog) => dialog.close());
     announce((event.detail && event.detail.message) || "", true);
+  });
+  // htmx does not swap error answers: say what happened instead of doing nothing (a shift
+  // deleted meanwhile answers 404; a read-only company, 403), and reload the grid.
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+    const message = status === 404
+      ? "That shift no longer exists: someone else deleted it or moved it out of your sites."
+      : status === 403
+        ? "You are not allowed to do that here."
+        : "Something went wrong and nothing was saved. Please try again.";
+    document.querySelectorAll("dialog[open]").forEach((dialog) => dialog.close());
+    announce(message, true);
+    document.body.dispatchEvent(new CustomEvent("rota-refresh"));
   });
 });
 

@@ -300,3 +300,49 @@ def test_the_hourly_rate_is_shown_only_with_the_personal_data_permission() -> No
         profile = WorkProfile.objects.get(membership=rota.people[0])
         assert (profile.hourly_rate, profile.contracted_hours) == (Decimal("12.00"), Decimal(20))
         assert AuditEntry.objects.filter(event="personal_data.viewed").count() == 1
+
+
+def test_payroll_is_limited_to_the_actors_sites_and_pay_to_the_personal_data_permission() -> None:
+    rota = build_rota(people=2)
+    add_shift(rota, rota.people[0], at(MONDAY, 9))
+    add_shift(rota, rota.people[1], at(MONDAY, 9), site=rota.other_site)
+    services.week_publish(
+        tenant=rota.tenant,
+        actor=rota.admin,
+        week_start=MONDAY,
+        override_reason="Other site is not in the profile",
+    )
+    clerk = member(rota.tenant, kind=RoleKind.MANAGER)
+    with tenant_context(rota.tenant):
+        clerk.role = Role.objects.create(name="Payroll clerk", permissions=["export_payroll"])
+        clerk.save(update_fields=["role"])
+    services.member_sites_set(
+        tenant=rota.tenant, actor=rota.admin, membership=clerk, all_sites=False, sites=[rota.site]
+    )
+    response = _client(clerk).get(f"/alpha/payroll/?date_from={MONDAY}&date_to={MONDAY}")
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [(r["employee"], r["site"], r["hourly_rate"], r["cost"]) for r in rows] == [
+        ("Employee 000", "Rosewood", "", "")
+    ]
+
+
+def test_the_publish_page_of_a_site_the_manager_does_not_schedule_is_a_404() -> None:
+    rota = build_rota()
+    services.member_sites_set(
+        tenant=rota.tenant,
+        actor=rota.admin,
+        membership=rota.manager,
+        all_sites=False,
+        sites=[rota.site],
+    )
+    client = _client(rota.manager)
+    assert client.get(f"/alpha/rota/publish/?site={rota.other_site.pk}").status_code == 404
+    assert client.post(f"/alpha/rota/publish/?site={rota.other_site.pk}").status_code == 404
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31", "not-a-date"])
+def test_an_impossible_week_shows_this_week(week: str) -> None:
+    rota = build_rota()
+    response = _client(rota.manager).get(f"/alpha/rota/?week={week}")
+    assert response.status_code == 200

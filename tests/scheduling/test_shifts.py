@@ -158,16 +158,30 @@ def test_copying_the_previous_week_twice_never_duplicates(rota: Rota) -> None:
     previous = MONDAY - dt.timedelta(days=7)
     add_shift(rota, rota.people[0], at(previous, 9))
     add_shift(rota, None, at(previous + dt.timedelta(days=2), 14))
-    assert services.week_copy_previous(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY) == 2
-    assert services.week_copy_previous(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY) == 0
+    add_shift(rota, None, at(previous + dt.timedelta(days=2), 14))  # two identical open shifts
+    first = services.week_copy_previous(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    assert (first.created, first.skipped) == (3, 0)
+    again = services.week_copy_previous(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    assert (again.created, again.skipped) == (0, 0)
     with tenant_context(rota.tenant):
         copied = Shift.objects.filter(start_at__gte=at(MONDAY, 0)).order_by("start_at")
-        assert [s.start_at for s in copied] == [
-            at(MONDAY, 9),
-            at(MONDAY + dt.timedelta(days=2), 14),
-        ]
+        wednesday = MONDAY + dt.timedelta(days=2)
+        assert [s.start_at for s in copied] == [at(MONDAY, 9), at(wednesday, 14), at(wednesday, 14)]
         assert {s.status for s in copied} == {Shift.Status.DRAFT}
         assert AuditEntry.objects.filter(event="rota.week_copied").count() == 2
+
+
+def test_copying_into_a_clock_change_skips_times_that_do_not_exist(rota: Rota) -> None:
+    sunday = dt.date(2027, 3, 21)  # the next Sunday, 28 March, the clocks go from 01:00 to 02:00
+    add_shift(rota, rota.people[0], at(sunday, 1, 30), hours=4)  # 01:30 does not exist then
+    add_shift(rota, rota.people[1], at(sunday, 9), hours=8)
+    result = services.week_copy_previous(
+        tenant=rota.tenant, actor=rota.admin, week_start=dt.date(2027, 3, 22)
+    )
+    assert (result.created, result.skipped) == (1, 1)
+    with tenant_context(rota.tenant):
+        copied = Shift.objects.get(start_at__gte=at(dt.date(2027, 3, 22), 0))
+    assert copied.start_at.astimezone(LONDON).hour == 9  # 09:00 BST, as 09:00 GMT before
 
 
 def test_clearing_drafts_keeps_published_shifts(rota: Rota) -> None:
@@ -175,7 +189,8 @@ def test_clearing_drafts_keeps_published_shifts(rota: Rota) -> None:
     services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
     add_shift(rota, rota.people[1], at(MONDAY, 9))
     add_shift(rota, rota.people[1], at(MONDAY + dt.timedelta(days=1), 9))
-    assert services.week_clear_drafts(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY) == 2
+    cleared = services.week_clear_drafts(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    assert cleared == 2
     assert _count(rota) == 1
     assert _count(rota, status=Shift.Status.PUBLISHED) == 1
 
@@ -280,3 +295,67 @@ def test_violations_cover_position_and_site(rota: Rota) -> None:
     with tenant_context(rota.tenant):
         found = violations_for(rota.tenant, [shift])[shift.pk]
     assert {v.code for v in found} == {"position", "site"}
+
+
+def test_a_draft_that_pushes_a_published_shift_over_48_hours_blocks_publishing(
+    rota: Rota,
+) -> None:
+    person = rota.people[0]
+    for day in range(1, 5):  # Tue-Fri, 11 hours each without a break: 44 hours, published
+        add_shift(rota, person, at(MONDAY + dt.timedelta(days=day), 8), hours=11, break_minutes=0)
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    add_shift(rota, person, at(MONDAY, 8), hours=8, break_minutes=0)  # Monday: 52 hours
+    with pytest.raises(services.RulesBlockedError) as caught:
+        services.week_publish(tenant=rota.tenant, actor=rota.manager, week_start=MONDAY)
+    codes = {v.code for found in caught.value.violations.values() for v in found}
+    assert codes == {"max_hours"}  # charged to the later, published shifts
+    assert _count(rota, status=Shift.Status.DRAFT) == 1
+
+
+def test_only_someone_who_may_publish_changes_a_published_shift(rota: Rota) -> None:
+    shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    builder = member(rota.tenant, kind=RoleKind.MANAGER)
+    with tenant_context(rota.tenant):
+        builder.role.permissions = ["build_rota"]
+        builder.role.save()
+        shift.refresh_from_db()
+    with pytest.raises(ValidationError, match="publish the rota"):
+        services.shift_move(
+            tenant=rota.tenant,
+            actor=builder,
+            shift=shift,
+            membership=rota.people[1],
+            day=MONDAY,
+            version=shift.version,
+        )
+    with pytest.raises(ValidationError, match="publish the rota"):
+        services.shift_delete(tenant=rota.tenant, actor=builder, shift=shift, version=shift.version)
+    assert _count(rota, status=Shift.Status.PUBLISHED) == 1
+
+
+def test_saving_an_unchanged_published_shift_sends_nothing(rota: Rota, mailoutbox: Any) -> None:
+    shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    with tenant_context(rota.tenant):
+        shift.refresh_from_db()
+    mailoutbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        same = services.shift_move(
+            tenant=rota.tenant,
+            actor=rota.admin,
+            shift=shift,
+            membership=rota.people[0],
+            day=MONDAY,
+            version=shift.version,
+        )
+    assert same.version == shift.version and mailoutbox == []
+
+
+def test_the_hourly_rate_never_reaches_the_audit_trail(rota: Rota) -> None:
+    with tenant_context(rota.tenant):
+        entries = list(AuditEntry.objects.filter(target_type="scheduling.workprofile"))
+        changed = AuditEntry.objects.filter(event="personal_data.changed").count()
+    assert entries and all("hourly_rate" not in str(e.changes) for e in entries)
+    assert all("12.00" not in str(e.changes) for e in entries)
+    assert changed == len(rota.people)
