@@ -26,6 +26,7 @@ from accounts.events import emit
 from scheduling import selectors, services
 from scheduling.forms import PayrollForm, PublishForm, ShiftForm, WeekForm
 from scheduling.models import Position, Shift, Site
+from scheduling.rota_html import RotaRows
 from scheduling.selectors import sites_for_member
 from tenancy.access import tenant_object_get_or_404
 from tenancy.http import TenantRequest, require_permission, tenant_view
@@ -63,9 +64,12 @@ def rota(request: TenantRequest) -> HttpResponse:
     rota_week = selectors.rota_week(
         request.membership, week, site_id=site_id, position_id=position_id
     )
+    show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
+    rows = RotaRows(rota_week, tenant_slug=request.tenant.slug, show_cost=show_cost)
     context = {
         "rota": rota_week,
-        "show_cost": request.membership.has(Permission.VIEW_PERSONAL_DATA),
+        "rows_html": rows.html(),
+        "show_cost": show_cost,
         "here": rota_url(request, week, site_id, position_id),
         "previous_url": rota_url(request, rota_week.previous_week, site_id, position_id),
         "next_url": rota_url(request, rota_week.next_week, site_id, position_id),

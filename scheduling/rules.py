@@ -43,24 +43,26 @@ The rules, exactly:
     The shift's position is not among the person's positions, or its site not among their sites.
 
 Costs: sorting each person's shifts, then one sweep per rule, so O(n log n + k) for n shifts
-and k reported pairs.
+and k clashing pairs. Messages are written only for the shifts reported, with each text
+translated once per :func:`check`.
 """
 
 from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import partial
 from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 __all__ = [
     "Code",
@@ -74,31 +76,6 @@ __all__ = [
 
 MINUTE = timedelta(minutes=1)
 SEVEN_DAYS = timedelta(days=7)
-
-# Django's own message ids (django.utils.dates), so its catalogues already translate them.
-_WEEKDAYS = (
-    gettext_lazy("Mon"),
-    gettext_lazy("Tue"),
-    gettext_lazy("Wed"),
-    gettext_lazy("Thu"),
-    gettext_lazy("Fri"),
-    gettext_lazy("Sat"),
-    gettext_lazy("Sun"),
-)
-_MONTHS = (
-    gettext_lazy("jan"),
-    gettext_lazy("feb"),
-    gettext_lazy("mar"),
-    gettext_lazy("apr"),
-    gettext_lazy("may"),
-    gettext_lazy("jun"),
-    gettext_lazy("jul"),
-    gettext_lazy("aug"),
-    gettext_lazy("sep"),
-    gettext_lazy("oct"),
-    gettext_lazy("nov"),
-    gettext_lazy("dec"),
-)
 
 
 class Code(StrEnum):
@@ -235,17 +212,13 @@ def check(
     Each list is sorted hard first, then by code, then by the other shift's id as text, and
     holds a (code, other shift) pair at most once.
     """
-    engine = _Engine(rules)
+    engine = _Engine(rules, only)
     for person, worked in _by_person(shifts).items():
         facts = people.get(person)
         if facts is None:  # not (or no longer) a member: qualified for nothing
             facts = PersonFacts(person, positions=frozenset(), sites=frozenset())
         engine.check_person(facts, worked)
-    return {
-        shift_id: sorted(found, key=_sort_key)
-        for shift_id, found in engine.found.items()
-        if only is None or shift_id in only
-    }
+    return {shift_id: sorted(found, key=_sort_key) for shift_id, found in engine.found.items()}
 
 
 def format_minutes(minutes: int) -> str:
@@ -292,11 +265,13 @@ def _by_person(shifts: Iterable[ShiftFacts]) -> dict[Hashable, list[_Shift]]:
 
 
 class _Engine:
-    """Applies the rules person by person, collecting violations per shift id."""
+    """Applies the rules person by person, collecting the violations of the wanted shifts."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, only: AbstractSet[Hashable] | None) -> None:
         self.rules = rules
+        self.only = only
         self.zone = ZoneInfo(rules.time_zone)
+        self.wording = _Wording(self.zone)
         self.found: dict[Hashable, list[Violation]] = {}
         self._weeks: dict[date, tuple[datetime, datetime]] = {}
 
@@ -307,12 +282,17 @@ class _Engine:
         self._weekly_rest(shifts)
         self._qualification(person, shifts)
 
-    def _add(self, shift: _Shift, code: Code, message: str, other: _Shift | None = None) -> None:
+    def _add(
+        self, shift: _Shift, code: Code, message: Callable[[], str], other: _Shift | None = None
+    ) -> None:
+        """Record that ``shift`` breaks ``code``; ``message`` is written only if it is wanted."""
+        if self.only is not None and shift.id not in self.only:
+            return
         violation = Violation(
             shift_id=shift.id,
             code=code,
             hard=self.rules.is_hard(code),
-            message=message,
+            message=message(),
             other_shift_id=None if other is None else other.id,
         )
         self.found.setdefault(shift.id, []).append(violation)
@@ -321,28 +301,16 @@ class _Engine:
         minimum = _or(person.min_rest_minutes, self.rules.min_rest_minutes)
         for earlier, later in _close_pairs(shifts, minimum * MINUTE):
             if earlier.end > later.start:
-                self._add(earlier, Code.OVERLAP, self._overlap_message(later), later)
-                self._add(later, Code.OVERLAP, self._overlap_message(earlier), earlier)
-                continue
-            rest = format_minutes((later.start - earlier.end) // MINUTE)
-            at_least = format_minutes(minimum)
-            message = _("Only %(rest)s rest before the shift starting %(time)s (at least %(min)s).")
-            values = {"rest": rest, "time": self._time(later.start), "min": at_least}
-            self._add(earlier, Code.REST, message % values, later)
-            message = _("Only %(rest)s rest after the shift ending %(time)s (at least %(min)s).")
-            values = {"rest": rest, "time": self._time(earlier.end), "min": at_least}
-            self._add(later, Code.REST, message % values, earlier)
-
-    def _overlap_message(self, other: _Shift) -> str:
-        return _("Overlaps the shift from %(start)s to %(end)s.") % {
-            "start": self._time(other.start),
-            "end": self._time(other.end),
-        }
+                code, message = Code.OVERLAP, self.wording.overlap
+            else:
+                code, message = Code.REST, partial(self.wording.rest, minimum=minimum)
+            self._add(earlier, code, partial(message, earlier, later), later)
+            self._add(later, code, partial(message, later, earlier), earlier)
 
     def _max_hours(self, person: PersonFacts, shifts: list[_Shift]) -> None:
         maximum = _or(person.max_minutes_7_days, self.rules.max_minutes_7_days)
         starts = [shift.start for shift in shifts]
-        # paid[i:j] sums as totals[j] - totals[i].
+        # The paid time of shifts[i:j] is totals[j] - totals[i].
         totals = list(accumulate((shift.facts.paid_minutes for shift in shifts), initial=0))
         first = after = 0  # the window of `shift` is shifts[first:after]
         for shift in shifts:
@@ -352,17 +320,11 @@ class _Engine:
                 after += 1
             worked = totals[after] - totals[first]
             if worked > maximum:
-                message = _(
-                    "%(worked)s of paid work in the 7 days up to %(time)s (at most %(maximum)s)."
-                ) % {
-                    "worked": format_minutes(worked),
-                    "time": self._time(shift.start),
-                    "maximum": format_minutes(maximum),
-                }
+                message = partial(self.wording.max_hours, shift, worked, maximum)
                 self._add(shift, Code.MAX_HOURS, message)
 
     def _weekly_rest(self, shifts: list[_Shift]) -> None:
-        minimum = self.rules.min_weekly_rest_minutes * MINUTE
+        minimum = self.rules.min_weekly_rest_minutes
         busy = _union(shifts)
         busy_ends = [end for _start, end in busy]
         starting: dict[tuple[datetime, datetime], list[_Shift]] = {}
@@ -371,8 +333,8 @@ class _Engine:
         for (week_start, week_end), flagged in starting.items():
             longest = timedelta(0)
             free_since = week_start
-            # Busy stretches are disjoint and sorted, so their ends ascend too: skip to the
-            # first one ending inside the week.
+            # The busy stretches are disjoint and sorted, so their ends ascend too: start from
+            # the first one ending inside the week.
             index = bisect_right(busy_ends, week_start)
             while index < len(busy) and busy[index][0] < week_end:
                 start, end = busy[index]
@@ -380,14 +342,8 @@ class _Engine:
                 free_since = min(end, week_end)
                 index += 1
             longest = max(longest, week_end - free_since)
-            if longest < minimum:
-                message = _(
-                    "The longest rest in the week from %(week)s is %(rest)s (at least %(minimum)s)."
-                ) % {
-                    "week": self._day(week_start),
-                    "rest": format_minutes(longest // MINUTE),
-                    "minimum": format_minutes(self.rules.min_weekly_rest_minutes),
-                }
+            if longest < minimum * MINUTE:
+                message = partial(self.wording.weekly_rest, week_start, longest // MINUTE, minimum)
                 for shift in flagged:
                     self._add(shift, Code.WEEKLY_REST, message)
 
@@ -405,23 +361,103 @@ class _Engine:
     def _qualification(self, person: PersonFacts, shifts: list[_Shift]) -> None:
         for shift in shifts:
             if shift.facts.position not in person.positions:
-                message = _("The person is not qualified for this shift's position.")
-                self._add(shift, Code.POSITION, message)
+                self._add(shift, Code.POSITION, partial(self.wording.text, _NOT_QUALIFIED))
             if shift.facts.site not in person.sites:
-                self._add(shift, Code.SITE, _("The person does not work at this shift's site."))
+                self._add(shift, Code.SITE, partial(self.wording.text, _NOT_AT_SITE))
 
-    def _time(self, instant: datetime) -> str:
+
+# The messages, marked for translation here and translated once per check by _Wording.
+_OVERLAP = gettext_noop("Overlaps the shift from %(start)s to %(end)s.")
+_REST_BEFORE = gettext_noop(
+    "Only %(rest)s rest before the shift starting %(time)s (at least %(minimum)s)."
+)
+_REST_AFTER = gettext_noop(
+    "Only %(rest)s rest after the shift ending %(time)s (at least %(minimum)s)."
+)
+_MAX_HOURS = gettext_noop(
+    "%(worked)s of paid work in the 7 days up to %(time)s (at most %(maximum)s)."
+)
+_WEEKLY_REST = gettext_noop(
+    "The longest rest in the week from %(week)s is %(rest)s (at least %(minimum)s)."
+)
+_NOT_QUALIFIED = gettext_noop("The person is not qualified for this shift's position.")
+_NOT_AT_SITE = gettext_noop("The person does not work at this shift's site.")
+# A day and a time, like "Tue 17 Nov" and "Tue 17 Nov 22:00".
+_DAY = gettext_noop("%(weekday)s %(day)d %(month)s")
+_DAY_AND_TIME = gettext_noop("%(day)s %(time)s")
+# Django's own message ids (django.utils.dates), so its catalogues translate them.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+class _Wording:
+    """Writes the messages of one check, in the active language and the tenant's zone.
+
+    Checking a busy rota can report thousands of violations, so translations, times and
+    durations are each worked out once.
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._texts: dict[str, str] = {}
+        self._times: dict[datetime, str] = {}
+        self._durations: dict[int, str] = {}
+
+    def text(self, message: str) -> str:
+        if message not in self._texts:
+            self._texts[message] = _(message)
+        return self._texts[message]
+
+    def overlap(self, shift: _Shift, other: _Shift) -> str:
+        return self.text(_OVERLAP) % {"start": self.time(other.start), "end": self.time(other.end)}
+
+    def rest(self, shift: _Shift, other: _Shift, *, minimum: int) -> str:
+        if shift.end <= other.start:
+            message, rest, instant = _REST_BEFORE, other.start - shift.end, other.start
+        else:
+            message, rest, instant = _REST_AFTER, shift.start - other.end, other.end
+        return self.text(message) % {
+            "rest": self.duration(rest // MINUTE),
+            "time": self.time(instant),
+            "minimum": self.duration(minimum),
+        }
+
+    def max_hours(self, shift: _Shift, worked: int, maximum: int) -> str:
+        return self.text(_MAX_HOURS) % {
+            "worked": self.duration(worked),
+            "time": self.time(shift.start),
+            "maximum": self.duration(maximum),
+        }
+
+    def weekly_rest(self, week_start: datetime, longest: int, minimum: int) -> str:
+        return self.text(_WEEKLY_REST) % {
+            "week": self.day(week_start),
+            "rest": self.duration(longest),
+            "minimum": self.duration(minimum),
+        }
+
+    def duration(self, minutes: int) -> str:
+        if minutes not in self._durations:
+            self._durations[minutes] = format_minutes(minutes)
+        return self._durations[minutes]
+
+    def time(self, instant: datetime) -> str:
         """``instant`` in the tenant's zone, like "Tue 17 Nov 22:00"."""
-        local = instant.astimezone(self.zone)
-        return _("%(day)s %(time)s") % {"day": self._day(local), "time": f"{local:%H:%M}"}
+        if instant not in self._times:
+            local = instant.astimezone(self.zone)
+            self._times[instant] = self.text(_DAY_AND_TIME) % {
+                "day": self.day(local),
+                "time": f"{local:%H:%M}",
+            }
+        return self._times[instant]
 
-    def _day(self, instant: datetime) -> str:
+    def day(self, instant: datetime) -> str:
         """The local day of ``instant``, like "Tue 17 Nov"."""
         local = instant.astimezone(self.zone)
-        return _("%(weekday)s %(day)d %(month)s") % {
-            "weekday": _WEEKDAYS[local.weekday()],
+        return self.text(_DAY) % {
+            "weekday": self.text(_WEEKDAYS[local.weekday()]),
             "day": local.day,
-            "month": str(_MONTHS[local.month - 1]).title(),
+            "month": self.text(_MONTHS[local.month - 1]).title(),
         }
 
 

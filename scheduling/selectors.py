@@ -148,35 +148,43 @@ def shift_facts(shift: Shift) -> rules.ShiftFacts:
     )
 
 
-def _published_context(tenant: Tenant, shifts: list[Shift]) -> list[Shift]:
+def _published_context(tenant: Tenant, shifts: list[Shift]) -> dict[uuid.UUID, rules.ShiftFacts]:
     """The published shifts of the people of `shifts` within RULE_CONTEXT of them, at any site
-    (rest and hours are the person's, whoever scheduled them). Drafts elsewhere are not
-    commitments yet, so they neither count nor block. One query."""
+    (rest and hours are the person's, whoever scheduled them), as the rules' plain facts (no
+    model instances: a busy week has thousands). Drafts elsewhere are not commitments yet, so
+    they neither count nor block. One query."""
     people = {shift.membership_id for shift in shifts if shift.membership_id is not None}
     if not people:
-        return []
+        return {}
     first = min(shift.start_at for shift in shifts) - RULE_CONTEXT
     last = max(shift.end_at for shift in shifts) + RULE_CONTEXT
-    return list(
-        Shift.objects.filter(
-            tenant=tenant, membership_id__in=list(people), status=Shift.Status.PUBLISHED,
-            start_at__lt=last, end_at__gt=first,
-        ).only("id", "membership_id", "start_at", "end_at", "break_minutes", "site_id",
-               "position_id", "status")
-    )  # fmt: skip
+    rows = Shift.objects.filter(
+        tenant=tenant, membership_id__in=list(people), status=Shift.Status.PUBLISHED,
+        start_at__lt=last, end_at__gt=first,
+    ).values_list("id", "membership_id", "start_at", "end_at", "break_minutes", "site_id",
+                  "position_id")  # fmt: skip
+    return {
+        row[0]: rules.ShiftFacts(
+            id=row[0],
+            person=row[1],
+            start=row[2],
+            end=row[3],
+            break_minutes=row[4],
+            site=row[5],
+            position=row[6],
+        )
+        for row in rows
+    }
 
 
 def _check(
     tenant: Tenant,
-    shifts: Iterable[Shift],
+    facts: Iterable[rules.ShiftFacts],
     settings: SchedulingSettings,
     profiles: Profiles,
     only: set[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, list[rules.Violation]]:
-    found = rules.check(
-        [shift_facts(shift) for shift in shifts], profiles.facts(), rule_set(tenant, settings),
-        only=only,
-    )  # fmt: skip
+    found = rules.check(facts, profiles.facts(), rule_set(tenant, settings), only=only)
     return {cast(uuid.UUID, pk): violations for pk, violations in found.items()}
 
 
@@ -193,11 +201,11 @@ def violations_for(
     if not people:
         return {}
     # Unsaved or just-changed shifts under judgement replace their stored versions.
-    by_id = {shift.pk: shift for shift in _published_context(tenant, shifts)}
-    by_id.update({shift.pk: shift for shift in shifts})
+    facts = _published_context(tenant, shifts)
+    facts.update({shift.pk: shift_facts(shift) for shift in shifts})
     settings = settings or scheduling_settings(tenant)
     profiles = profiles or profiles_of(tenant, people)
-    return _check(tenant, by_id.values(), settings, profiles, only={s.pk for s in shifts})
+    return _check(tenant, facts.values(), settings, profiles, only={s.pk for s in shifts})
 
 
 def _keys(found: dict[uuid.UUID, list[rules.Violation]]) -> set[tuple[object, ...]]:
@@ -218,10 +226,10 @@ def hard_violations_added(
     published = _published_context(tenant, changed)
     settings = scheduling_settings(tenant)
     profiles = profiles_of(tenant, people)
-    before = _check(tenant, published, settings, profiles)
-    after_shifts = {shift.pk: shift for shift in published}
-    after_shifts.update({shift.pk: shift for shift in changed})
-    after = _check(tenant, after_shifts.values(), settings, profiles)
+    before = _check(tenant, published.values(), settings, profiles)
+    after_facts = dict(published)
+    after_facts.update({shift.pk: shift_facts(shift) for shift in changed})
+    after = _check(tenant, after_facts.values(), settings, profiles)
     new = _keys(after) - _keys(before)
     added: dict[uuid.UUID, list[rules.Violation]] = {}
     for pk, violations in after.items():
