@@ -24,7 +24,7 @@ NAMED_EVENTS = [
     "billing.entitlement_changed", "calendar.renewed", "calendar.revoked", "payroll.exported",
     "personal_data.viewed", "personal_data.changed", "privacy.kinds_changed",
     "rota.drafts_cleared", "rota.published", "rota.rules_overridden",
-    "rota.week_copied",
+    "rota.week_copied", "policy.published", "policy.accepted", "policy.reminded",
     "user.deactivated",
 ]  # fmt: skip
 

@@ -86,3 +86,24 @@ class PersonalDetailsForm(forms.Form):
     def clean_national_insurance(self) -> str:
         value: str = self.cleaned_data.get("national_insurance") or ""
         return "".join(value.split()).upper()
+
+
+class PolicyUploadForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=150, required=False)
+    document = forms.FileField(
+        label=_("Document"), help_text=_("A PDF or a Markdown (.md) file, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.md,.markdown"}),
+    )  # fmt: skip
+    summary = forms.CharField(label=_("What changed"), max_length=300, required=False,
+                              help_text=_("Shown to people when they accept."))  # fmt: skip
+
+    def __init__(self, *args: Any, new_policy: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if new_policy:
+            self.fields["title"].required = True
+        else:
+            del self.fields["title"]
+
+
+class AcceptForm(forms.Form):
+    agree = forms.BooleanField(label=_("I have read these documents and accept them"))

@@ -3,6 +3,8 @@ personal details (the person's own, or anyone's with "view people's personal dat
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -10,12 +12,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from gdpr import services
-from gdpr.forms import DataSettingsForm, PersonalDetailsForm
-from tenancy.access import membership_get_or_404
-from tenancy.http import TenantRequest, permission_denied, require_permission, tenant_view
+from audit.context import client_ip
+from gdpr import policies, services
+from gdpr.forms import AcceptForm, DataSettingsForm, PersonalDetailsForm, PolicyUploadForm
+from gdpr.models import Policy, PolicyVersion
+from tenancy.access import membership_get_or_404, tenant_object_get_or_404
+from tenancy.context import tenant_context
+from tenancy.http import (
+    TenantRequest,
+    permission_denied,
+    policy_gate_exempt,
+    require_permission,
+    tenant_view,
+)
 from tenancy.models import Membership, PrivacySettings, SensitiveKind
 from tenancy.permissions import Permission
 
@@ -94,3 +107,133 @@ def _details(request: TenantRequest, membership: Membership) -> HttpResponse:
         {"form": form, "member": membership, "own": own, "details": details},
         status=400 if form.errors else 200,
     )  # fmt: skip
+
+
+# Policies ------------------------------------------------------------------------------------
+
+
+def _publish(request: TenantRequest, policy: Policy | None) -> PolicyUploadForm:
+    form = PolicyUploadForm(request.POST or None, request.FILES or None,
+                            new_policy=policy is None)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["document"]
+        if upload.size > policies.MAX_BYTES:
+            form.add_error("document", _("The file is larger than 5 MB."))
+            return form
+        try:
+            version = policies.policy_publish(
+                tenant=request.tenant, actor=request.membership, policy=policy,
+                title=form.cleaned_data.get("title", ""), file_name=upload.name,
+                content=upload.read(), summary=form.cleaned_data["summary"],
+            )  # fmt: skip
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error("document", error.messages)
+        else:
+            form.published = version  # type: ignore[attr-defined]
+    return form
+
+
+@tenant_view
+@policy_gate_exempt  # whoever manages policies can always correct one
+@require_permission(Permission.MANAGE_PRIVACY)
+def policy_list(request: TenantRequest) -> HttpResponse:
+    form = _publish(request, None)
+    if getattr(form, "published", None):
+        messages.success(request, _("Policy published. Everyone is asked to accept it the next "
+                                    "time they open the company."))  # fmt: skip
+        return redirect("policies", tenant_slug=request.tenant.slug)
+    latest = policies.latest_versions(request.tenant)
+    return TemplateResponse(request, "gdpr/policies.html", {"latest": latest, "form": form},
+                            status=400 if form.errors else 200)  # fmt: skip
+
+
+@tenant_view
+@policy_gate_exempt
+@require_permission(Permission.MANAGE_PRIVACY)
+def policy_detail(request: TenantRequest, policy_id: str) -> HttpResponse:
+    policy = tenant_object_get_or_404(Policy, tenant=request.tenant, id=policy_id)
+    if request.method == "POST" and request.POST.get("action") == "remind":
+        url = request.build_absolute_uri(
+            reverse("policy-gate", kwargs={"tenant_slug": request.tenant.slug})
+        )
+        count = policies.remind(tenant=request.tenant, actor=request.membership, policy=policy,
+                                url=url)  # fmt: skip
+        messages.success(request, _("Reminder sent to %(count)d people.") % {"count": count})
+        return redirect(request.path)
+    form = _publish(request, policy)
+    if getattr(form, "published", None):
+        messages.success(request, _("New version published."))
+        return redirect(request.path)
+    with tenant_context(request.tenant):
+        versions = list(PolicyVersion.objects.filter(policy=policy).defer("content")
+                        .select_related("published_by__user").order_by("-number"))  # fmt: skip
+    report = policies.acceptance_report(request.tenant, policy)
+    return TemplateResponse(
+        request, "gdpr/policy_detail.html",
+        {"policy": policy, "versions": versions, "report": report, "form": form},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@tenant_view
+@policy_gate_exempt
+def policy_document(request: TenantRequest, version_id: str) -> HttpResponse:
+    """A version's document, for any member (they must be able to read what they accept)."""
+    version = tenant_object_get_or_404(PolicyVersion, tenant=request.tenant, id=version_id)
+    if version.kind == PolicyVersion.Kind.PDF:
+        response = HttpResponse(bytes(version.content), content_type="application/pdf")
+    else:
+        response = HttpResponse(bytes(version.content), content_type="text/plain; charset=utf-8")
+    name = version.file_name.replace('"', "")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@tenant_view
+@policy_gate_exempt
+def policy_gate(request: TenantRequest) -> HttpResponse:
+    """Before anything else in the company: read and accept every new policy version."""
+    pending = policies.pending_versions(request.tenant, request.membership)
+    next_url = request.GET.get("next") or reverse(
+        "dashboard", kwargs={"tenant_slug": request.tenant.slug}
+    )
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("dashboard", kwargs={"tenant_slug": request.tenant.slug})
+    form = AcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        shown = set()
+        for value in request.POST.getlist("version"):
+            with contextlib.suppress(ValueError):
+                shown.add(uuid.UUID(value))
+        try:
+            policies.policies_accept(tenant=request.tenant, membership=request.membership,
+                                     version_ids=shown, ip_address=client_ip(request))  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Thank you. Your acceptance is recorded."))
+            return redirect(next_url)
+    if not pending and request.method == "GET":
+        policies.policies_accept(tenant=request.tenant, membership=request.membership,
+                                 version_ids=set(), ip_address=None)  # fmt: skip
+        return redirect(next_url)
+    documents = [
+        (v, bytes(v.content).decode("utf-8") if v.kind == PolicyVersion.Kind.MARKDOWN else "")
+        for v in _with_content(request, pending)
+    ]
+    return TemplateResponse(request, "gdpr/policy_gate.html",
+                            {"documents": documents, "form": form, "next": next_url},
+                            status=400 if form.errors else 200)  # fmt: skip
+
+
+def _with_content(request: TenantRequest, versions: list[PolicyVersion]) -> list[PolicyVersion]:
+    with tenant_context(request.tenant):
+        loaded = PolicyVersion.objects.filter(pk__in=[v.pk for v in versions]).select_related(
+            "policy"
+        )
+        return sorted(loaded, key=lambda v: v.policy.title.lower())

@@ -68,7 +68,11 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
             tenant_request.tenant = tenant
             tenant_request.membership = membership
             membership.tenant = tenant  # already loaded; saves a query when templates use it
-            gate = _two_factor_gate(tenant_request) or _read_only_gate(tenant_request, view)
+            gate = (
+                _two_factor_gate(tenant_request)
+                or _policy_gate(tenant_request, view)
+                or _read_only_gate(tenant_request, view)
+            )
             if gate is not None:
                 return gate
             return _rendered(view(tenant_request, *args, **kwargs))
@@ -172,6 +176,25 @@ def allowed_when_read_only(view: TenantView[P]) -> TenantView[P]:
     """Mark a view that must keep working for a read-only tenant (billing, to pay)."""
     view.allowed_when_read_only = True  # type: ignore[attr-defined]
     return view
+
+
+def policy_gate_exempt(view: TenantView[P]) -> TenantView[P]:
+    """Mark a view that stays open while the member has policies to accept (the acceptance
+    page itself, and the documents it shows)."""
+    view.policy_gate_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def _policy_gate(request: TenantRequest, view: Any) -> HttpResponse | None:
+    """A member who has not accepted the company's newest policy versions is taken to the
+    acceptance page first (gdpr owns it; tenancy only compares two counters)."""
+    if request.membership.policies_accepted_serial >= request.tenant.policy_serial:
+        return None
+    if getattr(view, "policy_gate_exempt", False):
+        return None
+    query = urlencode({"next": request.get_full_path()})
+    url = reverse("policy-gate", kwargs={"tenant_slug": request.tenant.slug})
+    return redirect(f"{url}?{query}")
 
 
 def _read_only_gate(request: TenantRequest, view: Any) -> HttpResponse | None:

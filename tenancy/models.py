@@ -70,6 +70,10 @@ class Tenant(models.Model):
     # Whether the company has named its Data Protection Officer (the details themselves are in
     # PrivacySettings, a tenant table): read on every page for the admins' banner, no query.
     has_dpo = models.BooleanField(default=False)
+    # Moves on each time a policy version is published (gdpr writes it); a member whose
+    # Membership.policies_accepted_serial is behind must accept before anything else. Read on
+    # every page with the tenant and the membership already loaded: no query.
+    policy_serial = models.PositiveIntegerField(default=0, db_default=0)
     # The payment provider's customer id (billing writes it); webhooks find the tenant by it.
     billing_customer_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -244,6 +248,8 @@ class Membership(TenantModel):
     )
     # False: the person schedules only the sites they hold an object permission for.
     all_sites = models.BooleanField(_("all sites"), default=True)
+    # The Tenant.policy_serial when this member last accepted every policy (see tenancy.http).
+    policies_accepted_serial = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

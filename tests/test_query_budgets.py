@@ -77,6 +77,7 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     "payroll": (9, lambda t, m: "/alpha/payroll/"),
     "personal data settings": (10, lambda t, m: "/alpha/settings/privacy/data/"),
     "my personal details": (20, lambda t, m: "/alpha/my-details/"),
+    "policies": (14, lambda t, m: "/alpha/policies/"),
     "member personal details": (21, lambda t, m: f"/alpha/people/{m.pk}/details/"),
 }
 
@@ -126,3 +127,26 @@ def test_join_page_query_budget(client: Client, mailoutbox: Any) -> None:
 
 ACCOUNT_QUERIES = 4
 JOIN_QUERIES = 16  # tenant, invitation, account check, security policy; each in its context
+
+
+def test_policy_gate_query_budget() -> None:
+    from gdpr import policies
+
+    tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+    admin = member(tenant, kind=RoleKind.ADMIN)
+    employee = member(tenant)
+    client = Client()
+    client.force_login(employee.user)
+    counts = []
+    for n in (1, 4):
+        for i in range(n):
+            policies.policy_publish(tenant=tenant, actor=admin, policy=None,
+                                    title=f"Policy {n}-{i}", file_name="p.md",
+                                    content=f"# Policy {n}-{i}".encode())  # fmt: skip
+        counts.append(_count(client, "/alpha/policies/accept/"))
+    assert counts == [queries(POLICY_GATE_QUERIES)] * 2
+
+
+POLICY_GATE_QUERIES = (
+    24  # tenant page (9) + latest versions, acceptances, documents, each in its context
+)

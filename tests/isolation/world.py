@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
+from gdpr import policies
 from gdpr import services as gdpr_services
 from scheduling import services as scheduling_services
 from scheduling.models import (
@@ -97,6 +98,13 @@ def _populate(tenant: Tenant, label: str) -> Side:
         tenant=tenant, actor=owner, kinds=list(SensitiveKind.values),
         former_employee_retention_days=730, audit_retention_days=2555,
     )  # fmt: skip
+    version = policies.policy_publish(
+        tenant=tenant, actor=owner, policy=None, title=f"{label} Policy",
+        file_name="policy.md", content=f"# {label} policy".encode(),
+    )  # fmt: skip
+    for person in (owner, other):
+        policies.policies_accept(tenant=tenant, membership=person, version_ids={version.pk},
+                                 ip_address="192.0.2.1")  # fmt: skip
     gdpr_services.details_save(
         tenant=tenant, actor=owner, membership=other,
         values={"home_address": f"2 {label} Road", "health_notes": f"{label} health note",
@@ -115,6 +123,8 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "site": site,
             "position": position,
             "shift": shift,
+            "policy": version.policy,
+            "policy_version": version,
             "audit_entry": audit_entry,
         },
         secrets={"token": token, "feed_token": feed_token},
@@ -135,6 +145,8 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "site_id": lambda side: side.objects["site"].pk,
     "position_id": lambda side: side.objects["position"].pk,
     "shift_id": lambda side: side.objects["shift"].pk,
+    "policy_id": lambda side: side.objects["policy"].pk,
+    "version_id": lambda side: side.objects["policy_version"].pk,
     "feed_token": lambda side: side.secrets["feed_token"],
     "entry_id": lambda side: side.objects["audit_entry"].pk,
     "fmt": lambda side: "csv",

@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from accounts.models import User
 from accounts.services import user_create
 from audit.services import record
+from gdpr import policies
 from gdpr import services as gdpr_services
 from parim.demo_schedule import seed_schedule
 from scheduling.models import Site
@@ -26,6 +27,13 @@ from tenancy.services import (
     tenant_create,
 )
 
+CODE_OF_CONDUCT = """# Code of conduct
+
+1. Treat residents, visitors and colleagues with dignity and respect.
+2. Arrive on time for your shift, and tell your manager as early as you can if you cannot.
+3. Keep what you learn about residents confidential.
+4. Report any concern about a resident's safety to the nurse in charge at once.
+"""
 DEMO_PASSWORD = "rota-demo-2026"  # noqa: S105  (printed by `make run`; the demo only)
 
 
@@ -198,7 +206,22 @@ class Command(BaseCommand):
                     "emergency_contact": "Alex Taylor (partner), 07700 900456",
                     "national_insurance": "QQ123456C"},
         )  # fmt: skip
+        self._policy(tenant, owner, employee)
         return 1
+
+    def _policy(self, tenant: Tenant, owner: Membership, employee: Membership) -> None:
+        """A published code of conduct that everyone but the demo employee has accepted, so
+        employee@ meets the acceptance page on signing in."""
+        version = policies.policy_publish(
+            tenant=tenant, actor=owner, policy=None, title="Code of conduct",
+            file_name="code-of-conduct.md", content=CODE_OF_CONDUCT.encode(),
+            summary="First version",
+        )  # fmt: skip
+        with tenant_context(tenant):
+            others = list(Membership.objects.select_related("user").exclude(pk=employee.pk))
+        for person in others:
+            policies.policies_accept(tenant=tenant, membership=person, version_ids={version.pk},
+                                     ip_address=None)  # fmt: skip
 
     def _history(self, tenant: Tenant, demo: DemoTenant) -> int:
         """A few days of activity for the audit log, written once with the tenant."""
