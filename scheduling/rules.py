@@ -62,7 +62,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 __all__ = [
     "Code",
@@ -364,6 +363,12 @@ class _Engine:
                 self._add(shift, Code.POSITION, partial(self.wording.text, _NOT_QUALIFIED))
             if shift.facts.site not in person.sites:
                 self._add(shift, Code.SITE, partial(self.wording.text, _NOT_AT_SITE))
+
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for makemessages without translating it (Django's own ``gettext_noop``
+    would need settings as this module is imported)."""
+    return message
 
 
 # The messages, marked for translation here and translated once per check by _Wording.

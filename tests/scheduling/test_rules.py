@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -417,6 +418,16 @@ def test_less_rest_flags_both_shifts_naming_each_other() -> None:
     }
 
 
+def test_messages_follow_the_active_language() -> None:
+    shifts = [
+        shift("a", "2026-11-17 14:00", "2026-11-17 22:00"),
+        shift("b", "2026-11-18 08:45", "2026-11-18 17:00"),
+    ]
+    with translation.override("de"):  # Django's own catalogue names the days
+        assert "Di 17 Nov 22:00" in check(shifts, TEAM, RuleSet())["b"][0].message
+    assert "Tue 17 Nov 22:00" in check(shifts, TEAM, RuleSet())["b"][0].message
+
+
 def test_rest_is_checked_between_every_pair_not_only_neighbours() -> None:
     shifts = [
         shift("a", "2026-11-17 08:00", "2026-11-17 09:00"),
@@ -488,15 +499,16 @@ def test_overlapping_shifts_are_always_hard_and_not_a_rest_problem() -> None:
     )
 
 
-def week_of_days(first_end: str = "17:00", *, days: int = 6) -> list[ShiftFacts]:
-    """Ana cooks 09:00 to 17:00 from Monday 16 November 2026 for `days` days."""
+def week_of_days(first_end: str = "17:00") -> list[ShiftFacts]:
+    """Ana cooks 09:00 to 17:00 (to `first_end` on the first day), Monday 16 to Saturday 21
+    November 2026: 48 hours."""
     return [
         shift(
             f"day{n}",
             f"2026-11-{16 + n} 09:00",
             f"2026-11-{16 + n} {first_end if n == 0 else '17:00'}",
         )
-        for n in range(days)
+        for n in range(6)
     ]
 
 
@@ -531,8 +543,8 @@ def test_a_personal_maximum_overrides_the_rules() -> None:
 
 def test_shifts_starting_together_are_in_each_others_window() -> None:
     shifts = [
-        shift("a", "2026-11-17 09:00", "2026-11-17 14:00", site="north"),
-        shift("b", "2026-11-17 09:00", "2026-11-17 14:00", site="north"),
+        shift("a", "2026-11-17 09:00", "2026-11-17 14:00"),
+        shift("b", "2026-11-17 09:00", "2026-11-17 14:00"),
     ]
     result = check(shifts, TEAM, RuleSet(max_minutes_7_days=8 * 60))
     assert codes(result) == {
@@ -542,7 +554,7 @@ def test_shifts_starting_together_are_in_each_others_window() -> None:
 
 
 def long_days(monday: int, month: int = 10) -> list[ShiftFacts]:
-    """Monday to Saturday, 08:00 to 23:00, then Saturday 08:00 to Sunday 00:00 (London)."""
+    """Monday to Friday 08:00 to 23:00, then Saturday 08:00 to Sunday 00:00 (London)."""
     days = [datetime(2026, month, monday) + timedelta(days=n) for n in range(6)]
     return [
         shift(
@@ -693,6 +705,21 @@ def test_two_shifts_with_one_id_are_refused() -> None:
 def test_impossible_shifts_are_refused(start: datetime, end: datetime, break_minutes: int) -> None:
     with pytest.raises(ValueError, match="Shift 's'"):
         ShiftFacts("s", "ana", start, end, break_minutes, site="north", position="cook")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RuleSet(min_rest_minutes=-1),
+        lambda: RuleSet(max_minutes_7_days=-15),
+        lambda: RuleSet(min_weekly_rest_minutes=-60),
+        lambda: PersonFacts("ana", ANA.positions, ANA.sites, min_rest_minutes=-1),
+        lambda: PersonFacts("ana", ANA.positions, ANA.sites, max_minutes_7_days=-1),
+    ],
+)
+def test_negative_thresholds_are_refused(make: Callable[[], object]) -> None:
+    with pytest.raises(ValueError, match="must not be negative"):
+        make()
 
 
 def test_two_thousand_shifts() -> None:
