@@ -22,6 +22,7 @@ from gdpr.forms import AcceptForm, DataSettingsForm, PersonalDetailsForm, Policy
 from gdpr.models import Policy, PolicyVersion
 from tenancy.access import membership_get_or_404, tenant_object_get_or_404
 from tenancy.context import tenant_context
+from tenancy.forms import add_service_errors
 from tenancy.http import (
     TenantRequest,
     permission_denied,
@@ -127,11 +128,7 @@ def _publish(request: TenantRequest, policy: Policy | None) -> PolicyUploadForm:
                 content=upload.read(), summary=form.cleaned_data["summary"],
             )  # fmt: skip
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error("document", error.messages)
+            add_service_errors(form, error, default_field="document")
         else:
             form.published = version  # type: ignore[attr-defined]
     return form

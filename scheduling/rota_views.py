@@ -10,7 +10,7 @@ import io
 import itertools
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +29,7 @@ from scheduling.models import Position, Shift, Site
 from scheduling.rota_html import RotaRows
 from scheduling.selectors import sites_for_member
 from tenancy.access import tenant_object_get_or_404
+from tenancy.forms import add_service_errors
 from tenancy.http import TenantRequest, require_permission, tenant_view
 from tenancy.models import Membership
 from tenancy.permissions import Permission
@@ -169,7 +170,7 @@ def _shift_form(
             blocked = [v for found in error.violations.values() for v in found]
             form.add_error(None, error.messages[0])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             message = _("Shift saved.") if shift else _("Shift added.")
             if request.htmx:  # type: ignore[attr-defined]
@@ -190,14 +191,6 @@ def _shift_form(
         return response
     return TemplateResponse(request, "scheduling/shift_page.html", context,
                             status=400 if form.errors else 200)  # fmt: skip
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _back_to_rota(request: TenantRequest, shift: Shift) -> str:
@@ -292,44 +285,49 @@ def _post_week(request: TenantRequest) -> tuple[dt.date, Site | None]:
     return selectors.week_start_of(week), site
 
 
-@tenant_view
-@require_permission(Permission.BUILD_ROTA)
-def week_copy(request: TenantRequest) -> HttpResponse:
+def _week_action(
+    request: TenantRequest, act: Callable[[dt.date, Site | None], str]
+) -> HttpResponse:
+    """POST week (and site): run `act`, show the message it returns (or the refusal), and go
+    back to that week of the rota."""
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
     week, site = _post_week(request)
     try:
+        messages.success(request, act(week, site))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(rota_url(request, week, site.pk if site else None))
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def week_copy(request: TenantRequest) -> HttpResponse:
+    def copy(week: dt.date, site: Site | None) -> str:
         result = services.week_copy_previous(
             tenant=request.tenant, actor=request.membership, week_start=week, site=site
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         message = _("%(count)d shifts copied from the previous week as drafts.") % {
             "count": result.created}  # fmt: skip
         if result.skipped:
             message += " " + _(
                 "%(count)d were not copied: the clock change would move or stretch them."
             ) % {"count": result.skipped}  # fmt: skip
-        messages.success(request, message)
-    return redirect(rota_url(request, week, site.pk if site else None))
+        return message
+
+    return _week_action(request, copy)
 
 
 @tenant_view
 @require_permission(Permission.BUILD_ROTA)
 def week_clear(request: TenantRequest) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "POST"})
-    week, site = _post_week(request)
-    try:
+    def clear(week: dt.date, site: Site | None) -> str:
         count = services.week_clear_drafts(
             tenant=request.tenant, actor=request.membership, week_start=week, site=site
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("%(count)d draft shifts deleted.") % {"count": count})
-    return redirect(rota_url(request, week, site.pk if site else None))
+        return _("%(count)d draft shifts deleted.") % {"count": count}
+
+    return _week_action(request, clear)
 
 
 @tenant_view

@@ -27,6 +27,7 @@ from scheduling.forms import (
 from scheduling.models import Colour, Position, Site, WorkProfile
 from scheduling.selectors import profiles_of, scheduling_settings, sites_for_member
 from tenancy.access import membership_get_or_404, tenant_object_get_or_404
+from tenancy.forms import add_service_errors
 from tenancy.http import TenantRequest, require_permission, tenant_public_view, tenant_view
 from tenancy.models import Membership
 from tenancy.permissions import Permission
@@ -64,8 +65,7 @@ def _site_save(request: TenantRequest, site: Site | None) -> HttpResponse:
                 tenant=request.tenant, actor=request.membership, site=site, **form.cleaned_data
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The site %(name)s was saved.") % {"name": saved.name})
             return redirect("sites", tenant_slug=request.tenant.slug)
@@ -134,8 +134,7 @@ def _position_save(request: TenantRequest, position: Position | None) -> HttpRes
             saved = services.position_save(tenant=request.tenant, actor=request.membership,
                                            position=position, **form.cleaned_data)  # fmt: skip
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The position %(name)s was saved.") % {"name": saved.name})
             return redirect("positions", tenant_slug=request.tenant.slug)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -147,3 +148,15 @@ class PrivacySettingsForm(forms.Form):
             "invalid": _("Enter a phone number: digits, spaces, brackets and hyphens.")
         },
     )
+
+
+def add_service_errors(
+    form: forms.Form, error: ValidationError, *, default_field: str | None = None
+) -> None:
+    """Show a service's ValidationError on the form: each message on its field when the form
+    has that field, the rest at the top (or on `default_field`)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else default_field, errors)
+    else:
+        form.add_error(default_field, error.messages)

@@ -29,6 +29,7 @@ from tenancy.forms import (
     PrivacySettingsForm,
     RoleForm,
     SecurityPolicyForm,
+    add_service_errors,
 )
 from tenancy.http import TenantRequest, require_permission, tenant_public_view, tenant_view
 from tenancy.models import Invitation, Membership, Role, Tenant
@@ -263,11 +264,7 @@ def _role_save(request: TenantRequest, role: Role | None) -> HttpResponse:
                 requires_two_factor=form.cleaned_data["requires_two_factor"],
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The role %(name)s was saved.") % {"name": saved.name})
             return redirect("roles", tenant_slug=request.tenant.slug)
