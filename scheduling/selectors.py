@@ -111,8 +111,12 @@ class Profiles:
         }
 
 
+PROFILE_FIELDS = ("id", "membership_id", "contracted_hours", "hourly_rate", "max_hours_7_days",
+                  "min_rest_hours")  # fmt: skip
+
+
 def profiles_of(tenant: Tenant, member_ids: Iterable[uuid.UUID] | None = None) -> Profiles:
-    profiles = WorkProfile.objects.filter(tenant=tenant)
+    profiles = WorkProfile.objects.filter(tenant=tenant).only(*PROFILE_FIELDS)
     if member_ids is not None:
         profiles = profiles.filter(membership_id__in=list(member_ids))
     by_profile = {profile.pk: profile for profile in profiles}
@@ -148,7 +152,19 @@ def shift_facts(shift: Shift) -> rules.ShiftFacts:
     )
 
 
-def _published_context(tenant: Tenant, shifts: list[Shift]) -> dict[uuid.UUID, rules.ShiftFacts]:
+@dataclass(frozen=True)
+class Loaded:
+    """Shifts the caller has read already: every shift at `site_ids` starting in [start, end)."""
+
+    shifts: list[Shift]
+    site_ids: set[uuid.UUID]
+    start: dt.datetime
+    end: dt.datetime
+
+
+def _published_context(
+    tenant: Tenant, shifts: list[Shift], loaded: Loaded | None = None
+) -> dict[uuid.UUID, rules.ShiftFacts]:
     """The published shifts of the people of `shifts` within RULE_CONTEXT of them, at any site
     (rest and hours are the person's, whoever scheduled them), as the rules' plain facts (no
     model instances: a busy week has thousands). Drafts elsewhere are not commitments yet, so
@@ -158,12 +174,23 @@ def _published_context(tenant: Tenant, shifts: list[Shift]) -> dict[uuid.UUID, r
         return {}
     first = min(shift.start_at for shift in shifts) - RULE_CONTEXT
     last = max(shift.end_at for shift in shifts) + RULE_CONTEXT
-    rows = Shift.objects.filter(
+    query = Shift.objects.filter(
         tenant=tenant, membership_id__in=list(people), status=Shift.Status.PUBLISHED,
         start_at__lt=last, end_at__gt=first,
-    ).values_list("id", "membership_id", "start_at", "end_at", "break_minutes", "site_id",
-                  "position_id")  # fmt: skip
-    return {
+    )  # fmt: skip
+    known: dict[uuid.UUID, rules.ShiftFacts] = {}
+    if loaded is not None:  # read those rows once, not twice
+        query = query.exclude(
+            site_id__in=list(loaded.site_ids), start_at__gte=loaded.start, start_at__lt=loaded.end
+        )
+        known = {
+            shift.pk: shift_facts(shift)
+            for shift in loaded.shifts
+            if shift.status == Shift.Status.PUBLISHED and shift.membership_id in people
+        }
+    rows = query.values_list("id", "membership_id", "start_at", "end_at", "break_minutes",
+                             "site_id", "position_id")  # fmt: skip
+    return known | {
         row[0]: rules.ShiftFacts(
             id=row[0],
             person=row[1],
@@ -194,6 +221,7 @@ def violations_for(
     *,
     settings: SchedulingSettings | None = None,
     profiles: Profiles | None = None,
+    loaded: Loaded | None = None,
 ) -> dict[uuid.UUID, list[rules.Violation]]:
     """The rule breaks of `shifts`, judged together with the same people's published shifts
     around them. Three to five queries, whatever the number of shifts."""
@@ -201,7 +229,7 @@ def violations_for(
     if not people:
         return {}
     # Unsaved or just-changed shifts under judgement replace their stored versions.
-    facts = _published_context(tenant, shifts)
+    facts = _published_context(tenant, shifts, loaded)
     facts.update({shift.pk: shift_facts(shift) for shift in shifts})
     settings = settings or scheduling_settings(tenant)
     profiles = profiles or profiles_of(tenant, people)
@@ -352,12 +380,22 @@ def week_shifts(
 ) -> QuerySet[Shift]:
     """Shifts that may start within the week at any of the sites: two days' margin either side
     (site time zones differ from the company's); callers keep those whose local date is in."""
-    zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    start = local_midnight(week_start, zone) - dt.timedelta(days=2)
-    end = local_midnight(week_start + WEEK, zone) + dt.timedelta(days=2)
+    start, end = week_window(tenant, week_start)
     return Shift.objects.filter(
         tenant=tenant, site_id__in=list(site_ids), start_at__gte=start, start_at__lt=end
     )
+
+
+def week_window(tenant: Tenant, week_start: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    start = local_midnight(week_start, zone) - dt.timedelta(days=2)
+    end = local_midnight(week_start + WEEK, zone) + dt.timedelta(days=2)
+    return start, end
+
+
+# What the grid reads of each shift (not notes, nor creation and publication times).
+GRID_FIELDS = ("id", "tenant_id", "site_id", "position_id", "membership_id", "start_at", "end_at",
+               "break_minutes", "status", "version")  # fmt: skip
 
 
 def rota_week(
@@ -385,13 +423,12 @@ def rota_week(
     )
     profiles = profiles_of(tenant)
     dates = [week_start + dt.timedelta(days=offset) for offset in range(7)]
-    in_week = [
-        shift
-        for shift in week_shifts(tenant, week_start, zones).filter(
-            site_id__in=[s.pk for s in shown_sites]
-        )
-        if local_date(shift, zones) in dates
-    ]
+    window = week_shifts(tenant, week_start, [s.pk for s in shown_sites]).only(*GRID_FIELDS)
+    raw = list(window)
+    window_start, window_end = week_window(tenant, week_start)
+    loaded = Loaded(shifts=raw, site_ids={s.pk for s in shown_sites}, start=window_start,
+                    end=window_end)  # fmt: skip
+    in_week = [shift for shift in raw if local_date(shift, zones) in dates]
     # "Clear drafts" deletes every draft of the week at the shown sites, whatever the filter.
     drafts_at_sites = sum(1 for shift in in_week if shift.status == Shift.Status.DRAFT)
     shifts = [s for s in in_week if position is None or s.position_id == position.pk]
@@ -411,7 +448,8 @@ def rota_week(
     days = [Day(date=date, is_today=date == today) for date in dates]
     rows = {m.pk: Row(membership=m, cells=[Cell(d) for d in dates]) for m in members if listed(m)}
     open_row = Row(membership=None, cells=[Cell(d) for d in dates])
-    violations = violations_for(tenant, shifts, settings=settings, profiles=profiles)
+    violations = violations_for(tenant, shifts, settings=settings, profiles=profiles,
+                                loaded=loaded)  # fmt: skip
     site_by_id = {s.pk: s for s in sites}
     position_by_id = {p.pk: p for p in positions}
     drafts = published = 0
@@ -422,7 +460,6 @@ def rota_week(
         # Related rows from the lists already loaded: no query per shift.
         shift.site = site_by_id[shift.site_id]
         shift.position = position_by_id[shift.position_id]
-        shift.membership = row.membership
         zone = zones[shift.site_id]
         index = dates.index(local_date(shift, zones))
         row.cells[index].cards.append(ShiftCard(
