@@ -13,6 +13,7 @@ help:
 	@echo "make run    - the app with demo data on an embedded database: http://127.0.0.1:$(PORT)"
 	@echo "make test   - install what the tests need and run every check and test"
 	@echo "make check  - lint, format, types, import layers, migrations (no tests)"
+	@echo "make bench  - seed a large PostgreSQL database, measure the rota page: docs/benchmarks.md"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -36,6 +37,9 @@ check: install
 
 test: install
 	@bash scripts/test.sh
+
+bench: install
+	@bash bench/run.sh
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

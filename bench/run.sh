@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make bench`: start PostgreSQL when it is installed but stopped (as scripts/test.sh does), then
+# run the benchmark (bench/run.py): database, seed, measurements, docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi
+}
+
+pg_up() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
+if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1; then
+  for version in $(ls /etc/postgresql 2>/dev/null); do
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  done
+  for _ in $(seq 1 20); do pg_up && break; sleep 0.5; done
+fi
+if ! pg_up; then
+  echo "make bench needs PostgreSQL on 127.0.0.1:5432 (trust auth, superuser postgres)." >&2
+  exit 1
+fi
+exec .venv/bin/python -m bench "$@"
