@@ -3,6 +3,7 @@ measured with a little and with more data, and must take the same, stated number
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable
@@ -150,3 +151,51 @@ def test_policy_gate_query_budget() -> None:
 POLICY_GATE_QUERIES = (
     24  # tenant page (9) + latest versions, acceptances, documents, each in its context
 )
+
+
+def test_scheduling_object_pages_query_budgets() -> None:
+    """The shift dialog, the calendar feed, a policy's page and its document: the same number
+    of queries with one and with several of everything."""
+    from gdpr import policies
+    from scheduling import services
+    from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
+
+    rota = build_rota(people=2)
+    client = Client()
+    client.force_login(rota.admin.user)
+    feed_token = services.calendar_feed_renew(tenant=rota.tenant, membership=rota.people[0])
+    version = policies.policy_publish(
+        tenant=rota.tenant,
+        actor=rota.admin,
+        policy=None,
+        title="Conduct",
+        file_name="c.md",
+        content=b"# Conduct",
+    )
+    for person in (rota.admin, rota.people[0]):
+        policies.policies_accept(
+            tenant=rota.tenant, membership=person, version_ids={version.pk}, ip_address=None
+        )
+    shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    counts: dict[str, list[int]] = {}
+    for extra in (0, 3):
+        for day in range(extra):
+            add_shift(rota, rota.people[0], at(MONDAY, 9) + dt.timedelta(days=day + 1))
+            add_shift(rota, rota.people[1], at(MONDAY, 9) + dt.timedelta(days=day + 1))
+        if extra:
+            services.week_publish(
+                tenant=rota.tenant,
+                actor=rota.admin,
+                week_start=MONDAY,
+                override_reason="budget test",
+            )
+        urls = {
+            "shift dialog": f"/alpha/rota/shifts/{shift.pk}/",
+            "calendar feed": f"/alpha/calendar/{feed_token}.ics",
+            "policy detail": f"/alpha/policies/{version.policy_id}/",
+            "policy document": f"/alpha/policies/versions/{version.pk}/document/",
+        }
+        for name, url in urls.items():
+            counts.setdefault(name, []).append(_count(client, url))
+    budgets = {"shift dialog": 20, "calendar feed": 10, "policy detail": 22, "policy document": 10}
+    assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
