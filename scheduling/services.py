@@ -11,7 +11,7 @@ import zoneinfo
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -59,16 +59,23 @@ def site_save(
     address: str,
     time_zone: str,
 ) -> Site:
+    site = site or Site(tenant=tenant)
+    site.address, site.time_zone = address.strip(), time_zone
+    return _save_named(tenant, site, name, _("Another site already has that name."))
+
+
+_Named = TypeVar("_Named", Site, Position)
+
+
+def _save_named(tenant: Tenant, obj: _Named, name: str, taken: str) -> _Named:
+    """Save a site or position whose name is unique in the company (any letter case)."""
     with tenant_context(tenant):
-        site = site or Site(tenant=tenant)
-        site.name = name.strip()
-        site.address = address.strip()
-        site.time_zone = time_zone
-        if Site.objects.filter(name__iexact=site.name).exclude(pk=site.pk).exists():
-            raise ValidationError({"name": _("Another site already has that name.")})
-        site.full_clean()
-        site.save()
-    return site
+        obj.name = name.strip()
+        if type(obj).objects.filter(name__iexact=obj.name).exclude(pk=obj.pk).exists():
+            raise ValidationError({"name": taken})
+        obj.full_clean()
+        obj.save()
+    return obj
 
 
 def member_sites_set(
@@ -102,15 +109,9 @@ def member_sites_set(
 def position_save(
     *, tenant: Tenant, actor: Membership, position: Position | None, name: str, colour: str
 ) -> Position:
-    with tenant_context(tenant):
-        position = position or Position(tenant=tenant)
-        position.name = name.strip()
-        position.colour = colour
-        if Position.objects.filter(name__iexact=position.name).exclude(pk=position.pk).exists():
-            raise ValidationError({"name": _("Another position already has that name.")})
-        position.full_clean()
-        position.save()
-    return position
+    position = position or Position(tenant=tenant)
+    position.colour = colour
+    return _save_named(tenant, position, name, _("Another position already has that name."))
 
 
 def settings_save(*, tenant: Tenant, actor: Membership, **values: Any) -> SchedulingSettings:

@@ -3,8 +3,10 @@ the sites a member may schedule, and the employee's own shifts and calendar feed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -58,21 +60,39 @@ def _site_save(request: TenantRequest, site: Site | None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if site is not None:
         initial = {"name": site.name, "address": site.address, "time_zone": site.time_zone}
-    form = SiteForm(request.POST or None, initial=initial)
+    return _named_form(
+        request, SiteForm(request.POST or None, initial=initial), site,
+        save=lambda data: services.site_save(
+            tenant=request.tenant, actor=request.membership, site=site, **data
+        ),
+        saved_message=_("The site %(name)s was saved."), list_url="sites",
+        template="scheduling/site_form.html", context_name="site",
+    )  # fmt: skip
+
+
+def _named_form(
+    request: TenantRequest,
+    form: forms.Form,
+    obj: Site | Position | None,
+    *,
+    save: Callable[[dict[str, Any]], Site | Position],
+    saved_message: str,
+    list_url: str,
+    template: str,
+    context_name: str,
+) -> HttpResponse:
+    """The new/edit page of a site or a position: save through the service, show its refusal
+    on the form, or go back to the list with a message."""
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.site_save(
-                tenant=request.tenant, actor=request.membership, site=site, **form.cleaned_data
-            )
+            saved = save(form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("The site %(name)s was saved.") % {"name": saved.name})
-            return redirect("sites", tenant_slug=request.tenant.slug)
-    return TemplateResponse(
-        request, "scheduling/site_form.html", {"site": site, "form": form},
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+            messages.success(request, saved_message % {"name": saved.name})
+            return redirect(list_url, tenant_slug=request.tenant.slug)
+    return TemplateResponse(request, template, {context_name: obj, "form": form},
+                            status=400 if form.errors else 200)  # fmt: skip
 
 
 @tenant_view
@@ -128,19 +148,13 @@ def position_edit(request: TenantRequest, position_id: str) -> HttpResponse:
 def _position_save(request: TenantRequest, position: Position | None) -> HttpResponse:
     initial = {"name": position.name, "colour": position.colour} if position else {
         "colour": Colour.TEAL}  # fmt: skip
-    form = PositionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.position_save(tenant=request.tenant, actor=request.membership,
-                                           position=position, **form.cleaned_data)  # fmt: skip
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The position %(name)s was saved.") % {"name": saved.name})
-            return redirect("positions", tenant_slug=request.tenant.slug)
-    return TemplateResponse(
-        request, "scheduling/position_form.html", {"position": position, "form": form},
-        status=400 if form.errors else 200,
+    return _named_form(
+        request, PositionForm(request.POST or None, initial=initial), position,
+        save=lambda data: services.position_save(
+            tenant=request.tenant, actor=request.membership, position=position, **data
+        ),
+        saved_message=_("The position %(name)s was saved."), list_url="positions",
+        template="scheduling/position_form.html", context_name="position",
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from scheduling import services
-from scheduling.models import Position, Site
+from scheduling.models import Position, Shift, Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
@@ -38,6 +38,26 @@ def _company() -> tuple[Tenant, Membership, Membership, Membership]:
             min_rest_hours=None,
         )  # fmt: skip
     return acme, manager, sam, ella
+
+
+def _shift(
+    acme: Tenant,
+    manager: Membership,
+    person: Membership,
+    start: dt.datetime,
+    hours: int = 8,
+    break_minutes: int = 0,
+) -> Shift:
+    """A draft shift at the company's one site and position, saved as the manager would."""
+    with tenant_context(acme):
+        site, carer = Site.objects.get(), Position.objects.get()
+    start = start.astimezone(dt.UTC)
+    return services.shift_save(
+        tenant=acme, actor=manager, shift=None,
+        data=services.ShiftInput(site=site, position=carer, membership=person, start_at=start,
+                                 end_at=start + dt.timedelta(hours=hours),
+                                 break_minutes=break_minutes),
+    )  # fmt: skip
 
 
 def _add_shift(page: Page, person: str, start: str, end: str) -> None:
@@ -91,24 +111,11 @@ def test_an_employee_sees_published_shifts_in_my_shifts_on_a_phone(
     phone: Page, transactional_db: None
 ) -> None:
     acme, manager, sam, ella = _company()
-    with tenant_context(acme):
-        site = Site.objects.get()
-        carer = Position.objects.get()
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    for person, hour in ((sam, 9), (ella, 10)):
-        services.shift_save(
-            tenant=acme, actor=manager, shift=None,
-            data=services.ShiftInput(site=site, position=carer, membership=person,
-                                     start_at=at(tomorrow, hour), end_at=at(tomorrow, hour + 8),
-                                     break_minutes=30),
-        )  # fmt: skip
+    _shift(acme, manager, sam, at(tomorrow, 9), hours=8, break_minutes=30)
+    _shift(acme, manager, ella, at(tomorrow, 10), hours=8, break_minutes=30)
     services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
-    services.shift_save(
-        tenant=acme, actor=manager, shift=None,
-        data=services.ShiftInput(site=site, position=carer, membership=sam,
-                                 start_at=at(tomorrow, 20) + dt.timedelta(days=2),
-                                 end_at=at(tomorrow, 23) + dt.timedelta(days=2)),
-    )  # fmt: skip
+    _shift(acme, manager, sam, at(tomorrow, 20) + dt.timedelta(days=2), hours=3)
     # (that last one stays a draft: Sam must not see it)
 
     sign_in(phone, "sam@acme.test", TEST_PASSWORD)
@@ -124,17 +131,8 @@ def test_the_calendar_feed_parses_and_holds_only_the_employees_published_shifts(
     page: Page, transactional_db: None
 ) -> None:
     acme, manager, sam, ella = _company()
-    with tenant_context(acme):
-        site = Site.objects.get()
-        carer = Position.objects.get()
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    made = {}
-    for person in (sam, ella):
-        made[person.pk] = services.shift_save(
-            tenant=acme, actor=manager, shift=None,
-            data=services.ShiftInput(site=site, position=carer, membership=person,
-                                     start_at=at(tomorrow, 9), end_at=at(tomorrow, 17)),
-        )  # fmt: skip
+    made = {person.pk: _shift(acme, manager, person, at(tomorrow, 9)) for person in (sam, ella)}
     services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
 
     sign_in(page, "sam@acme.test", TEST_PASSWORD)
