@@ -191,11 +191,20 @@ def test_scheduling_object_pages_query_budgets() -> None:
             )
         urls = {
             "shift dialog": f"/alpha/rota/shifts/{shift.pk}/",
+            "shift delete confirmation": f"/alpha/rota/shifts/{shift.pk}/delete/",
+            "position edit": f"/alpha/positions/{rota.carer.pk}/",
             "calendar feed": f"/alpha/calendar/{feed_token}.ics",
             "policy detail": f"/alpha/policies/{version.policy_id}/",
             "policy document": f"/alpha/policies/versions/{version.pk}/document/",
         }
         for name, url in urls.items():
             counts.setdefault(name, []).append(_count(client, url))
-    budgets = {"shift dialog": 20, "calendar feed": 10, "policy detail": 22, "policy document": 10}
+    budgets = {
+        "shift dialog": 20,
+        "shift delete confirmation": 12,
+        "position edit": 10,
+        "calendar feed": 10,
+        "policy detail": 22,
+        "policy document": 10,
+    }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
