@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.db.models import F
@@ -69,6 +70,27 @@ def user_deactivate(*, user: User) -> None:
     User.objects.filter(pk=user.pk).update(
         is_active=False, session_generation=F("session_generation") + 1
     )
+
+
+def user_erase(*, user: User, pseudonym: str) -> None:
+    """Anonymise an account for good (GDPR erasure): the name becomes `pseudonym`, the email an
+    address that cannot receive mail, no password, no second factor, no sign-in records; the
+    account is deactivated and every session ends. The row stays, so that what the person did
+    keeps its pseudonymous author."""
+    from axes.models import AccessAttempt, AccessLog
+
+    email = user.email
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(
+            email=f"erased-{user.pk.hex}@erased.invalid", full_name=pseudonym[:150],
+            password=make_password(None), is_active=False,
+            session_generation=F("session_generation") + 1,
+        )  # fmt: skip
+        TOTPDevice.objects.filter(user=user).delete()
+        BackupCodeDevice.objects.filter(user=user).delete()
+        AccessAttempt.objects.filter(username__iexact=email).delete()
+        AccessLog.objects.filter(username__iexact=email).delete()
+    user.refresh_from_db()
 
 
 # Two-factor authentication -------------------------------------------------------------------

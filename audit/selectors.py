@@ -25,7 +25,9 @@ NAMED_EVENTS = [
     "personal_data.viewed", "personal_data.changed", "privacy.kinds_changed",
     "rota.drafts_cleared", "rota.published", "rota.rules_overridden",
     "rota.week_copied", "policy.published", "policy.accepted", "policy.reminded",
-    "user.deactivated",
+    "user.deactivated", "data_export.requested", "data_export.ready", "data_export.downloaded",
+    "erasure.requested", "erasure.withdrawn", "erasure.declined", "erasure.approved",
+    "person.anonymised",
 ]  # fmt: skip
 
 

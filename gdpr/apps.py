@@ -7,7 +7,14 @@ class GdprConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.registry import register
-        from gdpr.models import PersonalDetails, Policy, PolicyAcceptance, PolicyVersion
+        from gdpr.models import (
+            DataExport,
+            ErasureRequest,
+            PersonalDetails,
+            Policy,
+            PolicyAcceptance,
+            PolicyVersion,
+        )
         from tenancy.models import SensitiveKind
 
         # Creation and deletion are logged; the values never are (changes are logged by
@@ -16,3 +23,9 @@ class GdprConfig(AppConfig):
         register(Policy)
         register(PolicyVersion, exclude_fields=["content"])
         register(PolicyAcceptance)
+        # The ZIP itself and its progress ticks are not logged; its creation, completion and
+        # every download are ("data_export.*" events).
+        register(DataExport, exclude_fields=["content", "progress", "download_count"])
+        # The person's note and the reason for declining may name people: not copied into the
+        # log, which keeps each step's event, status and who decided.
+        register(ErasureRequest, exclude_fields=["note", "decline_reason"])

@@ -107,3 +107,26 @@ class PolicyUploadForm(forms.Form):
 
 class AcceptForm(forms.Form):
     agree = forms.BooleanField(label=_("I have read these documents and accept them"))
+
+
+class ErasureRequestForm(forms.Form):
+    note = forms.CharField(
+        label=_("Anything the privacy team should know (optional)"), required=False,
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
+
+
+class ErasureDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for declining"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The person sees this, on their page and by email. For example: we must "
+                    "keep your records until the end of the tax year."),
+    )  # fmt: skip
+
+
+class ErasureApproveForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that this erases the person's data for good and cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )  # fmt: skip

@@ -111,3 +111,90 @@ class PolicyAcceptance(TenantModel):
 
     def __str__(self) -> str:
         return f"Policy acceptance {self.pk}"
+
+
+class DataExport(TenantModel):
+    """A person's copy of everything the company holds about them (right of access and
+    portability): a ZIP built by a Celery task, downloadable by that person alone until it
+    expires, when the retention task deletes it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Preparing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent, while preparing
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    download_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "membership", "-requested_at"],
+                         name="gdpr_export_member"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Data export {self.pk}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+
+class ErasureRequest(TenantModel):
+    """A person's request that the company erase their data (GDPR article 17), answered by the
+    privacy team within the statutory month: approved (the person is anonymised) or declined
+    with a reason the person sees."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Erased")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    note = models.TextField(_("anything the privacy team should know"), blank=True,
+                            max_length=2000)  # fmt: skip
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    due_by = models.DateField(_("answer due by"))
+    decided_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership"],
+                                    condition=models.Q(status="pending"),
+                                    name="gdpr_erasure_one_pending"),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["tenant", "membership"], name="gdpr_erasure_member"),
+            models.Index(fields=["tenant", "status", "due_by"], name="gdpr_erasure_status"),
+            models.Index(fields=["tenant", "decided_by"], name="gdpr_erasure_decider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Erasure request {self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.PENDING and self.due_by < timezone.localdate()

@@ -112,14 +112,14 @@ def details_read(
     kinds = kept_kinds(tenant)
     with tenant_context(tenant):
         row = PersonalDetails.objects.filter(tenant=tenant, membership=membership).first()
-    values = {kind: _read(row, kind) for kind in kinds}
+    values = {kind: read_value(row, kind) for kind in kinds}
     if kinds:
         emit("personal_data.viewed", tenant=tenant, user=actor.user, request=request,
              target=membership, data={"fields": kinds})  # fmt: skip
     return Details(kinds=kinds, values=values, updated_at=row.updated_at if row else None)
 
 
-def _read(row: PersonalDetails | None, kind: str) -> Any:
+def read_value(row: PersonalDetails | None, kind: str) -> Any:
     if row is None:
         return EMPTY[kind]
     value = getattr(row, kind)
@@ -146,7 +146,7 @@ def details_save(
         for kind in kinds:
             new = values.get(kind, EMPTY[kind])
             new = new.strip() if isinstance(new, str) else new
-            if _read(row, kind) == new:
+            if read_value(row, kind) == new:
                 continue
             setattr(row, kind, crypto.encrypt(new) if kind in ENCRYPTED_KINDS else new)
             changed.append(kind)

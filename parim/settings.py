@@ -418,6 +418,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.verify_all_chains",
         "schedule": 24 * 3600,
     },
+    "apply-retention": {
+        "task": "gdpr.tasks.apply_retention_all_tenants",
+        "schedule": 24 * 3600,
+    },
     "purge-expired-signups": {
         "task": "billing.tasks.purge_expired_signups",
         "schedule": 24 * 3600,

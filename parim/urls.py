@@ -65,6 +65,7 @@ tenant_patterns = [
         gdpr.policy_document,
         name="policy-document",
     ),
+    path("", include("gdpr.urls")),
     path("join/<str:token>/", tenancy.join, name="join"),
     path("sites/", scheduling.sites, name="sites"),
     path("sites/new/", scheduling.site_new, name="site-new"),

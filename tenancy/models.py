@@ -251,6 +251,11 @@ class Membership(TenantModel):
     # The Tenant.policy_serial when this member last accepted every policy (see tenancy.http).
     policies_accepted_serial = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the person was removed (status "left"): the retention clock for their personal data.
+    left_at = models.DateTimeField(null=True, blank=True)
+    # When their personal data was erased (an approved erasure request, or retention); the
+    # membership stays, under a pseudonym, so that shifts and pay keep their person.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -152,8 +152,14 @@ def membership_set_status(
         _guard_outranks(actor=actor, target=membership)
         if status != Membership.Status.ACTIVE:
             _guard_last_owner(tenant=tenant, target=membership)
+        if membership.anonymised_at is not None:
+            raise ValidationError(_("This person's data has been erased; they cannot return."))
+        if status == Membership.Status.LEFT and membership.status != status:
+            membership.left_at = timezone.now()
+        elif status != Membership.Status.LEFT:
+            membership.left_at = None
         membership.status = status
-        membership.save(update_fields=["status"])
+        membership.save(update_fields=["status", "left_at"])
     return membership
 
 
@@ -359,9 +365,11 @@ def invitation_accept(*, tenant: Tenant, invitation: Invitation, user: User) -> 
             membership.full_clean()
             membership.save()
         else:
+            # A former member rejoins; if their data was erased they start afresh.
             membership.role = locked.role
             membership.status = Membership.Status.ACTIVE
-            membership.save(update_fields=["role", "status"])
+            membership.left_at = membership.anonymised_at = None
+            membership.save(update_fields=["role", "status", "left_at", "anonymised_at"])
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
         emit("invitation.accepted", tenant=tenant, user=user, target=locked,

@@ -208,3 +208,45 @@ def test_scheduling_object_pages_query_budgets() -> None:
         "policy document": 10,
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
+
+
+def test_data_rights_pages_query_budgets() -> None:
+    """My data (with its exports and request), the erasure request form, the privacy team's
+    list and a request's page, an export's progress and its download: the same number of
+    queries with a few and with more exports and requests."""
+    from gdpr import rights
+
+    tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+    client, owner = _owner_client(tenant)
+    subject = member(tenant)
+    erasure = rights.erasure_request(tenant=tenant, membership=subject, note="Please.")
+    counts: dict[str, list[int]] = {}
+    for extra in (1, 3):
+        for _ in range(extra):
+            export = rights.export_request(tenant=tenant, membership=owner)
+            rights.export_build(tenant=tenant, export_id=export.pk)
+            asking = member(tenant)
+            answered = rights.erasure_request(tenant=tenant, membership=asking, note="")
+            rights.erasure_decline(tenant=tenant, actor=owner, erasure=answered,
+                                   reason="We must keep payroll records.")  # fmt: skip
+            rights.erasure_request(tenant=tenant, membership=asking, note="Again.")
+        urls = {
+            "my data": "/alpha/my-data/",
+            "erasure request form": "/alpha/my-data/erasure/",
+            "erasure requests": "/alpha/privacy/erasure-requests/",
+            "erasure request": f"/alpha/privacy/erasure-requests/{erasure.pk}/",
+            "export progress": f"/alpha/my-data/exports/{export.pk}/",
+            "export download": f"/alpha/my-data/exports/{export.pk}/download/",
+        }
+        for name, url in urls.items():
+            counts.setdefault(name, []).append(_count(client, url))
+    budgets = {
+        "my data": 24,
+        "erasure request form": 14,
+        "erasure requests": 20,
+        "erasure request": 16,
+        "export progress": 14,
+        # Includes the audit entry of the download (the chain's lock, head and insert).
+        "export download": 28,
+    }
+    assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}

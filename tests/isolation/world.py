@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
-from gdpr import policies
+from gdpr import policies, rights
 from gdpr import services as gdpr_services
 from scheduling import services as scheduling_services
 from scheduling.models import (
@@ -110,6 +110,9 @@ def _populate(tenant: Tenant, label: str) -> Side:
         values={"home_address": f"2 {label} Road", "health_notes": f"{label} health note",
                 "national_insurance": "QQ123456C", "emergency_contact": f"{label} Contact"},
     )  # fmt: skip
+    export = rights.export_request(tenant=tenant, membership=owner)
+    rights.export_build(tenant=tenant, export_id=export.pk)
+    erasure = rights.erasure_request(tenant=tenant, membership=other, note=f"{label} note")
     with tenant_context(tenant):
         audit_entry = AuditEntry.objects.order_by("-sequence").first()
         assert audit_entry is not None
@@ -126,6 +129,8 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "policy": version.policy,
             "policy_version": version,
             "audit_entry": audit_entry,
+            "data_export": export,
+            "erasure_request": erasure,
         },
         secrets={"token": token, "feed_token": feed_token},
     )
@@ -149,6 +154,8 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "version_id": lambda side: side.objects["policy_version"].pk,
     "feed_token": lambda side: side.secrets["feed_token"],
     "entry_id": lambda side: side.objects["audit_entry"].pk,
+    "export_id": lambda side: side.objects["data_export"].pk,
+    "request_id": lambda side: side.objects["erasure_request"].pk,
     "fmt": lambda side: "csv",
     "token": lambda side: side.secrets["token"],
 }

@@ -1,0 +1,239 @@
+"""The contents of a person's data export: everything one company holds about them, as JSON and
+CSV files in a ZIP. Each section is a function of the person; a new kind of personal data gets
+a section here, and the completeness test names every file."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from audit.models import AuditEntry
+from gdpr import services
+from gdpr.models import ErasureRequest, PersonalDetails, PolicyAcceptance, PolicyVersion
+from scheduling.models import (
+    Position,
+    Shift,
+    Site,
+    WorkProfile,
+    WorkProfilePosition,
+    WorkProfileSite,
+)
+from tenancy.context import tenant_context
+from tenancy.models import Membership, SensitiveKind, Tenant
+
+File = tuple[str, bytes]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose data, in which company."""
+
+    tenant: Tenant
+    membership: Membership  # with user and role loaded
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.tenant.time_zone)
+
+
+def _json(name: str, data: Any) -> File:
+    def default(value: Any) -> str:
+        if isinstance(value, dt.datetime | dt.date | Decimal):
+            return value.isoformat() if not isinstance(value, Decimal) else str(value)
+        return str(value)
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=default, sort_keys=True)
+    return name, text.encode("utf-8")
+
+
+def _csv(name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> File:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _cell(v) for v in row])
+    return name, buffer.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    text = value.isoformat() if isinstance(value, dt.datetime | dt.date) else str(value)
+    # A spreadsheet must not run a formula found in the data (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _profile(subject: Subject) -> list[File]:
+    m, user = subject.membership, subject.membership.user
+    return [_json("profile.json", {
+        "account": {"email": user.email, "full_name": user.full_name,
+                    "account_created": user.date_joined},
+        "membership": {"company": subject.tenant.name, "role": m.role.name,
+                       "status": m.get_status_display(), "joined": m.created_at,
+                       "left": m.left_at, "schedules_all_sites": m.all_sites},
+    })]  # fmt: skip
+
+
+def _personal_details(subject: Subject) -> list[File]:
+    kinds = services.kept_kinds(subject.tenant)
+    row = PersonalDetails.objects.filter(membership=subject.membership).first()
+    labels = dict(SensitiveKind.choices)
+    values = {str(labels[kind]): services.read_value(row, kind) for kind in kinds}
+    return [_json("personal_details.json", values)]
+
+
+def _work_profile(subject: Subject) -> list[File]:
+    profile = WorkProfile.objects.filter(membership=subject.membership).first()
+    if profile is None:
+        return [_json("work_profile.json", {})]
+    positions = Position.objects.filter(
+        pk__in=WorkProfilePosition.objects.filter(profile=profile).values("position_id")
+    ).order_by("name")
+    sites = Site.objects.filter(
+        pk__in=WorkProfileSite.objects.filter(profile=profile).values("site_id")
+    ).order_by("name")
+    return [_json("work_profile.json", {
+        "positions": [p.name for p in positions], "sites": [s.name for s in sites],
+        "contracted_weekly_hours": profile.contracted_hours, "hourly_rate": profile.hourly_rate,
+        "max_hours_in_7_days": profile.max_hours_7_days,
+        "min_rest_hours_between_shifts": profile.min_rest_hours,
+        "calendar_feed_enabled": bool(profile.calendar_token_hash),
+    })]  # fmt: skip
+
+
+def _shifts(subject: Subject) -> list[File]:
+    shifts = (
+        Shift.objects.filter(membership=subject.membership, status=Shift.Status.PUBLISHED)
+        .select_related("site", "position")
+        .order_by("start_at")
+    )
+    header = ["date", "start", "end", "time_zone", "site", "position", "unpaid_break_minutes",
+              "paid_hours", "notes"]  # fmt: skip
+    rows = []
+    for shift in shifts:
+        zone = zoneinfo.ZoneInfo(shift.site.time_zone)
+        start, end = shift.start_at.astimezone(zone), shift.end_at.astimezone(zone)
+        hours = f"{shift.paid_minutes / 60:.2f}"
+        rows.append([start.date(), start.strftime("%H:%M"), end.strftime("%Y-%m-%d %H:%M"),
+                     shift.site.time_zone, shift.site.name, shift.position.name,
+                     shift.break_minutes, hours, shift.notes])  # fmt: skip
+    return [_csv("shifts.csv", header, rows)]
+
+
+def _acceptances(subject: Subject) -> list[File]:
+    accepted = list(
+        PolicyAcceptance.objects.filter(membership=subject.membership).order_by("accepted_at")
+    )
+    versions = {
+        v.pk: v
+        for v in PolicyVersion.objects.filter(pk__in=[a.version_id for a in accepted])
+        .defer("content")
+        .select_related("policy")
+    }
+    header = ["policy", "version", "accepted_at", "ip_address", "document_sha256"]
+    rows = [[versions[a.version_id].policy.title, versions[a.version_id].number,
+             a.accepted_at, a.ip_address, a.sha256] for a in accepted]  # fmt: skip
+    return [_csv("policy_acceptances.csv", header, rows)]
+
+
+def _requests(subject: Subject) -> list[File]:
+    requests = ErasureRequest.objects.filter(membership=subject.membership).order_by("requested_at")
+    return [_json("erasure_requests.json", [
+        {"requested_at": r.requested_at, "status": r.get_status_display(), "note": r.note,
+         "answer_due_by": r.due_by, "decided_at": r.decided_at,
+         "decline_reason": r.decline_reason}
+        for r in requests
+    ])]  # fmt: skip
+
+
+def _audit(subject: Subject) -> list[File]:
+    """Entries the person made, and entries about them. Another person's name or address is
+    never included: an entry someone else made shows "another member"."""
+    user = subject.membership.user
+    entries = (
+        AuditEntry.objects.filter(tenant=subject.tenant)
+        .filter(_about(user_id=user.pk, membership_id=subject.membership.pk))
+        .order_by("sequence")
+        .iterator(2000)
+    )
+    header = ["time", "event", "made_by", "object_type", "object", "fields_changed",
+              "ip_address", "user_agent"]  # fmt: skip
+    rows = []
+    for e in entries:
+        own = e.actor_id == user.pk
+        fields = sorted((e.changes or {}).keys()) if isinstance(e.changes, dict) else []
+        rows.append([e.timestamp, e.event, "you" if own else ("another member" if e.actor_id
+                     else "the system"), e.target_type, e.object_repr, " ".join(fields),
+                     e.remote_addr if own else "", e.user_agent if own else ""])  # fmt: skip
+    return [_csv("activity_log.csv", header, rows)]
+
+
+def _about(*, user_id: Any, membership_id: Any) -> Any:
+    from django.db.models import Q
+
+    return (
+        Q(actor_id=user_id)
+        | Q(target_type="accounts.user", object_pk=str(user_id))
+        | Q(target_type="tenancy.membership", object_pk=str(membership_id))
+    )
+
+
+README = """Your data at {company}
+{line}
+
+Prepared on {when} at your request (GDPR articles 15 and 20).
+
+profile.json             your account and your membership of the company
+personal_details.json    the personal details the company keeps about you
+work_profile.json        the positions and sites you work, your hours and pay rate
+shifts.csv               your published shifts, in each site's local time
+policy_acceptances.csv   the company policies you accepted, when and from which address
+erasure_requests.json    your requests to erase your data, and their answers
+activity_log.csv         the company's audit entries made by you or about you
+
+Questions: the company's Data Protection Officer, {dpo}.
+"""
+
+
+def _readme(subject: Subject) -> list[File]:
+    from tenancy.models import PrivacySettings
+
+    privacy = PrivacySettings.objects.filter(tenant=subject.tenant).first()
+    dpo = f"{privacy.dpo_name} <{privacy.dpo_email}>" if privacy else "not named yet"
+    when = dt.datetime.now(subject.zone).strftime("%d %B %Y %H:%M %Z")
+    title = f"Your data at {subject.tenant.name}"
+    text = README.format(company=subject.tenant.name, line="=" * len(title), when=when, dpo=dpo)
+    return [("README.txt", text.encode("utf-8"))]
+
+
+SECTIONS: list[tuple[str, Callable[[Subject], list[File]]]] = [
+    ("profile", _profile),
+    ("personal details", _personal_details),
+    ("work profile", _work_profile),
+    ("shifts", _shifts),
+    ("policy acceptances", _acceptances),
+    ("erasure requests", _requests),
+    ("activity log", _audit),
+    ("read me", _readme),
+]
+
+
+def build_zip(subject: Subject, progress: Callable[[int], None] | None = None) -> bytes:
+    """The ZIP of every section; `progress` hears the percentage done after each section."""
+    buffer = io.BytesIO()
+    with (
+        tenant_context(subject.tenant),
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for done, (_label, section) in enumerate(SECTIONS, start=1):
+            for name, content in section(subject):
+                archive.writestr(name, content)
+            if progress is not None:
+                progress(int(done * 100 / len(SECTIONS)))
+    return buffer.getvalue()

@@ -1,0 +1,436 @@
+"""The data subject's rights in one company: a copy of their data (export), erasure on request,
+and erasure when the retention period after someone leaves has run out. Every step is audited.
+
+Anonymising a person erases what identifies them and keeps, under a pseudonym, what the company
+must keep (shifts and pay figures for payroll and tax records); audit entries stay in the chain
+with the person's values removed (audit.services.redact_person), so the chain still verifies."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import logging
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.events import emit
+from accounts.services import user_erase
+from audit.services import redact_person, retention_purge
+from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
+from scheduling.models import WorkProfile
+from tenancy.context import tenant_context
+from tenancy.models import Invitation, Membership, PrivacySettings, Tenant
+from tenancy.permissions import Permission, RoleKind
+from tenancy.selectors import memberships_of_user
+
+logger = logging.getLogger("parim.gdpr")
+
+EXPORT_LIFETIME = dt.timedelta(days=7)
+EXPORTS_PER_DAY = 5
+# A build that has not finished after this long is taken to have died (a worker restart).
+EXPORT_STALE_AFTER = dt.timedelta(minutes=30)
+
+
+# Data export ---------------------------------------------------------------------------------
+
+
+def exports_of(tenant: Tenant, membership: Membership) -> list[DataExport]:
+    """The person's recent exports, newest first, without their contents."""
+    with tenant_context(tenant):
+        return list(
+            DataExport.objects.filter(tenant=tenant, membership=membership)
+            .defer("content")
+            .order_by("-requested_at")[:5]
+        )
+
+
+def export_request(
+    *, tenant: Tenant, membership: Membership, request: HttpRequest | None = None
+) -> DataExport:
+    """Ask for a copy of one's data: a Celery task builds it after commit. While one is being
+    prepared, asking again returns that one; at most EXPORTS_PER_DAY a day."""
+    from gdpr.tasks import build_data_export
+
+    now = timezone.now()
+    with tenant_context(tenant), transaction.atomic():
+        # One person's requests are serialised, so a double click makes one export.
+        Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        mine = DataExport.objects.filter(tenant=tenant, membership=membership)
+        running = mine.filter(
+            status=DataExport.Status.PENDING, requested_at__gt=now - EXPORT_STALE_AFTER
+        ).first()
+        if running is not None:
+            return running
+        if mine.filter(requested_at__gt=now - dt.timedelta(days=1)).count() >= EXPORTS_PER_DAY:
+            raise ValidationError(
+                _("You have asked for %(count)d copies in the last day. Please use one of "
+                  "those, or try again tomorrow.") % {"count": EXPORTS_PER_DAY}
+            )  # fmt: skip
+        export = DataExport.objects.create(membership=membership)
+        emit("data_export.requested", tenant=tenant, user=membership.user, request=request,
+             target=export)  # fmt: skip
+        transaction.on_commit(
+            functools.partial(build_data_export.delay, str(tenant.pk), str(export.pk))
+        )
+    return export
+
+
+def export_build(*, tenant: Tenant, export_id: uuid.UUID | str) -> DataExport | None:
+    """Build the ZIP (the Celery task's work), saving the progress after each section."""
+    from gdpr import exports
+
+    with tenant_context(tenant):
+        export = (
+            DataExport.objects.defer("content")
+            .select_related("membership__user", "membership__role")
+            .filter(tenant=tenant, pk=export_id, status=DataExport.Status.PENDING)
+            .first()
+        )
+        if export is None:
+            return None  # already built, or deleted meanwhile
+
+        def progress(percent: int) -> None:
+            DataExport.objects.filter(pk=export.pk).update(progress=min(percent, 99))
+
+        try:
+            content = exports.build_zip(exports.Subject(tenant, export.membership), progress)
+        except Exception:
+            # Logged with its traceback (an ERROR pages); the person sees "failed, ask again".
+            logger.exception("data export failed", extra={"export_id": str(export.pk)})
+            DataExport.objects.filter(pk=export.pk).update(
+                status=DataExport.Status.FAILED, finished_at=timezone.now()
+            )
+            return None
+        now = timezone.now()
+        export.content, export.size = content, len(content)
+        export.status, export.progress = DataExport.Status.READY, 100
+        export.finished_at, export.expires_at = now, now + EXPORT_LIFETIME
+        export.save(update_fields=["content", "size", "status", "progress", "finished_at",
+                                   "expires_at"])  # fmt: skip
+        emit("data_export.ready", tenant=tenant, user=export.membership.user, target=export,
+             data={"bytes": len(content)})  # fmt: skip
+    return export
+
+
+def export_for_download(
+    *, tenant: Tenant, membership: Membership, export_id: uuid.UUID | str
+) -> DataExport | None:
+    """The export if it is this person's and has not expired; otherwise None (a 404)."""
+    with tenant_context(tenant):
+        export = DataExport.objects.filter(
+            tenant=tenant, pk=export_id, membership=membership,
+            status=DataExport.Status.READY, expires_at__gt=timezone.now(),
+        ).first()  # fmt: skip
+    return export
+
+
+def export_downloaded(*, tenant: Tenant, export: DataExport, request: HttpRequest) -> None:
+    with tenant_context(tenant):
+        DataExport.objects.filter(pk=export.pk).update(download_count=export.download_count + 1)
+        emit("data_export.downloaded", tenant=tenant, user=request.user, request=request,
+             target=export, data={"bytes": export.size})  # fmt: skip
+
+
+# Erasure requests ----------------------------------------------------------------------------
+
+
+def one_month_after(day: dt.date) -> dt.date:
+    """The statutory deadline: the same day next month, or that month's last day."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_date(tenant: Tenant) -> dt.date:
+    """The answer's deadline for a request made today (in the company's time zone)."""
+    return one_month_after(timezone.localdate(timezone=zoneinfo.ZoneInfo(tenant.time_zone)))
+
+
+def erasure_pending(tenant: Tenant, membership: Membership) -> ErasureRequest | None:
+    with tenant_context(tenant):
+        return ErasureRequest.objects.filter(
+            tenant=tenant, membership=membership, status=ErasureRequest.Status.PENDING
+        ).first()
+
+
+def erasure_latest(tenant: Tenant, membership: Membership) -> ErasureRequest | None:
+    with tenant_context(tenant):
+        return (
+            ErasureRequest.objects.filter(tenant=tenant, membership=membership)
+            .order_by("-requested_at")
+            .first()
+        )
+
+
+def erasure_request(
+    *, tenant: Tenant, membership: Membership, note: str, request: HttpRequest | None = None,
+    inbox_url: str = "",
+) -> ErasureRequest:  # fmt: skip
+    """Ask the company to erase one's data. The Data Protection Officer and everyone who manages
+    privacy are told by email; the answer is due within one month."""
+    note = note.strip()
+    with tenant_context(tenant):
+        pending = erasure_pending(tenant, membership)
+        if pending is not None:
+            raise ValidationError(_already_pending(pending))
+        erasure = ErasureRequest(membership=membership, note=note, due_by=due_date(tenant))
+        erasure.full_clean(exclude=["membership"])
+        try:
+            with transaction.atomic():
+                erasure.save()
+        except IntegrityError:  # a second request at the same moment: the constraint holds
+            pending = erasure_pending(tenant, membership)
+            raise ValidationError(_already_pending(pending)) from None
+        emit("erasure.requested", tenant=tenant, user=membership.user, request=request,
+             target=erasure, data={"due_by": erasure.due_by.isoformat()})  # fmt: skip
+        _notify_privacy_team(tenant, erasure, inbox_url)
+    return erasure
+
+
+def _already_pending(pending: ErasureRequest | None) -> str:
+    if pending is None:
+        return _("You already have a request waiting for an answer.")
+    return _(
+        "You already asked on %(asked)s; the answer is due by %(due)s. You can withdraw that "
+        "request, but not make a second one."
+    ) % {"asked": f"{pending.requested_at:%d %B %Y}", "due": f"{pending.due_by:%d %B %Y}"}
+
+
+def privacy_team_emails(tenant: Tenant) -> list[str]:
+    """The DPO's address and those of the active members who manage privacy."""
+    with tenant_context(tenant):
+        privacy = PrivacySettings.objects.filter(tenant=tenant).first()
+        team = Membership.objects.filter(
+            tenant=tenant, status=Membership.Status.ACTIVE, user__is_active=True,
+            role__permissions__contains=[str(Permission.MANAGE_PRIVACY)],
+        ).values_list("user__email", flat=True)  # fmt: skip
+        emails = {email.lower() for email in team}
+    if privacy is not None:
+        emails.add(privacy.dpo_email.lower())
+    return sorted(emails)
+
+
+def _notify_privacy_team(tenant: Tenant, erasure: ErasureRequest, url: str) -> None:
+    subject = _("Erasure request at %(company)s: answer by %(due)s") % {
+        "company": tenant.name, "due": f"{erasure.due_by:%d %B %Y}"}  # fmt: skip
+    body = render_to_string("emails/erasure_requested.txt",
+                            {"tenant": tenant, "erasure": erasure, "url": url})  # fmt: skip
+    for email in privacy_team_emails(tenant):
+        transaction.on_commit(
+            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+        )
+
+
+def erasure_withdraw(*, tenant: Tenant, membership: Membership, request: HttpRequest) -> bool:
+    with tenant_context(tenant), transaction.atomic():
+        erasure = (
+            ErasureRequest.objects.select_for_update()
+            .filter(tenant=tenant, membership=membership, status=ErasureRequest.Status.PENDING)
+            .first()
+        )
+        if erasure is None:
+            return False
+        erasure.status, erasure.decided_at = ErasureRequest.Status.WITHDRAWN, timezone.now()
+        erasure.save(update_fields=["status", "decided_at"])
+        emit("erasure.withdrawn", tenant=tenant, user=membership.user, request=request,
+             target=erasure)  # fmt: skip
+    return True
+
+
+def _pending_locked(tenant: Tenant, erasure: ErasureRequest) -> ErasureRequest:
+    locked = (
+        ErasureRequest.objects.select_for_update()
+        .select_related("membership__user", "membership__role")
+        .get(tenant=tenant, pk=erasure.pk)
+    )
+    if locked.status != ErasureRequest.Status.PENDING:
+        raise ValidationError(
+            _("This request has already been answered (%(status)s).")
+            % {"status": locked.get_status_display().lower()}
+        )
+    return locked
+
+
+def erasure_decline(
+    *, tenant: Tenant, actor: Membership, erasure: ErasureRequest, reason: str,
+    request: HttpRequest | None = None,
+) -> ErasureRequest:  # fmt: skip
+    """Decline with a reason, which the person sees on their page and by email."""
+    reason = reason.strip()
+    if len(reason) < 10:
+        message = _("Say why, in a sentence the person will understand (the law requires one).")
+        raise ValidationError({"reason": message})
+    with tenant_context(tenant), transaction.atomic():
+        locked = _pending_locked(tenant, erasure)
+        locked.status, locked.decline_reason = ErasureRequest.Status.DECLINED, reason
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
+        emit("erasure.declined", tenant=tenant, user=actor.user, request=request, target=locked)
+        body = render_to_string("emails/erasure_declined.txt",
+                                {"tenant": tenant, "erasure": locked})  # fmt: skip
+        subject = _("Your erasure request at %(company)s") % {"company": tenant.name}
+        transaction.on_commit(functools.partial(
+            send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [locked.membership.user.email]
+        ))  # fmt: skip
+    return locked
+
+
+def erasure_approve(
+    *, tenant: Tenant, actor: Membership, erasure: ErasureRequest,
+    request: HttpRequest | None = None,
+) -> str:  # fmt: skip
+    """Anonymise the person who asked. Returns the pseudonym they are kept under."""
+    with tenant_context(tenant), transaction.atomic():
+        locked = _pending_locked(tenant, erasure)
+        if locked.membership_id == actor.pk:
+            raise ValidationError(
+                _("Someone else who manages privacy must answer your own request.")
+            )
+        email = locked.membership.user.email
+        locked.status = ErasureRequest.Status.APPROVED
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        emit("erasure.approved", tenant=tenant, user=actor.user, request=request, target=locked)
+        pseudonym = person_anonymise(tenant=tenant, membership=locked.membership,
+                                     reason="request")  # fmt: skip
+        body = render_to_string("emails/erasure_done.txt", {"tenant": tenant})
+        subject = _("Your data at %(company)s has been erased") % {"company": tenant.name}
+        transaction.on_commit(
+            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+        )
+    return pseudonym
+
+
+def erasure_requests_pending(tenant: Tenant) -> list[ErasureRequest]:
+    """Requests waiting for an answer, the soonest deadline first."""
+    with tenant_context(tenant):
+        return list(
+            ErasureRequest.objects.filter(tenant=tenant, status=ErasureRequest.Status.PENDING)
+            .select_related("membership__user")
+            .order_by("due_by", "requested_at")
+        )
+
+
+def erasure_requests_answered(tenant: Tenant) -> QuerySet[ErasureRequest]:
+    """Answered and withdrawn requests, newest first (the caller pages them)."""
+    return (
+        ErasureRequest.objects.filter(tenant=tenant)
+        .exclude(status=ErasureRequest.Status.PENDING)
+        .select_related("membership__user", "decided_by__user")
+        .order_by("-requested_at")
+    )
+
+
+# Anonymisation -------------------------------------------------------------------------------
+
+
+def pseudonym_for(membership: Membership) -> str:
+    return _("Former member %(code)s") % {"code": membership.pk.hex[-6:].upper()}
+
+
+def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> str:
+    """Erase what identifies a member in this company, and their account if no other company
+    still has them as a member. Shifts, pay rates and hours stay, under the pseudonym; the
+    membership stays "left". Idempotent: a second call changes nothing. Returns the pseudonym."""
+    pseudonym = pseudonym_for(membership)
+    with tenant_context(tenant), transaction.atomic():
+        m = (
+            Membership.objects.select_for_update()
+            .select_related("user", "role")
+            .get(tenant=tenant, pk=membership.pk)
+        )
+        if m.anonymised_at is not None:
+            return pseudonym
+        if m.role.kind == RoleKind.OWNER and m.status == Membership.Status.ACTIVE:
+            owners = Membership.objects.filter(
+                tenant=tenant, role__kind=RoleKind.OWNER, status=Membership.Status.ACTIVE
+            ).exclude(pk=m.pk)
+            if not owners.exists():
+                raise ValidationError(
+                    _("This person is the company's only owner: make someone else owner first.")
+                )
+        user = m.user
+        PersonalDetails.objects.filter(tenant=tenant, membership=m).delete()
+        DataExport.objects.filter(tenant=tenant, membership=m).delete()
+        PolicyAcceptance.objects.filter(tenant=tenant, membership=m).update(ip_address=None)
+        ErasureRequest.objects.filter(tenant=tenant, membership=m).update(note="")
+        WorkProfile.objects.filter(tenant=tenant, membership=m).update(calendar_token_hash="")
+        _site_permissions_remove(tenant, m)
+        m.status = Membership.Status.LEFT
+        m.left_at = m.left_at or timezone.now()
+        m.anonymised_at = timezone.now()
+        m.save(update_fields=["status", "left_at", "anonymised_at"])
+        # After every change above, so that their entries are redacted too; before the
+        # invitations' addresses change, which is how the redaction finds them.
+        redact_person(tenant=tenant, user=user)
+        Invitation.objects.filter(tenant=tenant, email__iexact=user.email).update(
+            email=f"erased-{m.pk.hex}@erased.invalid"
+        )
+        elsewhere = [x for x in memberships_of_user(user) if x.tenant_id != tenant.pk]
+        if not elsewhere:
+            user_erase(user=user, pseudonym=pseudonym)
+        emit("person.anonymised", tenant=tenant, target=m,
+             data={"reason": reason, "account_erased": not elsewhere})  # fmt: skip
+    return pseudonym
+
+
+def _site_permissions_remove(tenant: Tenant, membership: Membership) -> None:
+    from scheduling.models import SiteUserObjectPermission
+
+    SiteUserObjectPermission.objects.filter(tenant=tenant, user=membership.user_id).delete()
+
+
+# Retention -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    anonymised: int
+    audit_purged: int
+    exports_deleted: int
+
+
+def retention_apply(tenant: Tenant, *, now: dt.datetime | None = None) -> RetentionResult:
+    """The daily retention pass for one company: anonymise former members whose period has
+    run out, remove archived audit entries older than the audit period, and delete expired
+    exports. Periods come from the privacy settings (their defaults until those are saved)."""
+    now = now or timezone.now()
+    with tenant_context(tenant):
+        privacy = PrivacySettings.objects.filter(tenant=tenant).first() or PrivacySettings()
+        cutoff = now - dt.timedelta(days=privacy.former_employee_retention_days)
+        due = list(
+            Membership.objects.filter(
+                tenant=tenant, status=Membership.Status.LEFT, left_at__lt=cutoff,
+                anonymised_at__isnull=True,
+            ).order_by("left_at")[:500]
+        )  # fmt: skip
+        anonymised = 0
+        for membership in due:
+            try:
+                person_anonymise(tenant=tenant, membership=membership, reason="retention")
+            except ValidationError:
+                logger.warning("retention could not anonymise a member",
+                               extra={"membership_id": str(membership.pk)})  # fmt: skip
+            else:
+                anonymised += 1
+        purged = retention_purge(
+            tenant=tenant, before=now - dt.timedelta(days=privacy.audit_retention_days)
+        )
+        expired, _ = DataExport.objects.filter(tenant=tenant, expires_at__lt=now).delete()
+        # A build that never finished (its worker died) is shown as failed, to ask again.
+        DataExport.objects.filter(
+            tenant=tenant, status=DataExport.Status.PENDING,
+            requested_at__lt=now - EXPORT_STALE_AFTER,
+        ).update(status=DataExport.Status.FAILED, finished_at=now)  # fmt: skip
+    return RetentionResult(anonymised=anonymised, audit_purged=purged, exports_deleted=expired)
