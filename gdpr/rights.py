@@ -31,7 +31,7 @@ from audit.services import redact_person, retention_purge
 from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
 from scheduling.models import WorkProfile
 from tenancy.context import tenant_context
-from tenancy.models import Invitation, Membership, PrivacySettings, Tenant
+from tenancy.models import Invitation, Membership, PrivacySettings, Role, Tenant
 from tenancy.permissions import Permission, RoleKind
 from tenancy.selectors import memberships_of_user
 
@@ -211,10 +211,13 @@ def privacy_team_emails(tenant: Tenant) -> list[str]:
     """The DPO's address and those of the active members who manage privacy."""
     with tenant_context(tenant):
         privacy = PrivacySettings.objects.filter(tenant=tenant).first()
+        # Roles are few: pick those with the permission here (SQLite has no JSON containment).
+        roles = [
+            r.pk for r in Role.objects.filter(tenant=tenant) if r.has(Permission.MANAGE_PRIVACY)
+        ]
         team = Membership.objects.filter(
-            tenant=tenant, status=Membership.Status.ACTIVE, user__is_active=True,
-            role__permissions__contains=[str(Permission.MANAGE_PRIVACY)],
-        ).values_list("user__email", flat=True)  # fmt: skip
+            tenant=tenant, status=Membership.Status.ACTIVE, user__is_active=True, role__in=roles
+        ).values_list("user__email", flat=True)
         emails = {email.lower() for email in team}
     if privacy is not None:
         emails.add(privacy.dpo_email.lower())

@@ -12,8 +12,9 @@ from django.test.utils import override_settings
 from accounts.models import User
 from accounts.services import user_create
 from audit.services import record
-from gdpr import policies
+from gdpr import policies, rights
 from gdpr import services as gdpr_services
+from gdpr.models import ErasureRequest
 from parim.demo_schedule import seed_schedule
 from scheduling.models import Site
 from tenancy.context import tenant_context
@@ -47,12 +48,15 @@ class DemoTenant:
     employees: list[str]
     positions: list[tuple[str, str]]
     sites: list[tuple[str, str]]
+    # The employee (by first name) who has asked for their data to be erased, if anyone.
+    erasure_from: str = ""
 
 
 DEMO_TENANTS = [
     DemoTenant(
         slug="acme",
         name="Acme Care Homes",
+        erasure_from="ella",
         domain="acme.test",
         time_zone="Europe/London",
         role_people={
@@ -179,6 +183,7 @@ class Command(BaseCommand):
             )  # fmt: skip
             created += 1
         created += self._personal_data(tenant, demo)
+        created += self._erasure_request(tenant, demo)
         if new_tenant:
             created += self._history(tenant, demo)
         created += seed_schedule(tenant, demo.positions)
@@ -207,6 +212,21 @@ class Command(BaseCommand):
                     "national_insurance": "QQ123456C"},
         )  # fmt: skip
         self._policy(tenant, owner, employee)
+        return 1
+
+    def _erasure_request(self, tenant: Tenant, demo: DemoTenant) -> int:
+        """One pending erasure request, for the privacy team to answer (Privacy > Erasure
+        requests)."""
+        if not demo.erasure_from:
+            return 0
+        with tenant_context(tenant):
+            if ErasureRequest.objects.exists():
+                return 0
+            asking = Membership.objects.get(user__email=f"{demo.erasure_from}@{demo.domain}")
+        rights.erasure_request(
+            tenant=tenant, membership=asking, note="I am moving abroad and will not come back.",
+            inbox_url=f"/{tenant.slug}/privacy/erasure-requests/",
+        )  # fmt: skip
         return 1
 
     def _policy(self, tenant: Tenant, owner: Membership, employee: Membership) -> None:
