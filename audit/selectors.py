@@ -27,7 +27,8 @@ NAMED_EVENTS = [
     "rota.week_copied", "policy.published", "policy.accepted", "policy.reminded",
     "user.deactivated", "data_export.requested", "data_export.ready", "data_export.downloaded",
     "erasure.requested", "erasure.withdrawn", "erasure.declined", "erasure.approved",
-    "person.anonymised",
+    "person.anonymised", "leave.requested", "leave.approved", "leave.declined", "leave.cancelled",
+    "availability.changed",
 ]  # fmt: skip
 
 

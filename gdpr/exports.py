@@ -12,13 +12,16 @@ import zipfile
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from audit.models import AuditEntry
 from gdpr import services
 from gdpr.models import ErasureRequest, PersonalDetails, PolicyAcceptance, PolicyVersion
 from scheduling.models import (
+    Availability,
+    AvailabilityException,
+    LeaveAllowance,
+    LeaveRequest,
     Position,
     Shift,
     Site,
@@ -46,8 +49,8 @@ class Subject:
 
 def _json(name: str, data: Any) -> File:
     def default(value: Any) -> str:
-        if isinstance(value, dt.datetime | dt.date | Decimal):
-            return value.isoformat() if not isinstance(value, Decimal) else str(value)
+        if isinstance(value, dt.datetime | dt.date | dt.time):
+            return value.isoformat()
         return str(value)
 
     text = json.dumps(data, indent=2, ensure_ascii=False, default=default, sort_keys=True)
@@ -126,6 +129,36 @@ def _shifts(subject: Subject) -> list[File]:
     return [_csv("shifts.csv", header, rows)]
 
 
+def _leave(subject: Subject) -> list[File]:
+    requests = (
+        LeaveRequest.objects.filter(membership=subject.membership)
+        .select_related("leave_type")
+        .order_by("start_date")
+    )
+    header = ["type", "first_day", "last_day", "from", "until", "amount", "unit", "status",
+              "your_note", "decided_at", "comment"]  # fmt: skip
+    rows = [[r.leave_type.name, r.start_date, r.end_date, r.start_time, r.end_time, r.amount,
+             r.unit, r.get_status_display(), r.note, r.decided_at, r.decision_comment]
+            for r in requests]  # fmt: skip
+    allowances = LeaveAllowance.objects.filter(membership=subject.membership).order_by("year")
+    return [
+        _csv("leave.csv", header, rows),
+        _json("leave_allowances.json",
+              [{"year": a.year, "amount": a.amount, "unit": a.unit} for a in allowances]),
+    ]  # fmt: skip
+
+
+def _availability(subject: Subject) -> list[File]:
+    weekly = Availability.objects.filter(membership=subject.membership)
+    dates = AvailabilityException.objects.filter(membership=subject.membership)
+    return [_json("availability.json", {
+        "weekly": [{"weekday": w.weekday, "from": w.start_time, "until": w.end_time,
+                    "kind": w.kind} for w in weekly],
+        "dates": [{"date": d.date, "from": d.start_time, "until": d.end_time, "kind": d.kind,
+                   "note": d.note} for d in dates],
+    })]  # fmt: skip
+
+
 def _acceptances(subject: Subject) -> list[File]:
     accepted = list(
         PolicyAcceptance.objects.filter(membership=subject.membership).order_by("accepted_at")
@@ -193,6 +226,9 @@ profile.json             your account and your membership of the company
 personal_details.json    the personal details the company keeps about you
 work_profile.json        the positions and sites you work, your hours and pay rate
 shifts.csv               your published shifts, in each site's local time
+leave.csv                your leave requests and their answers
+leave_allowances.json    your yearly leave allowances
+availability.json        the times you gave as unavailable or preferred
 policy_acceptances.csv   the company policies you accepted, when and from which address
 erasure_requests.json    your requests to erase your data, and their answers
 activity_log.csv         the company's audit entries made by you or about you
@@ -217,6 +253,8 @@ SECTIONS: list[tuple[str, Callable[[Subject], list[File]]]] = [
     ("personal details", _personal_details),
     ("work profile", _work_profile),
     ("shifts", _shifts),
+    ("leave", _leave),
+    ("availability", _availability),
     ("policy acceptances", _acceptances),
     ("erasure requests", _requests),
     ("activity log", _audit),

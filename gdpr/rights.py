@@ -29,7 +29,7 @@ from accounts.events import emit
 from accounts.services import user_erase
 from audit.services import redact_person, retention_purge
 from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
-from scheduling.models import WorkProfile
+from scheduling.models import AvailabilityException, LeaveRequest, WorkProfile
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, Tenant
 from tenancy.permissions import Permission, RoleKind
@@ -369,6 +369,11 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
         PolicyAcceptance.objects.filter(tenant=tenant, membership=m).update(ip_address=None)
         ErasureRequest.objects.filter(tenant=tenant, membership=m).update(note="")
         WorkProfile.objects.filter(tenant=tenant, membership=m).update(calendar_token_hash="")
+        # Free text they wrote or that was written to them; the dates and amounts stay.
+        LeaveRequest.objects.filter(tenant=tenant, membership=m).update(
+            note="", decision_comment=""
+        )
+        AvailabilityException.objects.filter(tenant=tenant, membership=m).update(note="")
         _site_permissions_remove(tenant, m)
         m.status = Membership.Status.LEFT
         m.left_at = m.left_at or timezone.now()

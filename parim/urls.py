@@ -66,6 +66,7 @@ tenant_patterns = [
         name="policy-document",
     ),
     path("", include("gdpr.urls")),
+    path("", include("scheduling.urls")),
     path("join/<str:token>/", tenancy.join, name="join"),
     path("sites/", scheduling.sites, name="sites"),
     path("sites/new/", scheduling.site_new, name="site-new"),

@@ -12,13 +12,18 @@ class SchedulingConfig(AppConfig):
         for model in (
             models.Site, models.SiteUserObjectPermission, models.Position,
             models.SchedulingSettings, models.WorkProfilePosition, models.WorkProfileSite,
-            models.Shift, models.Publication,
+            models.Shift, models.Publication, models.LeaveType, models.LeaveAllowance,
         ):  # fmt: skip
             register(model)
         # Neither the calendar secret's hash nor the pay rate (personal data, which auditors
         # may not see) is written into the audit trail; a rate change is logged as
         # "personal_data.changed" with the field name only.
         register(models.WorkProfile, exclude_fields=["calendar_token_hash", "hourly_rate"])
+        # A person's notes and the reasons they are given may say personal things (health):
+        # the trail keeps who asked, what, when, and who decided, not the free text.
+        register(models.LeaveRequest, exclude_fields=["note", "decision_comment"])
+        register(models.Availability)
+        register(models.AvailabilityException, exclude_fields=["note"])
 
         from tenancy.onboarding import OnboardingStep, register_step
 

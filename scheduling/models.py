@@ -110,6 +110,9 @@ class SchedulingSettings(TenantModel):
     qualification_is_hard = models.BooleanField(
         _("working an unlisted position or site blocks publishing"), default=True
     )
+    unavailability_is_hard = models.BooleanField(
+        _("scheduling someone when they are unavailable blocks publishing"), default=False
+    )
     currency = models.CharField(_("currency"), max_length=3, default="GBP",
                                 validators=[RegexValidator(r"^[A-Z]{3}$")])  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
@@ -271,3 +274,171 @@ class Publication(TenantModel):
 
     def __str__(self) -> str:
         return f"Publication {self.pk}"
+
+
+# Self-service: leave and availability -------------------------------------------------------
+
+
+class LeaveType(TenantModel):
+    """A kind of leave (annual, sick, unpaid, other; admins add more). Only types that count
+    against the allowance reduce the balance; a type may allow going beyond it."""
+
+    name = models.CharField(_("name"), max_length=60)
+    deducts = models.BooleanField(_("counts against the yearly allowance"), default=False)
+    allow_beyond_balance = models.BooleanField(
+        _("may be requested beyond the remaining allowance"), default=True
+    )
+    is_active = models.BooleanField(_("can be requested"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", models.functions.Lower("name"),
+                                    name="scheduling_leavetype_name_unique"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeaveUnit(models.TextChoices):
+    DAYS = "days", _("days")
+    HOURS = "hours", _("hours")
+
+
+class LeaveAllowance(TenantModel):
+    """A member's leave allowance for one calendar year, in days or hours."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = models.DecimalField(
+        _("allowance"), max_digits=6, decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(2000)],
+    )  # fmt: skip
+    unit = models.CharField(_("unit"), max_length=8, choices=LeaveUnit.choices,
+                            default=LeaveUnit.DAYS)  # fmt: skip
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership", "year"],
+                                    name="scheduling_allowance_one"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Leave allowance {self.pk}"
+
+
+class LeaveRequest(TenantModel):
+    """Leave asked for by a member: whole days, or part of one day (with times). Approved
+    leave shows on the rota, and a shift over it is a hard rule break."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False, verbose_name=_("type"))  # fmt: skip
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    # Part of a day: both set, and start_date == end_date (local time of the company).
+    start_time = models.TimeField(_("from"), null=True, blank=True)
+    end_time = models.TimeField(_("until"), null=True, blank=True)
+    amount = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    unit = models.CharField(max_length=8, choices=LeaveUnit.choices, default=LeaveUnit.DAYS)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
+                                   name="scheduling_leave_ends_after_start"),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["tenant", "membership", "start_date"],
+                         name="scheduling_leave_member"),
+            models.Index(fields=["tenant", "status", "start_date"],
+                         name="scheduling_leave_status"),
+            models.Index(fields=["tenant", "leave_type"], name="scheduling_leave_type"),
+            models.Index(fields=["tenant", "decided_by"], name="scheduling_leave_decider"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Leave request {self.pk}"
+
+    @property
+    def is_part_day(self) -> bool:
+        return self.start_time is not None
+
+
+class AvailabilityKind(models.TextChoices):
+    UNAVAILABLE = "unavailable", _("Unavailable")
+    PREFERRED = "preferred", _("Preferred")
+    AVAILABLE = "available", _("Available after all")
+
+
+class Availability(TenantModel):
+    """A weekly recurring time a member cannot work (or prefers to), in the company's time."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("day"), validators=[MaxValueValidator(6)]
+    )  # 0 = Monday
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"), null=True, blank=True)  # empty: to midnight
+    kind = models.CharField(max_length=16, choices=AvailabilityKind.choices[:2],
+                            default=AvailabilityKind.UNAVAILABLE)  # fmt: skip
+
+    class Meta:
+        verbose_name_plural = _("availability")
+        ordering = ["weekday", "start_time"]
+        indexes = [
+            models.Index(fields=["tenant", "membership", "weekday"],
+                         name="scheduling_avail_member"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Availability {self.pk}"
+
+
+class AvailabilityException(TenantModel):
+    """A one-off change on a date: unavailable (all day or some hours), or available after all
+    (lifting that date's recurring unavailability)."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(
+        max_length=16, default=AvailabilityKind.UNAVAILABLE,
+        choices=[AvailabilityKind.choices[0], AvailabilityKind.choices[2]],
+    )  # fmt: skip
+    start_time = models.TimeField(_("from"), null=True, blank=True)  # both empty: all day
+    end_time = models.TimeField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        indexes = [
+            models.Index(fields=["tenant", "membership", "date"],
+                         name="scheduling_availex_member"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Availability exception {self.pk}"

@@ -250,3 +250,44 @@ def test_data_rights_pages_query_budgets() -> None:
         "export download": 28,
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
+
+
+def test_leave_and_availability_pages_query_budgets() -> None:
+    """My leave, my availability, the leave requests page and a person's leave: the same
+    number of queries with a few and with more requests, people and availability."""
+    from scheduling import availability, leave
+
+    tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+    client, owner = _owner_client(tenant)
+    sick = next(t for t in leave.leave_types(tenant) if t.name == "Sick leave")
+    counts: dict[str, list[int]] = {}
+    day = dt.date(2027, 3, 1)
+    for extra in (1, 3):
+        for _ in range(extra):
+            person = member(tenant)
+            for who in (person, owner):
+                asked = leave.leave_request(tenant=tenant, membership=who, leave_type_id=sick.pk,
+                                            start=day, end=day)  # fmt: skip
+                if who is person:
+                    leave.leave_decide(tenant=tenant, actor=owner, leave=asked, approve=True,
+                                       comment="")  # fmt: skip
+                    leave.leave_request(tenant=tenant, membership=person, leave_type_id=sick.pk,
+                                        start=day + dt.timedelta(days=1),
+                                        end=day + dt.timedelta(days=1))  # fmt: skip
+            hour = 6 + len(availability.weekly_of(tenant, owner))
+            availability.weekly_add(tenant=tenant, membership=owner, weekday=0,
+                                    start=dt.time(hour), end=dt.time(hour + 1),
+                                    kind="preferred")  # fmt: skip
+            availability.exception_add(tenant=tenant, membership=owner, day=day,
+                                       kind="available", today=day)  # fmt: skip
+            day += dt.timedelta(days=7)
+        urls = {
+            "my leave": "/alpha/my-leave/",
+            "my availability": "/alpha/my-availability/",
+            "leave requests": "/alpha/leave/",
+            "member leave": f"/alpha/people/{person.pk}/leave/",
+        }
+        for name, url in urls.items():
+            counts.setdefault(name, []).append(_count(client, url))
+    budgets = {"my leave": 24, "my availability": 19, "leave requests": 25, "member leave": 30}
+    assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}

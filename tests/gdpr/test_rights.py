@@ -123,6 +123,7 @@ def test_the_export_holds_everything_about_the_person_and_nothing_of_anyone_else
     assert names == {
         "README.txt", "profile.json", "personal_details.json", "work_profile.json",
         "shifts.csv", "policy_acceptances.csv", "erasure_requests.json", "activity_log.csv",
+        "leave.csv", "leave_allowances.json", "availability.json",
     }  # fmt: skip
     files = {name: archive.read(name).decode() for name in names}
     everything = "\n".join(files.values())

@@ -21,6 +21,7 @@ from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
 from gdpr import policies, rights
 from gdpr import services as gdpr_services
+from scheduling import availability, leave
 from scheduling import services as scheduling_services
 from scheduling.models import (
     SCHEDULE_SITE,
@@ -110,6 +111,17 @@ def _populate(tenant: Tenant, label: str) -> Side:
         values={"home_address": f"2 {label} Road", "health_notes": f"{label} health note",
                 "national_insurance": "QQ123456C", "emergency_contact": f"{label} Contact"},
     )  # fmt: skip
+    annual = next(t for t in leave.leave_types(tenant) if t.deducts)
+    leave.allowance_set(tenant=tenant, actor=owner, membership=other, year=start.year,
+                        amount=Decimal(25), unit="days")  # fmt: skip
+    day = dt.date(start.year, 3, 2)
+    leave.leave_request(tenant=tenant, membership=other, leave_type_id=annual.pk, start=day,
+                        end=day + dt.timedelta(days=1), note=f"{label} leave note")  # fmt: skip
+    availability.weekly_add(tenant=tenant, membership=other, weekday=6, start=dt.time(0),
+                            end=None, kind="unavailable")  # fmt: skip
+    availability.exception_add(tenant=tenant, membership=other, day=start.date(),
+                               kind="available", note=f"{label} swap",
+                               today=start.date())  # fmt: skip
     export = rights.export_request(tenant=tenant, membership=owner)
     rights.export_build(tenant=tenant, export_id=export.pk)
     erasure = rights.erasure_request(tenant=tenant, membership=other, note=f"{label} note")
