@@ -180,10 +180,12 @@ def verify_tenant(tenant: Tenant) -> chain.Verification:
 REDACTED = "(erased)"
 
 
-def redact_person(*, tenant: Tenant, user: User) -> int:
+def redact_person(*, tenant: Tenant, user: User, also: dict[str, list[str]] | None = None) -> int:
     """THE erasure path: remove a person's personal values from the tenant's entries (their email,
     IP address, user agent, the names and values recorded about them), keeping the pseudonymous
-    ids and the chain. Returns how many entries were redacted."""
+    ids and the chain. `also` names further entries about them by target type and ids (for
+    example their object permissions, which apps above audit know). Returns how many entries
+    were redacted."""
     with tenant_context(tenant):
         from tenancy.models import Invitation
 
@@ -201,6 +203,11 @@ def redact_person(*, tenant: Tenant, user: User) -> int:
             | models.Q(target_type="tenancy.membership", object_pk__in=membership_ids)
             | models.Q(target_type="tenancy.invitation", object_pk__in=invitation_ids)
         )
+        for target_type, ids in (also or {}).items():
+            about = about | AuditEntry.objects.filter(
+                tenant=tenant, target_type=target_type, object_pk__in=ids
+            )
+        about = about.filter(redacted_at__isnull=True)  # already without personal values
         with transaction.atomic(), _documented_path("erasure"):
             count = about.update(
                 actor_email=None,

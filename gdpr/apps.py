@@ -22,7 +22,8 @@ class GdprConfig(AppConfig):
         register(PersonalDetails, exclude_fields=[*SensitiveKind.values, "updated_at"])
         register(Policy)
         register(PolicyVersion, exclude_fields=["content"])
-        register(PolicyAcceptance)
+        # The address is on the row and in the "policy.accepted" entry about the person.
+        register(PolicyAcceptance, exclude_fields=["ip_address"])
         # The ZIP itself and its progress ticks are not logged; its creation, completion and
         # every download are ("data_export.*" events).
         register(DataExport, exclude_fields=["content", "progress", "download_count"])

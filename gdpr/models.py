@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +145,13 @@ class DataExport(TenantModel):
 
     def __str__(self) -> str:
         return f"Data export {self.pk}"
+
+    @property
+    def is_preparing(self) -> bool:
+        """Still being built (a build older than half an hour is taken to have died)."""
+        return self.status == self.Status.PENDING and (
+            timezone.now() - self.requested_at < dt.timedelta(minutes=30)
+        )
 
     @property
     def is_downloadable(self) -> bool:

@@ -128,7 +128,8 @@ def policies_accept(
                 version=version, membership=membership, ip_address=ip_address,
                 sha256=version.sha256,
             )  # fmt: skip
-            emit("policy.accepted", tenant=tenant, user=membership.user, target=version,
+            # About the person (so that an erasure finds it), naming the version in the data.
+            emit("policy.accepted", tenant=tenant, user=membership.user, target=membership,
                  data={"policy": version.policy.title, "version": version.number,
                        "sha256": version.sha256, "ip": ip_address})  # fmt: skip
         Membership.objects.filter(pk=membership.pk).update(policies_accepted_serial=serial)

@@ -19,21 +19,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import emit
-from accounts.services import user_erase
+from accounts.models import User
+from accounts.services import user_create, user_erase
 from audit.services import redact_person, retention_purge
 from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
 from scheduling.models import AvailabilityException, LeaveRequest, WorkProfile
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, Tenant
 from tenancy.permissions import Permission, RoleKind
-from tenancy.selectors import memberships_of_user
+from tenancy.selectors import other_companies_holding
 
 logger = logging.getLogger("parim.gdpr")
 
@@ -88,8 +90,11 @@ def export_request(
 
 
 def export_build(*, tenant: Tenant, export_id: uuid.UUID | str) -> DataExport | None:
-    """Build the ZIP (the Celery task's work), saving the progress after each section."""
-    from gdpr import exports
+    """Build the ZIP (the Celery task's work). Each section reads in its own short transaction
+    and the progress is committed after each, so the person's page sees it move; the ZIP is
+    stored encrypted (it holds the decrypted sensitive values). A failure marks the export
+    failed (logged with its traceback) and returns None."""
+    from gdpr import crypto, exports
 
     with tenant_context(tenant):
         export = (
@@ -98,23 +103,25 @@ def export_build(*, tenant: Tenant, export_id: uuid.UUID | str) -> DataExport | 
             .filter(tenant=tenant, pk=export_id, status=DataExport.Status.PENDING)
             .first()
         )
-        if export is None:
-            return None  # already built, or deleted meanwhile
+    if export is None:
+        return None  # already built, or deleted meanwhile
 
-        def progress(percent: int) -> None:
+    def progress(percent: int) -> None:
+        with tenant_context(tenant):
             DataExport.objects.filter(pk=export.pk).update(progress=min(percent, 99))
 
-        try:
-            content = exports.build_zip(exports.Subject(tenant, export.membership), progress)
-        except Exception:
-            # Logged with its traceback (an ERROR pages); the person sees "failed, ask again".
-            logger.exception("data export failed", extra={"export_id": str(export.pk)})
+    try:
+        content = exports.build_zip(exports.Subject(tenant, export.membership), progress)
+    except Exception:
+        logger.exception("data export failed", extra={"export_id": str(export.pk)})
+        with tenant_context(tenant):
             DataExport.objects.filter(pk=export.pk).update(
                 status=DataExport.Status.FAILED, finished_at=timezone.now()
             )
-            return None
-        now = timezone.now()
-        export.content, export.size = content, len(content)
+        return None
+    now = timezone.now()
+    with tenant_context(tenant):
+        export.content, export.size = crypto.encrypt_bytes(content), len(content)
         export.status, export.progress = DataExport.Status.READY, 100
         export.finished_at, export.expires_at = now, now + EXPORT_LIFETIME
         export.save(update_fields=["content", "size", "status", "progress", "finished_at",
@@ -122,6 +129,13 @@ def export_build(*, tenant: Tenant, export_id: uuid.UUID | str) -> DataExport | 
         emit("data_export.ready", tenant=tenant, user=export.membership.user, target=export,
              data={"bytes": len(content)})  # fmt: skip
     return export
+
+
+def export_content(export: DataExport) -> bytes:
+    """The ZIP of a ready export, decrypted."""
+    from gdpr import crypto
+
+    return crypto.decrypt_bytes(bytes(export.content or b""))
 
 
 def export_for_download(
@@ -138,7 +152,7 @@ def export_for_download(
 
 def export_downloaded(*, tenant: Tenant, export: DataExport, request: HttpRequest) -> None:
     with tenant_context(tenant):
-        DataExport.objects.filter(pk=export.pk).update(download_count=export.download_count + 1)
+        DataExport.objects.filter(pk=export.pk).update(download_count=F("download_count") + 1)
         emit("data_export.downloaded", tenant=tenant, user=request.user, request=request,
              target=export, data={"bytes": export.size})  # fmt: skip
 
@@ -231,7 +245,8 @@ def _notify_privacy_team(tenant: Tenant, erasure: ErasureRequest, url: str) -> N
                             {"tenant": tenant, "erasure": erasure, "url": url})  # fmt: skip
     for email in privacy_team_emails(tenant):
         transaction.on_commit(
-            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email]),
+            robust=True,  # a mail server failure must not turn a saved answer into an error
         )
 
 
@@ -276,6 +291,10 @@ def erasure_decline(
         raise ValidationError({"reason": message})
     with tenant_context(tenant), transaction.atomic():
         locked = _pending_locked(tenant, erasure)
+        if locked.membership_id == actor.pk:
+            raise ValidationError(
+                _("Someone else who manages privacy must answer your own request.")
+            )
         locked.status, locked.decline_reason = ErasureRequest.Status.DECLINED, reason
         locked.decided_by, locked.decided_at = actor, timezone.now()
         locked.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
@@ -285,7 +304,7 @@ def erasure_decline(
         subject = _("Your erasure request at %(company)s") % {"company": tenant.name}
         transaction.on_commit(functools.partial(
             send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [locked.membership.user.email]
-        ))  # fmt: skip
+        ), robust=True)  # fmt: skip
     return locked
 
 
@@ -295,6 +314,9 @@ def erasure_approve(
 ) -> str:  # fmt: skip
     """Anonymise the person who asked. Returns the pseudonym they are kept under."""
     with tenant_context(tenant), transaction.atomic():
+        # The person's row first, then the audit chain (via emit): the order export_request
+        # takes them in, so the two cannot deadlock.
+        Membership.objects.select_for_update().filter(pk=erasure.membership_id).first()
         locked = _pending_locked(tenant, erasure)
         if locked.membership_id == actor.pk:
             raise ValidationError(
@@ -310,7 +332,8 @@ def erasure_approve(
         body = render_to_string("emails/erasure_done.txt", {"tenant": tenant})
         subject = _("Your data at %(company)s has been erased") % {"company": tenant.name}
         transaction.on_commit(
-            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email]),
+            robust=True,  # a mail server failure must not turn a saved answer into an error
         )
     return pseudonym
 
@@ -343,9 +366,13 @@ def pseudonym_for(membership: Membership) -> str:
 
 
 def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> str:
-    """Erase what identifies a member in this company, and their account if no other company
-    still has them as a member. Shifts, pay rates and hours stay, under the pseudonym; the
-    membership stays "left". Idempotent: a second call changes nothing. Returns the pseudonym."""
+    """Erase what identifies a member in this company. Shifts, pay rates, hours and leave stay,
+    under the pseudonym; the membership stays "left". If no other company still holds the
+    person (in any status), their account is erased too; otherwise the account stays for those
+    companies and this company's membership moves to a new, inactive account that carries only
+    the pseudonym, so nothing here names them any more. Idempotent. Returns the pseudonym."""
+    from scheduling.models import SiteUserObjectPermission
+
     pseudonym = pseudonym_for(membership)
     with tenant_context(tenant), transaction.atomic():
         m = (
@@ -365,8 +392,10 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
                 )
         user = m.user
         PersonalDetails.objects.filter(tenant=tenant, membership=m).delete()
-        DataExport.objects.filter(tenant=tenant, membership=m).delete()
-        PolicyAcceptance.objects.filter(tenant=tenant, membership=m).update(ip_address=None)
+        DataExport.objects.filter(tenant=tenant, membership=m).defer("content").delete()
+        acceptances = PolicyAcceptance.objects.filter(tenant=tenant, membership=m)
+        acceptance_ids = [str(pk) for pk in acceptances.values_list("pk", flat=True)]
+        acceptances.update(ip_address=None)
         ErasureRequest.objects.filter(tenant=tenant, membership=m).update(note="")
         WorkProfile.objects.filter(tenant=tenant, membership=m).update(calendar_token_hash="")
         # Free text they wrote or that was written to them; the dates and amounts stay.
@@ -374,29 +403,34 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
             note="", decision_comment=""
         )
         AvailabilityException.objects.filter(tenant=tenant, membership=m).update(note="")
-        _site_permissions_remove(tenant, m)
+        permissions = SiteUserObjectPermission.objects.filter(tenant=tenant, user=user)
+        permission_ids = [str(pk) for pk in permissions.values_list("pk", flat=True)]
+        permissions.delete()
         m.status = Membership.Status.LEFT
         m.left_at = m.left_at or timezone.now()
         m.anonymised_at = timezone.now()
         m.save(update_fields=["status", "left_at", "anonymised_at"])
         # After every change above, so that their entries are redacted too; before the
         # invitations' addresses change, which is how the redaction finds them.
-        redact_person(tenant=tenant, user=user)
+        redact_person(tenant=tenant, user=user, also={
+            "scheduling.siteuserobjectpermission": permission_ids,
+            "gdpr.policyacceptance": acceptance_ids,
+        })  # fmt: skip
         Invitation.objects.filter(tenant=tenant, email__iexact=user.email).update(
-            email=f"erased-{m.pk.hex}@erased.invalid"
+            email=f"erased-{m.pk.hex}@erased.invalid",
+            revoked_at=Coalesce(F("revoked_at"), Value(timezone.now())),
         )
-        elsewhere = [x for x in memberships_of_user(user) if x.tenant_id != tenant.pk]
-        if not elsewhere:
+        account_erased = other_companies_holding(user, besides=tenant.pk) == 0
+        if account_erased:
             user_erase(user=user, pseudonym=pseudonym)
+        else:
+            stand_in = user_create(email=f"erased-{m.pk.hex}@erased.invalid", password=None,
+                                   full_name=pseudonym)  # fmt: skip
+            User.objects.filter(pk=stand_in.pk).update(is_active=False)
+            Membership.objects.filter(pk=m.pk).update(user=stand_in)
         emit("person.anonymised", tenant=tenant, target=m,
-             data={"reason": reason, "account_erased": not elsewhere})  # fmt: skip
+             data={"reason": reason, "account_erased": account_erased})  # fmt: skip
     return pseudonym
-
-
-def _site_permissions_remove(tenant: Tenant, membership: Membership) -> None:
-    from scheduling.models import SiteUserObjectPermission
-
-    SiteUserObjectPermission.objects.filter(tenant=tenant, user=membership.user_id).delete()
 
 
 # Retention -----------------------------------------------------------------------------------
@@ -411,8 +445,9 @@ class RetentionResult:
 
 def retention_apply(tenant: Tenant, *, now: dt.datetime | None = None) -> RetentionResult:
     """The daily retention pass for one company: anonymise former members whose period has
-    run out, remove archived audit entries older than the audit period, and delete expired
-    exports. Periods come from the privacy settings (their defaults until those are saved)."""
+    run out (each in their own transaction: one failure is logged and the others go ahead),
+    remove archived audit entries older than the audit period, and delete expired exports.
+    Periods come from the privacy settings (their defaults until those are saved)."""
     now = now or timezone.now()
     with tenant_context(tenant):
         privacy = PrivacySettings.objects.filter(tenant=tenant).first() or PrivacySettings()
@@ -423,19 +458,22 @@ def retention_apply(tenant: Tenant, *, now: dt.datetime | None = None) -> Retent
                 anonymised_at__isnull=True,
             ).order_by("left_at")[:500]
         )  # fmt: skip
-        anonymised = 0
-        for membership in due:
-            try:
-                person_anonymise(tenant=tenant, membership=membership, reason="retention")
-            except ValidationError:
-                logger.warning("retention could not anonymise a member",
-                               extra={"membership_id": str(membership.pk)})  # fmt: skip
-            else:
-                anonymised += 1
-        purged = retention_purge(
-            tenant=tenant, before=now - dt.timedelta(days=privacy.audit_retention_days)
+    anonymised = 0
+    for membership in due:
+        try:
+            person_anonymise(tenant=tenant, membership=membership, reason="retention")
+        except Exception:
+            logger.exception("retention could not anonymise a member",
+                             extra={"membership_id": str(membership.pk)})  # fmt: skip
+        else:
+            anonymised += 1
+    purged = retention_purge(
+        tenant=tenant, before=now - dt.timedelta(days=privacy.audit_retention_days)
+    )
+    with tenant_context(tenant):
+        expired, _ = (
+            DataExport.objects.filter(tenant=tenant, expires_at__lt=now).defer("content").delete()
         )
-        expired, _ = DataExport.objects.filter(tenant=tenant, expires_at__lt=now).delete()
         # A build that never finished (its worker died) is shown as failed, to ask again.
         DataExport.objects.filter(
             tenant=tenant, status=DataExport.Status.PENDING,

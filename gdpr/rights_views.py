@@ -99,7 +99,7 @@ def export_download(request: TenantRequest, export_id: str) -> HttpResponse:
     if export is None or export.content is None:
         raise Http404
     rights.export_downloaded(tenant=request.tenant, export=export, request=request)
-    response = HttpResponse(bytes(export.content), content_type="application/zip")
+    response = HttpResponse(rights.export_content(export), content_type="application/zip")
     name = f"{request.tenant.slug}-my-data-{export.finished_at:%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
@@ -185,6 +185,8 @@ def erasure_detail(request: TenantRequest, request_id: str) -> HttpResponse:
             return redirect("erasure-requests", tenant_slug=request.tenant.slug)
     except ValidationError as error:
         add_service_errors(decline if action == "decline" else approve, error)
+        with tenant_context(request.tenant):
+            erasure.refresh_from_db()  # answered meanwhile: show the answer, not the forms
     with tenant_context(request.tenant):
         member = Membership.objects.select_related("user", "role").get(pk=erasure.membership_id)
         shifts = Shift.objects.filter(tenant=request.tenant, membership=member).count()

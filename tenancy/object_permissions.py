@@ -51,6 +51,10 @@ class TenantUserObjectPermission(UserObjectPermissionBase, TenantModel):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        # Ids only: this label is written into audit entries, and an email is personal data.
+        return f"Object permission {self.pk}"
+
 
 def object_permission_grant(
     *, tenant: Tenant, actor: Membership, membership: Membership, permission: str, obj: Any

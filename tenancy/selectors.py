@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django_scopes import scopes_disabled
@@ -24,6 +25,18 @@ def memberships_of_user(user: User) -> list[Membership]:
             Membership.objects.filter(user_id=user.pk, status=Membership.Status.ACTIVE)
             .select_related("tenant")
             .order_by("tenant__name")
+        )
+
+
+def other_companies_holding(user: User, *, besides: uuid.UUID) -> int:
+    """How many other tenants still hold the person as a member in any status (active,
+    suspended, or left and not yet anonymised): their account must stay for those. The same
+    directory read as above."""
+    with user_directory_context(user), scopes_disabled():
+        return (
+            Membership.objects.filter(user_id=user.pk, anonymised_at__isnull=True)
+            .exclude(tenant_id=besides)
+            .count()
         )
 
 

@@ -77,7 +77,7 @@ def test_an_erasure_request_from_request_to_anonymised(page: Page, transactional
     page.get_by_role("button", name="Send my erasure request").click()
     expect(page.get_by_text("Your request has been sent")).to_be_visible()
     expect(page.get_by_text("The company must answer by")).to_be_visible()
-    page.get_by_role("link", name="Request deletion of my data").is_hidden()
+    expect(page.get_by_role("link", name="Request deletion of my data")).to_be_hidden()
 
     page.context.clear_cookies()
     sign_in(page, "admin@acme.test", TEST_PASSWORD)
