@@ -1,6 +1,6 @@
 """The URL map: public pages first, then everything under /<tenant_slug>/."""
 
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from accounts import views as accounts
 from audit import views as audit
@@ -38,7 +38,7 @@ account_patterns = [
     ),
 ]
 
-tenant_patterns = [
+tenant_patterns: list[URLPattern | URLResolver] = [
     path("", tenancy.dashboard, name="dashboard"),
     path("people/", tenancy.people, name="people"),
     path("people/invite/", tenancy.people_invite, name="people-invite"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -38,11 +39,11 @@ class World:
         leave.allowance_set(tenant=self.tenant, actor=self.manager, membership=self.sam,
                             year=YEAR, amount=Decimal(5), unit=LeaveUnit.DAYS)  # fmt: skip
 
-    def ask(self, start: dt.date, end: dt.date, kind: LeaveType | None = None,
-            **kwargs: object) -> LeaveRequest:  # fmt: skip
+    def ask(self, start: dt.date, end: dt.date, *, kind: LeaveType | None = None,
+            **kwargs: Any) -> LeaveRequest:  # fmt: skip
         return leave.leave_request(tenant=self.tenant, membership=self.sam,
                                    leave_type_id=(kind or self.annual).pk, start=start, end=end,
-                                   **kwargs)  # type: ignore[arg-type]  # fmt: skip
+                                   **kwargs)  # fmt: skip
 
     def client(self, who: Membership) -> Client:
         client = Client()
@@ -68,13 +69,14 @@ def test_a_request_counts_against_the_balance_once_approved(world: World) -> Non
     assert request.amount == Decimal(3)
     found = leave.balance(world.tenant, world.sam, YEAR)
     assert found is not None
-    assert (found.taken, found.pending, found.remaining) == (0, 3, 5)
+    assert (found.taken, found.pending, found.remaining) == (Decimal(0), Decimal(3), Decimal(5))
     with TestCase.captureOnCommitCallbacks(execute=True):
         leave.leave_decide(tenant=world.tenant, actor=world.manager, leave=request, approve=True,
                            comment="")  # fmt: skip
     assert mail.outbox[-1].to == ["sam@alpha.test"] and "approved" in mail.outbox[-1].subject
     found = leave.balance(world.tenant, world.sam, YEAR)
-    assert found is not None and (found.taken, found.pending, found.remaining) == (3, 0, 2)
+    assert found is not None
+    assert (found.taken, found.pending, found.remaining) == (Decimal(3), Decimal(0), Decimal(2))
     with tenant_context(world.tenant):
         assert AuditEntry.objects.filter(event="leave.approved").count() == 1
 
@@ -100,7 +102,7 @@ def test_bad_dates_and_overlaps_are_refused_and_nothing_is_saved(world: World) -
     ]  # fmt: skip
     for (start, end), extra, message in cases:
         with pytest.raises(ValidationError, match=message):
-            world.ask(start, end, **extra)
+            world.ask(start, end, **dict[str, Any](extra))
     world.ask(MON, MON)
     with pytest.raises(ValidationError, match="already have leave pending"):
         world.ask(MON, MON + dt.timedelta(days=1), kind=world.sick)
