@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import html
 import importlib
 import inspect
 import io
 import json
 import math
 import pstats
+import re
 import statistics
 import sys
 import time
@@ -70,9 +72,22 @@ def tenant_and_admin(slug: str) -> tuple[Tenant, User, Membership]:
     return tenant, user, membership
 
 
+MORE_ROWS = re.compile(rb'<tr class="rota__more" hx-get="([^"]+)"[^>]*>.*?</tr>')
+
+
+def following_rows(body: bytes) -> bytes | None:
+    """The address of the rows that come after `body`'s (the rota sends a large company's week
+    a few dozen people at a time, the next as the table scrolls into view), if any."""
+    found = MORE_ROWS.search(body)
+    return html.unescape(found.group(1).decode()).encode() if found else None
+
+
 def measure_rota(args: argparse.Namespace) -> dict[str, Any]:
     """GET the rota page with django.test.Client: warm-up, timed runs, then one request with
-    its queries captured (the count, and the SQL to a file for reading)."""
+    its queries captured (the count, and the SQL to a file for reading). Then the rows that
+    follow the page (rota/rows/, as htmx asks for them when the table scrolls): each of those
+    requests timed, and the whole week (the page, then every rows request, one after the
+    other), which is also what the page checks count."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -82,10 +97,13 @@ def measure_rota(args: argparse.Namespace) -> dict[str, Any]:
     client.force_login(user)
     url = f"/{args.slug}/rota/?week={args.week.isoformat()}"
 
-    def get() -> bytes:
-        response = client.get(url)
+    def get(address: str = url) -> bytes:
+        if address == url:
+            response = client.get(address)
+        else:  # htmx asks for the rows that follow the page's as its table scrolls into view
+            response = client.get(address, HTTP_HX_REQUEST="true")
         if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}")
+            raise SystemExit(f"GET {address} answered {response.status_code}")
         return response.content
 
     for _ in range(args.warmup):
@@ -125,6 +143,7 @@ def measure_rota(args: argparse.Namespace) -> dict[str, Any]:
         args.profile_out.write_text(text.getvalue(), encoding="utf-8")
         profile = where_the_time_goes(stats, get)
     data_ms = rota_week_alone(args.slug, args.week, runs=ROTA_WEEK_RUNS)
+    rows = measure_rows(get, runs=args.runs if args.with_rows else 0)
     return {
         "url": url,
         "runs": args.runs,
@@ -139,10 +158,71 @@ def measure_rota(args: argparse.Namespace) -> dict[str, Any]:
         "query_times": [q["time"] for q in queries],
         "profile": profile,
         "rota_week_p50_ms": data_ms,
-        "shift_cards": body.count(b'data-shift="'),
-        "rows": body.count(b'<th scope="row" class="rota__person">'),
+        "shift_cards": rows["week"].count(b'data-shift="'),
+        "rows": rows["week"].count(b'<th scope="row" class="rota__person">'),
+        "page_shift_cards": body.count(b'data-shift="'),
+        "page_rows": body.count(b'<th scope="row" class="rota__person">'),
+        "rows_requests": rows["requests"],
+        "rows_queries": rows["queries"],
+        "rows_samples_ms": rows["samples_ms"],
+        "rows_p50_ms": rows["p50_ms"],
+        "rows_p95_ms": rows["p95_ms"],
+        "week_samples_ms": rows["week_samples_ms"],
+        "week_p50_ms": rows["week_p50_ms"],
+        "week_p95_ms": rows["week_p95_ms"],
         "bytes": len(body),
+        "week_bytes": len(rows["week"]),
         **database_role(),
+    }
+
+
+def measure_rows(get: Callable[..., bytes], *, runs: int) -> dict[str, Any]:
+    """The requests for the rows that follow the page's (`get()` answers the page): about
+    `runs` of them timed (after one untimed round), the queries of one, and `runs` times the
+    whole week, one request after the other (the page, then every rows request); and the whole
+    week, assembled as the browser does (with `runs` 0, only that)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def week() -> tuple[bytes, list[bytes]]:
+        body, addresses = get(), []
+        address = following_rows(body)
+        while address is not None:
+            addresses.append(address)
+            rows = get(address.decode())
+            found = MORE_ROWS.search(body)
+            assert found is not None  # noqa: S101 (following_rows found it)
+            body = body[: found.start()] + rows + body[found.end() :]
+            address = following_rows(rows)
+        return body, addresses
+
+    whole, addresses = week()
+    samples: list[float] = []
+    queries = 0
+    if addresses and runs:
+        for _ in range(-(-runs // len(addresses))):
+            for address in addresses:
+                started = time.perf_counter()
+                get(address.decode())
+                samples.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            get(addresses[-1].decode())
+        queries = len(captured.captured_queries)
+    week_samples = []
+    for _ in range(runs if addresses else 0):
+        started = time.perf_counter()
+        week()
+        week_samples.append((time.perf_counter() - started) * 1000)
+    return {
+        "week": whole,
+        "requests": len(addresses),
+        "queries": queries,
+        "samples_ms": [round(s, 3) for s in samples],
+        "p50_ms": round(statistics.median(samples), 1) if samples else None,
+        "p95_ms": round(percentile(samples, 0.95), 1) if samples else None,
+        "week_samples_ms": [round(s, 3) for s in week_samples],
+        "week_p50_ms": round(statistics.median(week_samples), 1) if week_samples else None,
+        "week_p95_ms": round(percentile(week_samples, 0.95), 1) if week_samples else None,
     }
 
 
@@ -151,7 +231,8 @@ def measure_rota(args: argparse.Namespace) -> dict[str, Any]:
 PROFILED_SHARES = (
     "scheduling.rota_views.rota",
     "scheduling.selectors.rota_week",
-    "scheduling.selectors.violations_for",
+    "scheduling.selectors._violations",
+    "scheduling.rules.check_rows",
     "scheduling.rota_html.RotaRows.html",
     "tenancy.http._rendered",
 )
@@ -211,6 +292,7 @@ def where_the_time_goes(stats: pstats.Stats, request: Callable[[], bytes]) -> di
 def rota_week_alone(slug: str, week: dt.date, *, runs: int) -> float:
     """The median ms of scheduling.selectors.rota_week alone (queries, rules, grid; no
     template), in a tenant context as the view calls it: what the page costs before rendering."""
+    from scheduling.rota_views import ROWS_AT_ONCE
     from scheduling.selectors import rota_week
     from tenancy.context import tenant_context
 
@@ -219,7 +301,7 @@ def rota_week_alone(slug: str, week: dt.date, *, runs: int) -> float:
     for _ in range(runs):
         started = time.perf_counter()
         with tenant_context(tenant):
-            rota_week(membership, week)
+            rota_week(membership, week, rows=slice(0, ROWS_AT_ONCE))  # as the page calls it
         samples.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(samples), 1)
 
@@ -332,6 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--queries-out", type=Path, help="rota: write the captured SQL here")
     parser.add_argument("--profile-out", type=Path, help="rota: write a cProfile report here")
+    parser.add_argument(
+        "--with-rows", action="store_true", help="rota: time the rows that follow the page too"
+    )
     args = parser.parse_args(argv)
     if args.what != "session" and args.week is None:
         parser.error("--week is required")

@@ -92,6 +92,12 @@ def render(r: dict[str, Any]) -> str:
     checks = [
         f"{t['slug']}: {res['shift_cards']} of {t['shifts']} shifts and {res['rows']} of "
         f"{t['members'] + 1} rows (members and open shifts) on the page"
+        + (
+            f" and the rows that follow it ({res['page_shift_cards']} shifts and "
+            f"{res['page_rows']} rows on the page itself)"
+            if res.get("rows_requests")
+            else ""
+        )
         for t, res in ((measured["bench50"], r50), (measured["bench"], r300))
     ]
     lines = [
@@ -147,8 +153,14 @@ def render(r: dict[str, Any]) -> str:
         "(queries, rules, the grid's data) called directly, 20 times: the rest of the page's "
         "time is rendering the HTML and the middleware.",
         "",
+        *_rows(r50, r300),
         f"Page checks: {'; '.join(checks)}. Response size at 300 employees: "
-        f"{r300['bytes'] / 1024:.0f} KiB.",
+        f"{r300['bytes'] / 1024:.0f} KiB"
+        + (
+            f" (the whole week's rows: {r300['week_bytes'] / 1024:.0f} KiB)."
+            if "week_bytes" in r300
+            else "."
+        ),
         "",
         *_where(r300),
         "### Throughput under gunicorn at 50 employees",
@@ -229,6 +241,33 @@ def render(r: dict[str, Any]) -> str:
         END,
     ]
     return "\n".join(lines)
+
+
+def _rows(r50: dict[str, Any], r300: dict[str, Any]) -> list[str]:
+    """The rows that follow the page: a large company's week comes in parts."""
+    if "rows_requests" not in r300:
+        return []
+    lines = [
+        "The page brings the whole week's totals and counts and the rows of its first people; "
+        "the rows of the rest come from `rota/rows/`, which htmx asks for when the table "
+        "scrolls to their end. Those requests, and the whole week (the page, then each rows "
+        "request, one after the other, as a browser scrolled to the end asks for them):",
+        "",
+        "| tenant | rows on the page | further requests | timed | p50 | p95 | queries | "
+        "whole week p50 | whole week p95 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for slug, r in (("bench50", r50), ("bench", r300)):
+        if not r.get("rows_requests"):
+            lines.append(f"| {slug} | {r['page_rows']} (all) | 0 | — | — | — | — | "
+                         f"{r['p50_ms']} ms | {r['p95_ms']} ms |")  # fmt: skip
+            continue
+        lines.append(
+            f"| {slug} | {r['page_rows']} of {r['rows']} | {r['rows_requests']} | "
+            f"{len(r['rows_samples_ms'])} | {r['rows_p50_ms']} ms | {r['rows_p95_ms']} ms | "
+            f"{r['rows_queries']} | {r['week_p50_ms']} ms | {r['week_p95_ms']} ms |"
+        )
+    return [*lines, ""]
 
 
 def _where(r300: dict[str, Any]) -> list[str]:

@@ -317,13 +317,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"  rota {slug:8s} as {result['role']:9s}: p50 {result['p50_ms']:6.1f} ms, "
             f"p95 {result['p95_ms']:6.1f} ms, {result['queries']} queries, "
             f"{result['shift_cards']} shifts shown")  # fmt: skip
+        if result.get("rows_requests"):
+            say(f"    and {result['rows_requests']} rows request(s): p50 "
+                f"{result['rows_p50_ms']} ms, p95 {result['rows_p95_ms']} ms; the whole week "
+                f"p50 {result['week_p50_ms']} ms, p95 {result['week_p95_ms']} ms")  # fmt: skip
         return result
 
     monitor.phase("rota page in-process (5 runs)")
     say(f"rota page server time in-process ({args.warmup} warm-up + {args.runs} timed each)")
-    rota50 = rota("bench50", app, "rota-bench50-app",
+    rota50 = rota("bench50", app, "rota-bench50-app", "--with-rows",
                   "--queries-out", str(VAR / "queries-bench50.sql"))  # fmt: skip
-    rota300 = rota("bench", app, "rota-bench-app-1",
+    rota300 = rota("bench", app, "rota-bench-app-1", "--with-rows",
                    "--queries-out", str(VAR / "queries-bench.sql"),
                    "--profile-out", str(VAR / "profile-rota-bench.txt"))  # fmt: skip
     say("row-level security cost: the same measurement as the superuser, alternating runs")

@@ -78,6 +78,7 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("positions/<uuid:position_id>/", scheduling.position_edit, name="position-edit"),
     path("settings/working-time/", scheduling.working_time_settings, name="working-time-settings"),
     path("rota/", rota.rota, name="rota"),
+    path("rota/rows/", rota.rota_rows, name="rota-rows"),
     path("rota/shifts/new/", rota.shift_new, name="shift-new"),
     path("rota/shifts/<uuid:shift_id>/", rota.shift_edit, name="shift-edit"),
     path("rota/shifts/<uuid:shift_id>/move/", rota.shift_move, name="shift-move"),

@@ -1,15 +1,15 @@
 """The rota grid's rows, rendered in Python.
 
 A busy week is 300 rows x 7 days and 2,000 shift chips; through the template engine (a lookup,
-a filter and a URL reversal per attribute) that alone took most of a second. Here each URL is
-reversed once and each label translated once per request, and every value that comes from the
-database goes through `escape`. The markup is the same as a template would make; the page
-around it stays a template (scheduling/partials/rota_grid.html)."""
+a filter and a URL reversal per attribute) that alone took most of a second. Here every label
+is translated and every name escaped once per request, and each chip and cell carries only what
+differs from the next: the shift's id and version, the person's id once per row, each day's date
+once in its column's header. The table names the URLs (`urls`), and static/js/parim.js builds a
+shift's dialog, move and new-shift requests from them. The page around the rows stays a template
+(scheduling/partials/rota_grid.html)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from html import escape
 
 from django.urls import reverse
@@ -17,125 +17,139 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from scheduling.selectors import Cell, RotaWeek, Row, ShiftCard
+from scheduling.selectors import RotaWeek, Row, ShiftCard
 from scheduling.templatetags.scheduling import hours, money
 
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+NAME = "\x00"  # stands for a person's name in a translated sentence, split around it once
 
 
 class RotaRows:
-    def __init__(self, rota: RotaWeek, *, tenant_slug: str, show_cost: bool) -> None:
+    """The rows of `rota`: the open shifts' with the first people, then theirs, then, when more
+    people follow, a row that loads them from `rows_url` as it scrolls into view (htmx)."""
+
+    def __init__(self, rota: RotaWeek, *, tenant_slug: str, show_cost: bool, rows_url: str) -> None:
         self.rota = rota
         self.show_cost = show_cost
+        self.rows_url = rows_url
         self.currency = rota.settings.currency
-        edit = reverse("shift-edit", kwargs={"tenant_slug": tenant_slug, "shift_id": PLACEHOLDER})
-        move = reverse("shift-move", kwargs={"tenant_slug": tenant_slug, "shift_id": PLACEHOLDER})
-        self.edit_url = edit.split(PLACEHOLDER)
-        self.move_url = move.split(PLACEHOLDER)
+        slug = {"tenant_slug": tenant_slug}
         query = ""
         if rota.site:
             query += f"&site={rota.site.pk}"
         if rota.position:
             query += f"&position={rota.position.pk}"
-        self.new_url = reverse("shift-new", kwargs={"tenant_slug": tenant_slug})
-        self.new_query = query
-        self.show_site = rota.site is None and len(rota.sites) > 1
-        self.labels = {
-            "draft": escape(_("Draft")),
-            "blocks": escape(_("Blocks publishing:")),
-            "warning": escape(_("Warning:")),
-            "next_day": escape(_("ends the next day"), quote=True),
-            "open": _("an open shift"),
+        # What the table's data attributes hold; "{id}" stands for a shift's id.
+        self.urls = {
+            "shift": reverse("shift-edit", kwargs=slug | {"shift_id": PLACEHOLDER}),
+            "move": reverse("shift-move", kwargs=slug | {"shift_id": PLACEHOLDER}),
+            "new": reverse("shift-new", kwargs=slug) + query.replace("&", "?", 1),
         }
-        self.days = {
-            cell.date: (cell.date.isoformat(), date_format(cell.date, "l j F"))
-            for cell in rota.open_row.cells
+        self.urls = {key: url.replace(PLACEHOLDER, "{id}") for key, url in self.urls.items()}
+        self.show_site = rota.site is None and len(rota.sites) > 1
+        self.draft = f'<span class="shift__tag">{escape(_("Draft"))}</span>'
+        self.blocks = escape(_("Blocks publishing:"))
+        self.warning = escape(_("Warning:"))
+        self.next_day = f'<abbr title="{escape(_("ends the next day"))}">+1</abbr>'
+        # "Add a shift on <day> for <name>", translated once per day, split around the name.
+        sentence = _("Add a shift on %(day)s for %(name)s")
+        self.add: list[tuple[str, str]] = []
+        for day in rota.days:
+            before, _name, after = (
+                sentence % {"day": date_format(day.date, "l j F"), "name": NAME}
+            ).partition(NAME)
+            self.add.append((
+                '<button class="cell-add">+<span class="visually-hidden"> ' + escape(before),
+                escape(after) + "</span></button></td>",
+            ))  # fmt: skip
+        # By the objects' identity: every card holds these very Position and Site objects.
+        self.where = {
+            (id(position), id(site)): escape(position.name)
+            + (" · " + escape(site.name) if self.show_site else "")
+            for position in rota.positions
+            for site in rota.sites
         }
 
     def html(self) -> SafeString:
-        return mark_safe("".join(self._rows()))  # noqa: S308 (every value is escaped below)
-
-    def _rows(self) -> Iterator[str]:
         rota = self.rota
-        yield '<tr class="rota__open"><th scope="row" class="rota__person">'
-        yield escape(_("Open shifts"))
-        yield '<span class="muted rota__meta">' + escape(_("anyone qualified can claim"))
-        yield "</span></th>"
-        yield from self._cells(rota.open_row, None, self.labels["open"])
-        yield '<td class="rota__total">—</td>'
+        parts = [self._open_row()] if rota.first == 0 else []
+        parts.extend(map(self._row, rota.rows))
+        if rota.rest > 0:
+            parts.append(self._more(rota.first + len(rota.rows)))
+        return mark_safe("".join(parts))  # noqa: S308 (every value is escaped)
+
+    def _more(self, offset: int) -> str:
+        """The row standing for the people from `offset` on, which htmx replaces with theirs
+        when it scrolls into view (or when the page asks for every row, to print)."""
+        url = escape(f"{self.rows_url}&offset={offset}")
+        columns = 10 if self.show_cost else 9
+        text = escape(_("Loading the next people…"))
+        return (
+            f'<tr class="rota__more" hx-get="{url}" hx-trigger="revealed, rota-more" '
+            f'hx-swap="outerHTML"><td colspan="{columns}" class="muted">{text}</td></tr>'
+        )
+
+    def _open_row(self) -> str:
+        total = '<td class="rota__total">—</td>'
+        return (
+            '<tr class="rota__open" data-member=""><th scope="row" class="rota__person">'
+            f'{escape(_("Open shifts"))}<span class="muted rota__meta">'
+            f"{escape(_('anyone qualified can claim'))}</span></th>"
+            f"{self._cells(self.rota.open_row, escape(_('an open shift')))}"
+            f"{total}{total if self.show_cost else ''}</tr>"
+        )
+
+    def _row(self, row: Row) -> str:
+        name = escape(row.name)
+        meta = ""
+        if row.contracted_hours:
+            contract = _("%(hours)s h contract") % {"hours": hours(row.contracted_hours)}
+            meta = f'<span class="muted rota__meta">{escape(contract)}</span>'
+        contracted = row.contracted_hours
+        over = " is-over" if contracted is not None and row.hours > contracted else ""
+        cost = ""
         if self.show_cost:
-            yield '<td class="rota__total">—</td>'
-        yield "</tr>"
-        for row in rota.rows:
-            assert row.membership is not None  # noqa: S101 (only the open row has none)
-            name = row.membership.user.display_name
-            yield '<tr><th scope="row" class="rota__person">' + escape(name)
-            if row.contracted_hours:
-                contract = _("%(hours)s h contract") % {"hours": hours(row.contracted_hours)}
-                yield '<span class="muted rota__meta">' + escape(contract) + "</span>"
-            yield "</th>"
-            yield from self._cells(row, str(row.membership.pk), name)
-            over = row.contracted_hours is not None and row.hours > row.contracted_hours
-            yield f'<td class="rota__total{" is-over" if over else ""}">{hours(row.hours)}</td>'
-            if self.show_cost:
-                yield f'<td class="rota__total">{escape(money(row.cost, self.currency))}</td>'
-            yield "</tr>"
+            cost = f'<td class="rota__total">{escape(money(row.cost, self.currency))}</td>'
+        return (
+            f'<tr data-member="{row.member_id}"><th scope="row" class="rota__person">{name}{meta}'
+            f'</th>{self._cells(row, name)}<td class="rota__total{over}">{hours(row.hours)}</td>'
+            f"{cost}</tr>"
+        )
 
-    def _cells(self, row: Row, member_id: str | None, name: str) -> Iterator[str]:
-        for cell in row.cells:
-            yield from self._cell(cell, member_id, name)
-
-    def _cell(self, cell: Cell, member_id: str | None, name: str) -> Iterator[str]:
-        iso, long_day = self.days[cell.date]
-        yield (f'<td class="rota__cell" data-drop-date="{iso}" '
-               f'data-drop-member="{member_id or ""}">')  # fmt: skip
-        for card in cell.cards:
-            yield self._chip(card)
-        query = f"?date={iso}" + (f"&membership={member_id}" if member_id else "")
-        url = escape(self.new_url + query + self.new_query, quote=True)
-        label = _("Add a shift on %(day)s for %(name)s") % {"day": long_day, "name": name}
-        yield (f'<button type="button" class="cell-add" hx-get="{url}" '
-               f'hx-target="#shift-dialog-body" data-dialog-open="shift-dialog">+'
-               f'<span class="visually-hidden"> {escape(label)}</span></button></td>')  # fmt: skip
+    def _cells(self, row: Row, name: str) -> str:
+        chip = self._chip
+        return "".join([
+            f"<td>{''.join(map(chip, cards))}{before}{name}{after}" if cards
+            else f"<td>{before}{name}{after}"
+            for (before, after), cards in zip(self.add, row.days, strict=True)
+        ])  # fmt: skip
 
     def _chip(self, card: ShiftCard) -> str:
-        shift = card.shift
-        pk = str(shift.pk)
-        classes = f"shift shift--{shift.position.colour}"
-        if shift.status == shift.Status.DRAFT:
+        pk = card.id
+        classes = "shift shift--" + card.position.colour
+        if card.draft:
             classes += " shift--draft"
-        if card.hard:
-            classes += " shift--blocked"
-        elif card.violations:
-            classes += " shift--warned"
-        described = f' aria-describedby="v-{pk}"' if card.violations else ""
-        times = f"{_hhmm(card.start)}\u2013{_hhmm(card.end)}"
-        if card.crosses_midnight:
-            times += f'<abbr title="{self.labels["next_day"]}">+1</abbr>'
-        where = escape(shift.position.name)
-        if self.show_site:
-            where += " · " + escape(shift.site.name)
-        parts = [
-            f'<button type="button" class="{classes}" draggable="true" data-shift="{pk}" '
-            f'data-version="{shift.version}" data-move-url="{pk.join(self.move_url)}" '
-            f'hx-get="{pk.join(self.edit_url)}" hx-target="#shift-dialog-body" '
-            f'data-dialog-open="shift-dialog"{described}>',
-            f'<span class="shift__time">{times}</span>',
-            f'<span class="shift__position">{where}</span>',
-        ]
-        if shift.status == shift.Status.DRAFT:
-            parts.append(f'<span class="shift__tag">{self.labels["draft"]}</span>')
+        described = ""
+        said = ""
         if card.violations:
-            parts.append(f'<span class="shift__flag" aria-hidden="true">⚠ {len(card.violations)}'
-                         "</span>")  # fmt: skip
-            said = " ".join(
-                f"{self.labels['blocks'] if v.hard else self.labels['warning']} {escape(v.message)}"
-                for v in card.violations
+            classes += " shift--blocked" if card.hard else " shift--warned"
+            described = f' aria-describedby="v-{pk}"'
+            said = (
+                f'<span class="shift__flag" aria-hidden="true">⚠ {len(card.violations)}</span>'
+                f'<span class="visually-hidden" id="v-{pk}">'
+                + " ".join(
+                    f"{self.blocks if v.hard else self.warning} {escape(v.message)}"
+                    for v in card.violations
+                )
+                + "</span>"
             )
-            parts.append(f'<span class="visually-hidden" id="v-{pk}">{said}</span>')
-        parts.append("</button>")
-        return "".join(parts)
-
-
-def _hhmm(moment: dt.datetime) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}"
+        start, end = card.start, card.end
+        times = f"{start.hour:02d}:{start.minute:02d}\u2013{end.hour:02d}:{end.minute:02d}"
+        if end.day != start.day:
+            times += self.next_day
+        return (
+            f'<button class="{classes}" draggable="true" data-shift="{pk}" '
+            f'data-version="{card.version}"{described}><span class="shift__time">{times}</span>'
+            f'<span class="shift__position">{self.where[id(card.position), id(card.site)]}</span>'
+            f"{self.draft if card.draft else ''}{said}</button>"
+        )

@@ -48,28 +48,55 @@ def _week_params(request: TenantRequest) -> tuple[dt.date, uuid.UUID | None, uui
     return selectors.week_start_of(week), form.cleaned_data["site"], form.cleaned_data["position"]
 
 
-def rota_url(request: TenantRequest, week: dt.date, site: Any = None, position: Any = None) -> str:
+def rota_url(
+    request: TenantRequest,
+    week: dt.date,
+    site: Any = None,
+    position: Any = None,
+    *,
+    view: str = "rota",
+) -> str:
     query = {"week": week.isoformat()}
     if site:
         query["site"] = str(site)
     if position:
         query["position"] = str(position)
-    return f"{reverse('rota', kwargs={'tenant_slug': request.tenant.slug})}?{urlencode(query)}"
+    return f"{reverse(view, kwargs={'tenant_slug': request.tenant.slug})}?{urlencode(query)}"
+
+
+# A large company's week comes in parts, so that the page is quick to show: the page brings
+# the rows of the first ROWS_AT_ONCE people (a few screens), and when the table scrolls to
+# their end, one more request brings the rows of up to ROWS_AFTER more (in all, the whole week
+# takes little more work than in one request).
+ROWS_AT_ONCE = 60
+ROWS_AFTER = 300
+
+
+def _number(request: TenantRequest, name: str) -> int:
+    """A count from the query string: a whole number of at most six digits, else 0."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 6 else 0
 
 
 @tenant_view
 @require_permission(Permission.BUILD_ROTA)
 def rota(request: TenantRequest) -> HttpResponse:
-    """The week: people as rows, days as columns. htmx refreshes only the grid."""
+    """The week: people as rows, days as columns; the totals and counts are the whole week's,
+    the rows of the first ROWS_AT_ONCE people come with it (?rows=N: N, when htmx refreshes
+    the grid with more loaded) and rota_rows sends the rest. htmx refreshes only the grid."""
     week, site_id, position_id = _week_params(request)
+    shown = max(_number(request, "rows"), ROWS_AT_ONCE)
     rota_week = selectors.rota_week(
-        request.membership, week, site_id=site_id, position_id=position_id
+        request.membership, week, site_id=site_id, position_id=position_id, rows=slice(0, shown)
     )
     show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
-    rows = RotaRows(rota_week, tenant_slug=request.tenant.slug, show_cost=show_cost)
+    rows = RotaRows(
+        rota_week, tenant_slug=request.tenant.slug, show_cost=show_cost,
+        rows_url=rota_url(request, week, site_id, position_id, view="rota-rows"),
+    )  # fmt: skip
     context = {
         "rota": rota_week,
-        "rows_html": rows.html(),
+        "rows": rows,
         "show_cost": show_cost,
         "here": rota_url(request, week, site_id, position_id),
         "previous_url": rota_url(request, rota_week.previous_week, site_id, position_id),
@@ -80,6 +107,26 @@ def rota(request: TenantRequest) -> HttpResponse:
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
         template = "scheduling/partials/rota_grid.html"
     return TemplateResponse(request, template, context)
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def rota_rows(request: TenantRequest) -> HttpResponse:
+    """The rota's rows of up to ROWS_AFTER more people from ?offset= (the same week and filters
+    as the page's), then the row that asks for the next ones, if any: table rows for htmx to
+    swap in."""
+    week, site_id, position_id = _week_params(request)
+    offset = _number(request, "offset")
+    rota_week = selectors.rota_week(
+        request.membership, week, site_id=site_id, position_id=position_id,
+        rows=slice(offset, offset + ROWS_AFTER), judge_everyone=False,
+    )  # fmt: skip
+    show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
+    rows = RotaRows(
+        rota_week, tenant_slug=request.tenant.slug, show_cost=show_cost,
+        rows_url=rota_url(request, week, site_id, position_id, view="rota-rows"),
+    )  # fmt: skip
+    return HttpResponse(rows.html())
 
 
 def _form_lists(request: TenantRequest) -> tuple[list[Site], list[Position], list[Membership]]:

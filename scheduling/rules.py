@@ -58,7 +58,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import partial
 from itertools import accumulate
-from typing import Any
+from operator import itemgetter
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -68,8 +69,10 @@ __all__ = [
     "PersonFacts",
     "RuleSet",
     "ShiftFacts",
+    "Tally",
     "Violation",
     "check",
+    "check_rows",
     "format_minutes",
 ]
 
@@ -88,7 +91,7 @@ class Code(StrEnum):
     SITE = "site"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShiftFacts:
     """What the rules need to know about one shift."""
 
@@ -105,18 +108,13 @@ class ShiftFacts:
     position: Hashable
 
     def __post_init__(self) -> None:
-        if self.start.utcoffset() is None or self.end.utcoffset() is None:
-            raise ValueError(f"Shift {self.id!r}: start and end must be timezone-aware.")
-        if self._length <= timedelta(0):
-            raise ValueError(f"Shift {self.id!r}: end must be after start.")
-        if not 0 <= self.break_minutes < self._length // MINUTE:
-            raise ValueError(f"Shift {self.id!r}: break must be >= 0 and shorter than the shift.")
+        _check_times(self.id, self.start, self.end, self.break_minutes)
 
     @property
     def _length(self) -> timedelta:
         # In UTC: Python subtracts two datetimes sharing a tzinfo as wall-clock times, which
         # would lose or gain an hour across a change of the clocks.
-        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
+        return _utc(self.end) - _utc(self.start)
 
     @property
     def paid_minutes(self) -> int:
@@ -124,7 +122,7 @@ class ShiftFacts:
         return self._length // MINUTE - self.break_minutes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonFacts:
     """What the rules need to know about one person (a membership)."""
 
@@ -142,7 +140,7 @@ class PersonFacts:
         _check_not_negative(self, "min_rest_minutes", "max_minutes_7_days")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """A tenant's thresholds, and whether breaking each rule blocks publishing (hard) or warns."""
 
@@ -173,6 +171,17 @@ class RuleSet:
         }[code]
 
 
+def _check_times(shift_id: Hashable, start: datetime, end: datetime, break_minutes: int) -> None:
+    """What ShiftFacts requires of a shift's times (see its fields)."""
+    if start.utcoffset() is None or end.utcoffset() is None:
+        raise ValueError(f"Shift {shift_id!r}: start and end must be timezone-aware.")
+    length = _utc(end) - _utc(start)
+    if length <= timedelta(0):
+        raise ValueError(f"Shift {shift_id!r}: end must be after start.")
+    if not 0 <= break_minutes < length // MINUTE:
+        raise ValueError(f"Shift {shift_id!r}: break must be >= 0 and shorter than the shift.")
+
+
 def _check_not_negative(facts: object, *names: str) -> None:
     for name in names:
         value = getattr(facts, name)
@@ -180,7 +189,7 @@ def _check_not_negative(facts: object, *names: str) -> None:
             raise ValueError(f"{type(facts).__name__}.{name} must not be negative.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Violation:
     """One rule one shift breaks; ``other_shift_id`` names the shift it clashes with, if any."""
 
@@ -192,12 +201,22 @@ class Violation:
     other_shift_id: Hashable | None = None
 
 
+@dataclass(slots=True)
+class Tally:
+    """How many violations, hard and soft, some shifts have (see :func:`check`)."""
+
+    hard: int = 0
+    soft: int = 0
+
+
 def check(
     shifts: Iterable[ShiftFacts],
     people: Mapping[Any, PersonFacts],
     rules: RuleSet,
     *,
     only: AbstractSet[Hashable] | None = None,
+    count: AbstractSet[Hashable] = frozenset(),
+    tally: Tally | None = None,
 ) -> dict[Hashable, list[Violation]]:
     """Violations per shift id; shifts without violations are absent.
 
@@ -205,14 +224,53 @@ def check(
     7 days either side for rest and the 7-day maximum). ``only``, when given, limits which
     shifts' violations are returned; every shift still counts as context.
 
+    The violations of the shifts in ``count`` are added up in ``tally``, whether they are
+    returned or not, and without writing their messages: a rota says how many rule breaks
+    its whole week has while it shows those of a few dozen people.
+
     ``people`` maps person ids to their facts. (Its keys are typed ``Any`` because a mapping's
     key type is invariant: ``dict[UUID, PersonFacts]`` is no ``Mapping[Hashable, PersonFacts]``.)
 
     Each list is sorted hard first, then by code, then by the other shift's id as text, and
     holds a (code, other shift) pair at most once.
     """
-    engine = _Engine(rules, only)
-    for person, worked in _by_person(shifts).items():
+    rows = ((f.id, f.person, f.start, f.end, f.break_minutes, f.site, f.position) for f in shifts)
+    return _check(rows, people, rules, only, count, tally, checked=True)
+
+
+# A shift's facts as a plain tuple: ShiftFacts' fields, in order.
+FactsRow = tuple[Hashable, Hashable | None, datetime, datetime, int, Hashable, Hashable]
+
+
+def check_rows(
+    rows: Iterable[FactsRow],
+    people: Mapping[Any, PersonFacts],
+    rules: RuleSet,
+    *,
+    only: AbstractSet[Hashable] | None = None,
+    count: AbstractSet[Hashable] = frozenset(),
+    tally: Tally | None = None,
+) -> dict[Hashable, list[Violation]]:
+    """:func:`check`, with each shift's facts as a plain tuple of ShiftFacts' fields in order
+    (``ShiftFacts(*row)`` would hold the same, and is refused alike): for callers with
+    thousands of shifts, which need make no object for each."""
+    return _check(rows, people, rules, only, count, tally, checked=False)
+
+
+def _check(
+    rows: Iterable[FactsRow],
+    people: Mapping[Any, PersonFacts],
+    rules: RuleSet,
+    only: AbstractSet[Hashable] | None,
+    count: AbstractSet[Hashable],
+    tally: Tally | None,
+    *,
+    checked: bool,
+) -> dict[Hashable, list[Violation]]:
+    engine = _Engine(rules, tally if tally is not None else Tally())
+    for person, worked in _by_person(rows, only, count, checked=checked).items():
+        if not any(shift[_WANTED] or shift[_COUNTED] for shift in worked):
+            continue  # context only: nothing of this person's is reported
         facts = people.get(person)
         if facts is None:  # not (or no longer) a member: qualified for nothing
             facts = PersonFacts(person, positions=frozenset(), sites=frozenset())
@@ -232,43 +290,67 @@ def format_minutes(minutes: int) -> str:
     return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
 
 
-@dataclass(frozen=True, slots=True)
-class _Shift:
-    """A shift of a known person, with instants in UTC (see :attr:`ShiftFacts._length`)."""
-
-    facts: ShiftFacts
-    start: datetime
-    end: datetime
-
-    @property
-    def id(self) -> Hashable:
-        return self.facts.id
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
-def _by_person(shifts: Iterable[ShiftFacts]) -> dict[Hashable, list[_Shift]]:
-    """Assigned shifts per person, each list sorted by start; repeats of a shift are dropped."""
-    seen: dict[Hashable, ShiftFacts] = {}
+# A shift of a known person as the engine keeps it: a plain tuple of plain values (id, start
+# and end in UTC (see ShiftFacts._length), unpaid break, site, position, and whether its
+# violations are wanted and counted), read by these indexes. A busy rota has thousands, and the
+# garbage collector stops tracing tuples that hold nothing it traces, where it would trace
+# every instance of a class (the ShiftFacts themselves are let go as soon as they are read).
+_Shift = tuple[Hashable, datetime, datetime, int, Hashable, Hashable, bool, bool]
+_ID: Final = 0
+_START: Final = 1
+_END: Final = 2
+_BREAK: Final = 3
+_SITE: Final = 4
+_POSITION: Final = 5
+_WANTED: Final = 6
+_COUNTED: Final = 7
+
+
+def _by_person(
+    rows: Iterable[FactsRow],
+    only: AbstractSet[Hashable] | None,
+    count: AbstractSet[Hashable],
+    *,
+    checked: bool,
+) -> dict[Hashable, list[_Shift]]:
+    """Assigned shifts per person, each list sorted by start; repeats of a shift are dropped.
+    Unless `checked` (made from ShiftFacts), each row's times are checked as ShiftFacts' are."""
+    seen: dict[Hashable, FactsRow] = {}
     grouped: dict[Hashable, list[_Shift]] = {}
-    for facts in shifts:
-        if facts.id in seen:
-            if seen[facts.id] != facts:
-                raise ValueError(f"Two different shifts share the id {facts.id!r}.")
+    for row in rows:
+        shift_id, person, start, end, break_minutes, site, position = row
+        if not checked:
+            _check_times(shift_id, start, end, break_minutes)
+        if shift_id in seen:
+            if seen[shift_id] != row:
+                raise ValueError(f"Two different shifts share the id {shift_id!r}.")
             continue
-        seen[facts.id] = facts
-        if facts.person is not None:
-            shift = _Shift(facts, facts.start.astimezone(UTC), facts.end.astimezone(UTC))
-            grouped.setdefault(facts.person, []).append(shift)
+        seen[shift_id] = row
+        if person is not None:
+            shift = (
+                shift_id, _utc(start), _utc(end), break_minutes, site, position,
+                only is None or shift_id in only, shift_id in count,
+            )  # fmt: skip
+            grouped.setdefault(person, []).append(shift)
     for worked in grouped.values():
-        worked.sort(key=lambda shift: shift.start)
+        worked.sort(key=_by_start)
     return grouped
+
+
+_by_start = itemgetter(_START)
 
 
 class _Engine:
     """Applies the rules person by person, collecting the violations of the wanted shifts."""
 
-    def __init__(self, rules: RuleSet, only: AbstractSet[Hashable] | None) -> None:
+    def __init__(self, rules: RuleSet, tally: Tally) -> None:
         self.rules = rules
-        self.only = only
+        self.tally = tally
+        self.hard = {code: rules.is_hard(code) for code in Code}
         self.zone = ZoneInfo(rules.time_zone)
         self.wording = _Wording(self.zone)
         self.found: dict[Hashable, list[Violation]] = {}
@@ -285,21 +367,29 @@ class _Engine:
         self, shift: _Shift, code: Code, message: Callable[[], str], other: _Shift | None = None
     ) -> None:
         """Record that ``shift`` breaks ``code``; ``message`` is written only if it is wanted."""
-        if self.only is not None and shift.id not in self.only:
+        hard = self.hard[code]
+        if shift[_COUNTED]:
+            if hard:
+                self.tally.hard += 1
+            else:
+                self.tally.soft += 1
+        if not shift[_WANTED]:
             return
         violation = Violation(
-            shift_id=shift.id,
+            shift_id=shift[_ID],
             code=code,
-            hard=self.rules.is_hard(code),
+            hard=hard,
             message=message(),
-            other_shift_id=None if other is None else other.id,
+            other_shift_id=None if other is None else other[_ID],
         )
-        self.found.setdefault(shift.id, []).append(violation)
+        self.found.setdefault(shift[_ID], []).append(violation)
 
     def _overlap_and_rest(self, person: PersonFacts, shifts: list[_Shift]) -> None:
         minimum = _or(person.min_rest_minutes, self.rules.min_rest_minutes)
         for earlier, later in _close_pairs(shifts, minimum * MINUTE):
-            if earlier.end > later.start:
+            if not (earlier[_WANTED] or later[_WANTED] or earlier[_COUNTED] or later[_COUNTED]):
+                continue
+            if earlier[_END] > later[_START]:
                 code, message = Code.OVERLAP, self.wording.overlap
             else:
                 code, message = Code.REST, partial(self.wording.rest, minimum=minimum)
@@ -308,28 +398,36 @@ class _Engine:
 
     def _max_hours(self, person: PersonFacts, shifts: list[_Shift]) -> None:
         maximum = _or(person.max_minutes_7_days, self.rules.max_minutes_7_days)
-        starts = [shift.start for shift in shifts]
+        starts = [shift[_START] for shift in shifts]
         # The paid time of shifts[i:j] is totals[j] - totals[i].
-        totals = list(accumulate((shift.facts.paid_minutes for shift in shifts), initial=0))
+        totals = list(
+            accumulate(
+                ((shift[_END] - shift[_START]) // MINUTE - shift[_BREAK] for shift in shifts),
+                initial=0,
+            )
+        )
         first = after = 0  # the window of `shift` is shifts[first:after]
         for shift in shifts:
-            while starts[first] <= shift.start - SEVEN_DAYS:
+            start = shift[_START]
+            while starts[first] <= start - SEVEN_DAYS:
                 first += 1
-            while after < len(shifts) and starts[after] <= shift.start:
+            while after < len(shifts) and starts[after] <= start:
                 after += 1
             worked = totals[after] - totals[first]
-            if worked > maximum:
+            if worked > maximum and (shift[_WANTED] or shift[_COUNTED]):
                 message = partial(self.wording.max_hours, shift, worked, maximum)
                 self._add(shift, Code.MAX_HOURS, message)
 
     def _weekly_rest(self, shifts: list[_Shift]) -> None:
-        minimum = self.rules.min_weekly_rest_minutes
-        busy = _union(shifts)
-        busy_ends = [end for _start, end in busy]
-        starting: dict[tuple[datetime, datetime], list[_Shift]] = {}
-        for shift in shifts:
-            starting.setdefault(self._week(shift.start), []).append(shift)
-        for (week_start, week_end), flagged in starting.items():
+        minimum = self.rules.min_weekly_rest_minutes * MINUTE
+        busy: list[tuple[datetime, datetime]] = []
+        busy_ends: list[datetime] = []
+        for (week_start, week_end), flagged in self._by_week(shifts):
+            if not any(shift[_WANTED] or shift[_COUNTED] for shift in flagged):
+                continue  # context only
+            if not busy:
+                busy = _union(shifts)
+                busy_ends = [end for _start, end in busy]
             longest = timedelta(0)
             free_since = week_start
             # The busy stretches are disjoint and sorted, so their ends ascend too: start from
@@ -341,10 +439,28 @@ class _Engine:
                 free_since = min(end, week_end)
                 index += 1
             longest = max(longest, week_end - free_since)
-            if longest < minimum * MINUTE:
-                message = partial(self.wording.weekly_rest, week_start, longest // MINUTE, minimum)
+            if longest < minimum:
+                message = partial(
+                    self.wording.weekly_rest, week_start, longest // MINUTE, minimum // MINUTE
+                )
                 for shift in flagged:
                     self._add(shift, Code.WEEKLY_REST, message)
+
+    def _by_week(
+        self, shifts: list[_Shift]
+    ) -> Iterator[tuple[tuple[datetime, datetime], list[_Shift]]]:
+        """The weeks in which `shifts` (sorted by start) start, each with those shifts."""
+        week: tuple[datetime, datetime] | None = None
+        flagged: list[_Shift] = []
+        for shift in shifts:
+            start = shift[_START]
+            if week is None or not week[0] <= start < week[1]:
+                if week is not None:
+                    yield week, flagged
+                week, flagged = self._week(start), []
+            flagged.append(shift)
+        if week is not None:
+            yield week, flagged
 
     def _week(self, instant: datetime) -> tuple[datetime, datetime]:
         """The UTC bounds of the local week, Monday 00:00 to Monday 00:00, holding ``instant``."""
@@ -359,9 +475,11 @@ class _Engine:
 
     def _qualification(self, person: PersonFacts, shifts: list[_Shift]) -> None:
         for shift in shifts:
-            if shift.facts.position not in person.positions:
+            if not (shift[_WANTED] or shift[_COUNTED]):
+                continue
+            if shift[_POSITION] not in person.positions:
                 self._add(shift, Code.POSITION, partial(self.wording.text, _NOT_QUALIFIED))
-            if shift.facts.site not in person.sites:
+            if shift[_SITE] not in person.sites:
                 self._add(shift, Code.SITE, partial(self.wording.text, _NOT_AT_SITE))
 
 
@@ -414,13 +532,16 @@ class _Wording:
         return self._texts[message]
 
     def overlap(self, shift: _Shift, other: _Shift) -> str:
-        return self.text(_OVERLAP) % {"start": self.time(other.start), "end": self.time(other.end)}
+        return self.text(_OVERLAP) % {
+            "start": self.time(other[_START]),
+            "end": self.time(other[_END]),
+        }
 
     def rest(self, shift: _Shift, other: _Shift, *, minimum: int) -> str:
-        if shift.end <= other.start:
-            message, rest, instant = _REST_BEFORE, other.start - shift.end, other.start
+        if shift[_END] <= other[_START]:
+            message, rest, instant = _REST_BEFORE, other[_START] - shift[_END], other[_START]
         else:
-            message, rest, instant = _REST_AFTER, shift.start - other.end, other.end
+            message, rest, instant = _REST_AFTER, shift[_START] - other[_END], other[_END]
         return self.text(message) % {
             "rest": self.duration(rest // MINUTE),
             "time": self.time(instant),
@@ -430,7 +551,7 @@ class _Wording:
     def max_hours(self, shift: _Shift, worked: int, maximum: int) -> str:
         return self.text(_MAX_HOURS) % {
             "worked": self.duration(worked),
-            "time": self.time(shift.start),
+            "time": self.time(shift[_START]),
             "maximum": self.duration(maximum),
         }
 
@@ -485,21 +606,22 @@ def _close_pairs(shifts: list[_Shift], rest: timedelta) -> Iterator[tuple[_Shift
     """
     ending: list[tuple[datetime, int]] = []
     for index, later in enumerate(shifts):
-        horizon = later.start - rest
+        horizon = later[_START] - rest
         while ending and ending[0][0] <= horizon:
             heapq.heappop(ending)
         for _end, earlier in ending:
             yield shifts[earlier], later
-        heapq.heappush(ending, (later.end, index))
+        heapq.heappush(ending, (later[_END], index))
 
 
 def _union(shifts: list[_Shift]) -> list[tuple[datetime, datetime]]:
     """The busy time of ``shifts`` (sorted by start) as disjoint ``[start, end)`` stretches."""
     merged: list[tuple[datetime, datetime]] = []
     for shift in shifts:
-        if merged and shift.start <= merged[-1][1]:
-            if shift.end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], shift.end)
+        start, end = shift[_START], shift[_END]
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
         else:
-            merged.append((shift.start, shift.end))
+            merged.append((start, end))
     return merged

@@ -7,12 +7,14 @@ import datetime as dt
 import uuid
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from operator import attrgetter
+from typing import Any, Final, Generic, NamedTuple, TypeVar, cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, FloatField, Func, Q, QuerySet
 from django.utils import timezone
 
 from scheduling import rules
@@ -33,6 +35,58 @@ from tenancy.object_permissions import objects_permitted
 WEEK = dt.timedelta(days=7)
 # Rules look this far either side of the shifts being checked (rest, 7-day windows, weeks).
 RULE_CONTEXT = dt.timedelta(days=8)
+
+
+class Epoch(Func):
+    """A timestamp as seconds since 1970 UTC, a double precision number (exact to the
+    microsecond for these dates). Django reads each timestamp with a parser written in Python,
+    which was a tenth of the rota's time; the database driver reads floats in C, and
+    `from_epoch` turns them back into the same datetimes."""
+
+    output_field = FloatField()
+    template = "date_part('epoch', %(expressions)s)"
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        # Not Django's float() of every value: the driver's is a float already.
+        return self.output_field.get_db_converters(connection)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Stored as UTC text, "YYYY-MM-DD HH:MM:SS" then ".ffffff" when not whole seconds.
+        return self.as_sql(
+            compiler,
+            connection,
+            # "%%%%s" is strftime's "%s" once this template and then the SQLite backend
+            # (which reads "%s" as a parameter) have each unescaped it.
+            template="(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+            " + COALESCE(CAST(substr(%(expressions)s, 20) AS REAL), 0.0))",
+            **extra,
+        )
+
+
+def from_epoch(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+class UuidText(Func):
+    """A UUID column as text, as `str(uuid)` writes it. The rota keys its thousands of rows by
+    id: a string hashes and compares in C (and is no object for the garbage collector to
+    trace), where every dictionary lookup by `uuid.UUID` runs Python code."""
+
+    output_field = CharField()
+    template = "%(expressions)s::text"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Stored as 32 hexadecimal digits: put the dashes in.
+        parts = " || '-' || ".join(
+            f"substr(%(expressions)s, {start}, {length})"
+            for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+        )
+        return self.as_sql(compiler, connection, template=parts, **extra)
+
+
+def _columns(text_ids: bool, *names: str) -> list[Any]:
+    """`names`, each as UuidText when `text_ids` (the caller knows which are UUID columns)."""
+    return [UuidText(name) if text_ids else name for name in names]
 
 
 def sites_for_member(membership: Membership) -> QuerySet[Site]:
@@ -90,20 +144,34 @@ def today_in(tenant: Tenant) -> dt.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
 
 
+class ProfileValues(NamedTuple):
+    """What the scheduling pages read of a work profile (plain values, not a model instance)."""
+
+    contracted_hours: Decimal | None
+    hourly_rate: Decimal | None
+    max_hours_7_days: Decimal | None
+    min_rest_hours: Decimal | None
+
+
+# How the scheduling reads key rows by id: uuid.UUID, or its text for the rota (see UuidText).
+Key = TypeVar("Key", uuid.UUID, str)
+
+
 @dataclass
-class Profiles:
+class Profiles(Generic[Key]):
     """Work profiles by membership id, with the positions and sites of each (3 queries)."""
 
-    by_member: dict[uuid.UUID, WorkProfile]
-    positions: dict[uuid.UUID, set[uuid.UUID]]
-    sites: dict[uuid.UUID, set[uuid.UUID]]
+    by_member: dict[Key, ProfileValues]
+    positions: dict[Key, frozenset[Key]]
+    sites: dict[Key, frozenset[Key]]
 
-    def facts(self) -> dict[uuid.UUID, rules.PersonFacts]:
+    def facts(self) -> dict[Key, rules.PersonFacts]:
+        nothing: frozenset[Key] = frozenset()
         return {
             member_id: rules.PersonFacts(
                 id=member_id,
-                positions=frozenset(self.positions.get(member_id, ())),
-                sites=frozenset(self.sites.get(member_id, ())),
+                positions=self.positions.get(member_id, nothing),
+                sites=self.sites.get(member_id, nothing),
                 min_rest_minutes=_minutes(profile.min_rest_hours),
                 max_minutes_7_days=_minutes(profile.max_hours_7_days),
             )
@@ -111,108 +179,133 @@ class Profiles:
         }
 
 
-PROFILE_FIELDS = ("id", "membership_id", "contracted_hours", "hourly_rate", "max_hours_7_days",
-                  "min_rest_hours")  # fmt: skip
+def profiles_of(
+    tenant: Tenant, member_ids: Iterable[uuid.UUID] | None = None
+) -> Profiles[uuid.UUID]:
+    """The profiles of `member_ids` (None: everyone's), read as plain values."""
+    return cast(Profiles[uuid.UUID], _profiles(tenant, member_ids, text_ids=False))
 
 
-def profiles_of(tenant: Tenant, member_ids: Iterable[uuid.UUID] | None = None) -> Profiles:
-    profiles = WorkProfile.objects.filter(tenant=tenant).only(*PROFILE_FIELDS)
+def profiles_by_text_id(tenant: Tenant) -> Profiles[str]:
+    """Everyone's profiles, with every id as text (see UuidText)."""
+    return cast(Profiles[str], _profiles(tenant, None, text_ids=True))
+
+
+def _profiles(
+    tenant: Tenant, member_ids: Iterable[uuid.UUID] | None, *, text_ids: bool
+) -> Profiles[Any]:
+    profiles = WorkProfile.objects.filter(tenant=tenant)
     if member_ids is not None:
         profiles = profiles.filter(membership_id__in=list(member_ids))
-    by_profile = {profile.pk: profile for profile in profiles}
-    positions: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    sites: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    if by_profile:
-        member_of = {profile.pk: profile.membership_id for profile in by_profile.values()}
-        wanted = Q(tenant=tenant) & Q(profile_id__in=list(by_profile))
+    by_member: dict[Any, ProfileValues] = {}
+    member_of: dict[Any, Any] = {}
+    for profile_id, member_id, *values in profiles.values_list(
+        *_columns(text_ids, "id", "membership_id"), *ProfileValues._fields
+    ):
+        by_member[member_id] = ProfileValues(*values)
+        member_of[profile_id] = member_id
+    positions: dict[Any, set[Any]] = defaultdict(set)
+    sites: dict[Any, set[Any]] = defaultdict(set)
+    if member_of:
+        # Every profile of the tenant: no list of ids to send (rows of others are skipped).
+        wanted = Q(tenant=tenant)
+        if member_ids is not None:
+            wanted &= Q(profile_id__in=list(member_of))
         for profile_id, position_id in WorkProfilePosition.objects.filter(wanted).values_list(
-            "profile_id", "position_id"
+            *_columns(text_ids, "profile_id", "position_id")
         ):
-            positions[member_of[profile_id]].add(position_id)
+            if profile_id in member_of:
+                positions[member_of[profile_id]].add(position_id)
         for profile_id, site_id in WorkProfileSite.objects.filter(wanted).values_list(
-            "profile_id", "site_id"
+            *_columns(text_ids, "profile_id", "site_id")
         ):
-            sites[member_of[profile_id]].add(site_id)
+            if profile_id in member_of:
+                sites[member_of[profile_id]].add(site_id)
     return Profiles(
-        by_member={profile.membership_id: profile for profile in by_profile.values()},
-        positions=positions,
-        sites=sites,
+        by_member=by_member,
+        positions={member: frozenset(ids) for member, ids in positions.items()},
+        sites={member: frozenset(ids) for member, ids in sites.items()},
     )
 
 
-def shift_facts(shift: Shift) -> rules.ShiftFacts:
-    return rules.ShiftFacts(
-        id=shift.pk,
-        person=shift.membership_id,
-        start=shift.start_at,
-        end=shift.end_at,
-        break_minutes=shift.break_minutes,
-        site=shift.site_id,
-        position=shift.position_id,
-    )
+# A shift as the rules read it (rules.check_rows): ShiftFacts' fields, in order, as a plain
+# tuple. A busy week has thousands: tuples of plain values cost little to make and nothing to
+# the garbage collector to trace.
+FactsRow = rules.FactsRow
+_ID: Final = 0
+_PERSON: Final = 1
+_START: Final = 2
+_END: Final = 3
+
+
+def shift_facts(shift: Shift) -> FactsRow:
+    return (shift.pk, shift.membership_id, shift.start_at, shift.end_at, shift.break_minutes,
+            shift.site_id, shift.position_id)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """Shifts the caller has read already: every shift at `site_ids` starting in [start, end)."""
+    """Shifts the caller has read already (`query`), with ids as text: every shift at
+    `site_ids` starting in [start, end), of which `published` are the published ones."""
 
-    shifts: list[Shift]
-    site_ids: set[uuid.UUID]
+    query: QuerySet[Shift]
+    published: list[FactsRow]
+    site_ids: set[str]
     start: dt.datetime
     end: dt.datetime
 
 
 def _published_context(
-    tenant: Tenant, shifts: list[Shift], loaded: Loaded | None = None
-) -> dict[uuid.UUID, rules.ShiftFacts]:
-    """The published shifts of the people of `shifts` within RULE_CONTEXT of them, at any site
-    (rest and hours are the person's, whoever scheduled them), as the rules' plain facts (no
-    model instances: a busy week has thousands). Drafts elsewhere are not commitments yet, so
-    they neither count nor block. One query."""
-    people = {shift.membership_id for shift in shifts if shift.membership_id is not None}
+    tenant: Tenant, judged: list[FactsRow], loaded: Loaded | None = None
+) -> dict[Hashable, FactsRow]:
+    """The published shifts of the people of `judged` within RULE_CONTEXT of them, at any site
+    (rest and hours are the person's, whoever scheduled them), as the rules' facts (no model
+    instances: a busy week has thousands). Drafts elsewhere are not commitments yet, so they
+    neither count nor block. One query. Ids are text when `loaded` is given (the rota), else
+    uuid.UUID."""
+    people = {facts[_PERSON] for facts in judged if facts[_PERSON] is not None}
     if not people:
         return {}
-    first = min(shift.start_at for shift in shifts) - RULE_CONTEXT
-    last = max(shift.end_at for shift in shifts) + RULE_CONTEXT
+    first = min(facts[_START] for facts in judged) - RULE_CONTEXT
+    last = max(facts[_END] for facts in judged) + RULE_CONTEXT
     query = Shift.objects.filter(
-        tenant=tenant, membership_id__in=list(people), status=Shift.Status.PUBLISHED,
-        start_at__lt=last, end_at__gt=first,
-    )  # fmt: skip
-    known: dict[uuid.UUID, rules.ShiftFacts] = {}
-    if loaded is not None:  # read those rows once, not twice
-        query = query.exclude(
+        tenant=tenant, status=Shift.Status.PUBLISHED, start_at__lt=last, end_at__gt=first
+    )
+    known: dict[Hashable, FactsRow] = {}
+    if loaded is None:
+        query = query.filter(membership_id__in=list(people))
+    else:  # read those rows once, not twice
+        # The people as a subquery (of everyone in what was read: a few more, whom the rules
+        # skip), not as hundreds of ids to send.
+        query = query.filter(
+            membership_id__in=loaded.query.values("membership_id")
+        ).exclude(
             site_id__in=list(loaded.site_ids), start_at__gte=loaded.start, start_at__lt=loaded.end
-        )
-        known = {
-            shift.pk: shift_facts(shift)
-            for shift in loaded.shifts
-            if shift.status == Shift.Status.PUBLISHED and shift.membership_id in people
-        }
-    rows = query.values_list("id", "membership_id", "start_at", "end_at", "break_minutes",
-                             "site_id", "position_id")  # fmt: skip
+        )  # fmt: skip
+        known = {facts[_ID]: facts for facts in loaded.published if facts[_PERSON] in people}
+    text_ids = loaded is not None
+    rows = query.values_list(
+        *_columns(text_ids, "id", "membership_id"), Epoch("start_at"), Epoch("end_at"),
+        "break_minutes", *_columns(text_ids, "site_id", "position_id"),
+    )  # fmt: skip
     return known | {
-        row[0]: rules.ShiftFacts(
-            id=row[0],
-            person=row[1],
-            start=row[2],
-            end=row[3],
-            break_minutes=row[4],
-            site=row[5],
-            position=row[6],
-        )
-        for row in rows
+        pk: (pk, person, from_epoch(start), from_epoch(end), breaks, site, position)
+        for pk, person, start, end, breaks, site, position in rows
     }
 
 
 def _check(
     tenant: Tenant,
-    facts: Iterable[rules.ShiftFacts],
+    facts: Iterable[FactsRow],
     settings: SchedulingSettings,
-    profiles: Profiles,
-    only: set[uuid.UUID] | None = None,
-) -> dict[uuid.UUID, list[rules.Violation]]:
-    found = rules.check(facts, profiles.facts(), rule_set(tenant, settings), only=only)
-    return {cast(uuid.UUID, pk): violations for pk, violations in found.items()}
+    profiles: Profiles[Any],
+    only: set[Hashable] | None = None,
+    tally: rules.Tally | None = None,
+    count: AbstractSet[Hashable] = frozenset(),
+) -> dict[Hashable, list[rules.Violation]]:
+    return rules.check_rows(
+        facts, profiles.facts(), rule_set(tenant, settings), only=only, count=count, tally=tally
+    )
 
 
 def violations_for(
@@ -220,23 +313,46 @@ def violations_for(
     shifts: list[Shift],
     *,
     settings: SchedulingSettings | None = None,
-    profiles: Profiles | None = None,
-    loaded: Loaded | None = None,
+    profiles: Profiles[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, list[rules.Violation]]:
     """The rule breaks of `shifts`, judged together with the same people's published shifts
     around them. Three to five queries, whatever the number of shifts."""
+    judged = [shift_facts(shift) for shift in shifts]
     people = {shift.membership_id for shift in shifts if shift.membership_id is not None}
     if not people:
         return {}
+    found = _violations(
+        tenant, judged, settings or scheduling_settings(tenant),
+        profiles or profiles_of(tenant, people),
+    )  # fmt: skip
+    return cast(dict[uuid.UUID, list[rules.Violation]], found)
+
+
+def _violations(
+    tenant: Tenant,
+    judged: list[FactsRow],
+    settings: SchedulingSettings,
+    profiles: Profiles[Any],
+    loaded: Loaded | None = None,
+    *,
+    described: set[Hashable] | None = None,
+    tally: rules.Tally | None = None,
+) -> dict[Hashable, list[rules.Violation]]:
+    """The rule breaks of `judged`, with their context (see violations_for); with `tally`,
+    only those of `described` are returned, and every one of `judged` is counted there."""
+    if not any(facts[_PERSON] is not None for facts in judged):
+        return {}
     # Unsaved or just-changed shifts under judgement replace their stored versions.
-    facts = _published_context(tenant, shifts, loaded)
-    facts.update({shift.pk: shift_facts(shift) for shift in shifts})
-    settings = settings or scheduling_settings(tenant)
-    profiles = profiles or profiles_of(tenant, people)
-    return _check(tenant, facts.values(), settings, profiles, only={s.pk for s in shifts})
+    facts = _published_context(tenant, judged, loaded)
+    facts.update({row[_ID]: row for row in judged})
+    ids = {row[_ID] for row in judged}
+    if tally is None:
+        return _check(tenant, facts.values(), settings, profiles, only=ids)
+    return _check(tenant, facts.values(), settings, profiles, only=described or set(),
+                  tally=tally, count=ids)  # fmt: skip
 
 
-def _keys(found: dict[uuid.UUID, list[rules.Violation]]) -> set[tuple[object, ...]]:
+def _keys(found: dict[Hashable, list[rules.Violation]]) -> set[tuple[object, ...]]:
     return {(v.shift_id, v.code, v.other_shift_id) for vs in found.values() for v in vs if v.hard}
 
 
@@ -251,7 +367,7 @@ def hard_violations_added(
     people = {shift.membership_id for shift in changed if shift.membership_id is not None}
     if not people:
         return {}
-    published = _published_context(tenant, changed)
+    published = _published_context(tenant, [shift_facts(shift) for shift in changed])
     settings = scheduling_settings(tenant)
     profiles = profiles_of(tenant, people)
     before = _check(tenant, published.values(), settings, profiles)
@@ -263,18 +379,22 @@ def hard_violations_added(
     for pk, violations in after.items():
         kept = [v for v in violations if (v.shift_id, v.code, v.other_shift_id) in new]
         if kept:
-            added[pk] = kept
+            added[cast(uuid.UUID, pk)] = kept
     return added
 
 
-@dataclass
+@dataclass(slots=True)
 class ShiftCard:
     """A shift as the rota shows it: local times at its site, and its rule breaks."""
 
-    shift: Shift
+    id: str
+    site: Site
+    position: Position
     start: dt.datetime
     end: dt.datetime
-    violations: list[rules.Violation]
+    draft: bool
+    version: int
+    violations: Sequence[rules.Violation]
 
     @property
     def crosses_midnight(self) -> bool:
@@ -285,16 +405,13 @@ class ShiftCard:
         return any(v.hard for v in self.violations)
 
 
-@dataclass
-class Cell:
-    date: dt.date
-    cards: list[ShiftCard] = field(default_factory=list)
-
-
-@dataclass
+@dataclass(slots=True)
 class Row:
-    membership: Membership | None  # None: the open shifts row
-    cells: list[Cell]
+    """A person's week (or the open shifts'): each day's shifts by start, and the totals."""
+
+    member_id: str | None  # None: the open shifts row
+    name: str
+    days: list[list[ShiftCard]]
     minutes: int = 0
     cost: Decimal = Decimal(0)
     contracted_hours: Decimal | None = None
@@ -318,6 +435,11 @@ class Day:
 
 @dataclass
 class RotaWeek:
+    """The week at the shown sites: every day's totals and counts, and the rows asked for
+    (`rows`, the people from the `first`-th of `people` in all; the open shifts' row with the
+    first). `violations` holds the rule breaks of those rows' shifts; the counts of hard and
+    soft ones are of every shift shown (or only of those rows', when not judging everyone)."""
+
     week_start: dt.date
     days: list[Day]
     sites: list[Site]
@@ -326,11 +448,20 @@ class RotaWeek:
     position: Position | None
     open_row: Row
     rows: list[Row]
-    violations: dict[uuid.UUID, list[rules.Violation]]
+    first: int
+    people: int
+    violations: dict[Hashable, list[rules.Violation]]  # by shift id (text)
+    hard_violations: int
+    soft_violations: int
     settings: SchedulingSettings
     drafts: int
     published: int
     drafts_at_sites: int
+
+    @property
+    def rest(self) -> int:
+        """How many people come after the rows built."""
+        return self.people - self.first - len(self.rows)
 
     @property
     def previous_week(self) -> dt.date:
@@ -356,27 +487,20 @@ class RotaWeek:
     def cost(self) -> Decimal:
         return sum((day.cost for day in self.days), Decimal(0))
 
-    @property
-    def hard_violations(self) -> int:
-        return sum(1 for found in self.violations.values() for v in found if v.hard)
-
-    @property
-    def soft_violations(self) -> int:
-        return sum(1 for found in self.violations.values() for v in found if not v.hard)
-
 
 def local_date(shift: Shift, zones: dict[uuid.UUID, zoneinfo.ZoneInfo]) -> dt.date:
     return shift.start_at.astimezone(zones[shift.site_id]).date()
 
 
-def shift_cost(shift: Shift, profile: WorkProfile | None) -> Decimal:
-    if profile is None or profile.hourly_rate is None or shift.membership_id is None:
+def pay(hourly_rate: Decimal | None, paid_minutes: int) -> Decimal:
+    """What `paid_minutes` cost at `hourly_rate` (none: nothing), to the penny."""
+    if hourly_rate is None:
         return Decimal(0)
-    return (profile.hourly_rate * shift.paid_minutes / 60).quantize(Decimal("0.01"))
+    return (hourly_rate * paid_minutes / 60).quantize(Decimal("0.01"))
 
 
 def week_shifts(
-    tenant: Tenant, week_start: dt.date, site_ids: Iterable[uuid.UUID]
+    tenant: Tenant, week_start: dt.date, site_ids: Iterable[uuid.UUID | str]
 ) -> QuerySet[Shift]:
     """Shifts that may start within the week at any of the sites: two days' margin either side
     (site time zones differ from the company's); callers keep those whose local date is in."""
@@ -393,9 +517,16 @@ def week_window(tenant: Tenant, week_start: dt.date) -> tuple[dt.datetime, dt.da
     return start, end
 
 
-# What the grid reads of each shift (not notes, nor creation and publication times).
-GRID_FIELDS = ("id", "tenant_id", "site_id", "position_id", "membership_id", "start_at", "end_at",
-               "break_minutes", "status", "version")  # fmt: skip
+# What the grid reads of each shift (not notes, nor creation and publication times), as plain
+# values: a busy week has thousands of shifts, and model instances of them cost more than
+# everything else the page does. Ids as text (UuidText), times as Epoch.
+GRID_COLUMNS = (
+    *_columns(True, "id", "membership_id", "site_id", "position_id"),
+    Epoch("start_at"), Epoch("end_at"), "break_minutes", "status", "version",
+)  # fmt: skip
+
+
+_in_order = attrgetter("start", "id")  # as Shift's ordering: start_at, id
 
 
 def rota_week(
@@ -404,86 +535,146 @@ def rota_week(
     *,
     site_id: uuid.UUID | None = None,
     position_id: uuid.UUID | None = None,
+    rows: slice | None = None,
+    judge_everyone: bool = True,
 ) -> RotaWeek:
     """Everything the rota page shows, in a fixed number of queries: sites, positions,
-    settings, members, profiles (3), the week's shifts, and the rules' context."""
+    settings, members, profiles (3), the week's shifts, and the rules' context.
+
+    The totals and counts are always the whole week's. `rows` (a slice of the people listed)
+    limits the rows built, with their shifts; the open shifts' row comes with the first.
+    `judge_everyone` judges every shift shown (the page's count of rule breaks), else only
+    the shifts of the rows built."""
     tenant = membership.tenant
     week_start = week_start_of(week_start)
     sites = list(sites_for_member(membership))
     site = next((s for s in sites if s.pk == site_id), None)
     shown_sites = [site] if site else sites
+    shown_site_ids = {str(s.pk) for s in shown_sites}
     positions = list(Position.objects.filter(tenant=tenant).order_by("name"))
     position = next((p for p in positions if p.pk == position_id), None)
+    position_key = str(position.pk) if position else None
     settings = scheduling_settings(tenant)
-    zones = {s.pk: zoneinfo.ZoneInfo(s.time_zone) for s in sites}
+    # Every id below is text (UuidText).
+    zones = {str(s.pk): zoneinfo.ZoneInfo(s.time_zone) for s in sites}
+    site_by_id = {str(s.pk): s for s in sites}
+    position_by_id = {str(p.pk): p for p in positions}
     members = list(
         Membership.objects.filter(tenant=tenant, status=Membership.Status.ACTIVE)
-        .select_related("user")
         .order_by("user__full_name", "user__email")
+        .values_list(UuidText("id"), "user__full_name", "user__email")
     )
-    profiles = profiles_of(tenant)
-    dates = [week_start + dt.timedelta(days=offset) for offset in range(7)]
-    window = week_shifts(tenant, week_start, [s.pk for s in shown_sites]).only(*GRID_FIELDS)
-    raw = list(window)
+    profiles = profiles_by_text_id(tenant)
     window_start, window_end = week_window(tenant, week_start)
-    loaded = Loaded(shifts=raw, site_ids={s.pk for s in shown_sites}, start=window_start,
-                    end=window_end)  # fmt: skip
-    in_week = [shift for shift in raw if local_date(shift, zones) in dates]
-    # "Clear drafts" deletes every draft of the week at the shown sites, whatever the filter.
-    drafts_at_sites = sum(1 for shift in in_week if shift.status == Shift.Status.DRAFT)
-    shifts = [s for s in in_week if position is None or s.position_id == position.pk]
-    shown_site_ids = {s.pk for s in shown_sites}
-    rostered = {shift.membership_id for shift in shifts}
+    # Unordered: the few shifts of one day and person are put in order below.
+    window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
+    published_status = Shift.Status.PUBLISHED
+    # Plain tuples of plain values: thousands of them, which the garbage collector untracks.
+    published: list[FactsRow] = []  # the window's published, assigned shifts
+    shown: list[tuple[Any, ...]] = []  # (facts, day, local start and end, paid, draft, version)
+    drafts_at_sites = 0
+    window = window_query.values_list(*GRID_COLUMNS)
+    for pk, member_id, site_of, position_of, start_s, end_s, breaks, status, version in window:
+        start_at, end_at = from_epoch(start_s), from_epoch(end_s)
+        facts = (pk, member_id, start_at, end_at, breaks, site_of, position_of)
+        is_published = status == published_status
+        if is_published and member_id is not None:
+            published.append(facts)
+        zone = zones[site_of]
+        start = start_at.astimezone(zone)
+        day = (start.date() - week_start).days
+        if not 0 <= day < 7:
+            continue
+        if not is_published:
+            # "Clear drafts" deletes every draft of the week at the shown sites, whatever
+            # the position filter.
+            drafts_at_sites += 1
+        if position_key is not None and position_of != position_key:
+            continue
+        paid = int((end_at - start_at).total_seconds() // 60) - breaks
+        shown.append((facts, day, start, end_at.astimezone(zone), paid, not is_published, version))
+    rostered = {facts[_PERSON] for facts, *_rest in shown}
     everyone_shown = membership.all_sites and site is None and position is None
 
-    def listed(member: Membership) -> bool:
-        if member.pk in rostered or everyone_shown:
+    def listed(member_id: str) -> bool:
+        if member_id in rostered or everyone_shown:
             return True
-        works_here = bool(profiles.sites.get(member.pk, set()) & shown_site_ids)
-        if position is not None:
-            return works_here and position.pk in profiles.positions.get(member.pk, set())
+        works_here = not profiles.sites.get(member_id, frozenset()).isdisjoint(shown_site_ids)
+        if position_key is not None:
+            return works_here and position_key in profiles.positions.get(member_id, ())
         return works_here
 
+    people = [(member_id, full_name or email) for member_id, full_name, email in members
+              if listed(member_id)]  # fmt: skip
+    listed_ids = {member_id for member_id, _name in people}
+    chosen = people[rows] if rows is not None else people
+    first = rows.indices(len(people))[0] if rows is not None else 0
+    built: dict[str, Row] = {}
+    for member_id, name in chosen:
+        profile = profiles.by_member.get(member_id)
+        built[member_id] = Row(
+            member_id=member_id, name=name, days=[[] for _ in range(7)],
+            contracted_hours=profile.contracted_hours if profile else None,
+        )  # fmt: skip
+    with_open = first == 0
+    open_row = Row(member_id=None, name="", days=[[] for _ in range(7)])
+
+    # Every shift's rule breaks are counted, but only those of the rows built are written.
+    judged = [facts for facts, *_rest in shown if judge_everyone or facts[_PERSON] in built]
+    described = {facts[_ID] for facts, *_rest in shown
+                 if facts[_PERSON] in built or (with_open and facts[_PERSON] is None)}  # fmt: skip
+    tally = rules.Tally()
+    violations = _violations(
+        tenant, judged, settings, profiles,
+        Loaded(query=window_query, published=published, site_ids=shown_site_ids,
+               start=window_start, end=window_end),
+        described=described, tally=tally,
+    )  # fmt: skip
     today = today_in(tenant)
+    dates = [week_start + dt.timedelta(days=n) for n in range(7)]
     days = [Day(date=date, is_today=date == today) for date in dates]
-    rows = {m.pk: Row(membership=m, cells=[Cell(d) for d in dates]) for m in members if listed(m)}
-    open_row = Row(membership=None, cells=[Cell(d) for d in dates])
-    violations = violations_for(tenant, shifts, settings=settings, profiles=profiles,
-                                loaded=loaded)  # fmt: skip
-    site_by_id = {s.pk: s for s in sites}
-    position_by_id = {p.pk: p for p in positions}
-    drafts = published = 0
-    for shift in shifts:
-        row = rows.get(shift.membership_id) if shift.membership_id else open_row
-        if row is None:  # rostered but no longer an active member
-            continue
-        # Related rows from the lists already loaded: no query per shift.
-        shift.site = site_by_id[shift.site_id]
-        shift.position = position_by_id[shift.position_id]
-        zone = zones[shift.site_id]
-        index = dates.index(local_date(shift, zones))
-        row.cells[index].cards.append(ShiftCard(
-            shift=shift, start=shift.start_at.astimezone(zone), end=shift.end_at.astimezone(zone),
-            violations=violations.get(shift.pk, []),
-        ))  # fmt: skip
-        if shift.status == Shift.Status.DRAFT:
+    costs: dict[tuple[Decimal | None, int], Decimal] = {}  # (rate, minutes) -> cost
+    drafts = published_count = 0
+    no_violations: tuple[rules.Violation, ...] = ()
+    for facts, day, start, end, paid, draft, version in shown:
+        pk, member_id, _start, _end, _breaks, site_of, position_of = facts
+        row: Row | None = open_row if with_open else None
+        if member_id is not None:
+            if member_id not in listed_ids:  # rostered but no longer an active member
+                continue
+            row = built.get(member_id)
+        if draft:
             drafts += 1
         else:
-            published += 1
-        if shift.membership_id is None:
+            published_count += 1
+        if row is not None:
+            row.days[day].append(ShiftCard(
+                id=pk, site=site_by_id[site_of], position=position_by_id[position_of],
+                start=start, end=end, draft=draft, version=version,
+                violations=violations.get(pk, no_violations),
+            ))  # fmt: skip
+        if member_id is None:
             continue
-        cost = shift_cost(shift, profiles.by_member.get(shift.membership_id))
-        row.minutes += shift.paid_minutes
-        row.cost += cost
-        days[index].minutes += shift.paid_minutes
-        days[index].cost += cost
-    for member_id, row in rows.items():
         profile = profiles.by_member.get(member_id)
-        row.contracted_hours = profile.contracted_hours if profile else None
+        rate = profile.hourly_rate if profile else None
+        cost = costs.get((rate, paid))
+        if cost is None:
+            cost = costs[rate, paid] = pay(rate, paid)
+        days[day].minutes += paid
+        days[day].cost += cost
+        if row is not None:
+            row.minutes += paid
+            row.cost += cost
+    for row in (open_row, *built.values()):
+        for cards in row.days:
+            if len(cards) > 1:
+                cards.sort(key=_in_order)
     return RotaWeek(
         week_start=week_start, days=days, sites=sites, positions=positions, site=site,
-        position=position, open_row=open_row, rows=list(rows.values()), violations=violations,
-        settings=settings, drafts=drafts, published=published, drafts_at_sites=drafts_at_sites,
+        position=position, open_row=open_row, rows=list(built.values()), first=first,
+        people=len(people), violations=violations, hard_violations=tally.hard,
+        soft_violations=tally.soft, settings=settings, drafts=drafts, published=published_count,
+        drafts_at_sites=drafts_at_sites,
     )  # fmt: skip
 
 

@@ -67,6 +67,8 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     # The rota with people but no shifts here; with shifts (one more read of the rules' context)
     # tests/scheduling/test_rota_pages.py pins it at 10 and 300 people.
     "rota": (15, lambda t, m: "/alpha/rota/"),
+    # The rest of the rota's rows, fetched when the table scrolls (same reads, no page chrome).
+    "rota rows": (15, lambda t, m: "/alpha/rota/rows/"),
     "rota publish": (15, lambda t, m: "/alpha/rota/publish/"),
     "new shift dialog": (12, lambda t, m: "/alpha/rota/shifts/new/"),
     "my shifts": (10, lambda t, m: "/alpha/my-shifts/"),

@@ -104,8 +104,58 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// ---------- Rota: drag a shift to another person or day ----------
-// The keyboard way is the shift's dialog (Enter on a shift), whose employee and date fields move it.
+// ---------- Rota: open a shift, add one, drag one to another person or day ----------
+// The grid's buttons carry only ids: each row names its person (tr[data-member], "" for the open
+// shifts), each column its date (thead th[data-date]), and the table the URLs (data-shift-url,
+// data-move-url with "{id}" for the shift's id; data-new-url with the page's filters).
+function rotaCell(element) {
+  const cell = element.closest(".rota tbody td");
+  const row = cell ? cell.parentElement : null;
+  if (!row || !row.hasAttribute("data-member")) {
+    return null;
+  }
+  const table = row.closest("table");
+  const head = table.tHead ? table.tHead.rows[0].cells[cell.cellIndex] : null;
+  const date = head ? head.getAttribute("data-date") : null;
+  return date ? { cell, table, date, member: row.getAttribute("data-member") } : null;
+}
+
+function shiftUrl(table, name, id) {
+  return table.getAttribute(name).replace("{id}", encodeURIComponent(id));
+}
+
+// A shift or a cell's "+": open the shift dialog and load its form into it. (Enter and Space on
+// a focused button are clicks too: the keyboard way to every action, moving included.)
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  const button = target ? target.closest(".rota [data-shift], .rota .cell-add") : null;
+  const dialog = document.getElementById("shift-dialog");
+  if (!button || !dialog || !window.htmx) {
+    return;
+  }
+  const table = button.closest("table");
+  let url;
+  if (button.hasAttribute("data-shift")) {
+    url = shiftUrl(table, "data-shift-url", button.getAttribute("data-shift"));
+  } else {
+    const place = rotaCell(button);
+    if (!place) {
+      return;
+    }
+    const address = new URL(table.getAttribute("data-new-url"), window.location.href);
+    address.searchParams.set("date", place.date);
+    if (place.member) {
+      address.searchParams.set("membership", place.member);
+    }
+    url = address.pathname + address.search;
+  }
+  event.preventDefault();
+  if (!dialog.open && typeof dialog.showModal === "function") {
+    dialog.showModal();
+  }
+  window.htmx.ajax("GET", url, { source: button, target: "#shift-dialog-body" });
+});
+
 document.addEventListener("dragstart", (event) => {
   const shift = event.target instanceof Element ? event.target.closest("[data-shift]") : null;
   if (!shift || !event.dataTransfer) {
@@ -123,44 +173,75 @@ document.addEventListener("dragend", (event) => {
   document.querySelectorAll(".is-drop-target").forEach((cell) => cell.classList.remove("is-drop-target"));
 });
 document.addEventListener("dragover", (event) => {
-  const cell = event.target instanceof Element ? event.target.closest("[data-drop-date]") : null;
-  if (cell) {
+  const place = event.target instanceof Element ? rotaCell(event.target) : null;
+  if (place) {
     event.preventDefault();
     document.querySelectorAll(".is-drop-target").forEach((other) => {
-      if (other !== cell) {
+      if (other !== place.cell) {
         other.classList.remove("is-drop-target");
       }
     });
-    cell.classList.add("is-drop-target");
+    place.cell.classList.add("is-drop-target");
   }
 });
 document.addEventListener("drop", (event) => {
-  const cell = event.target instanceof Element ? event.target.closest("[data-drop-date]") : null;
-  if (!cell || !event.dataTransfer) {
+  const place = event.target instanceof Element ? rotaCell(event.target) : null;
+  if (!place || !event.dataTransfer) {
     return;
   }
   event.preventDefault();
-  cell.classList.remove("is-drop-target");
+  place.cell.classList.remove("is-drop-target");
   const id = event.dataTransfer.getData("text/plain");
   const shift = document.querySelector(`[data-shift="${CSS.escape(id)}"]`);
   if (!shift || !window.htmx) {
     return;
   }
-  window.htmx.ajax("POST", shift.getAttribute("data-move-url"), {
+  window.htmx.ajax("POST", shiftUrl(place.table, "data-move-url", id), {
     swap: "none",
     values: {
-      membership: cell.getAttribute("data-drop-member"),
-      date: cell.getAttribute("data-drop-date"),
+      membership: place.member,
+      date: place.date,
       version: shift.getAttribute("data-version"),
     },
   });
 });
 
+// A large company's rota comes a few dozen people at a time: the row standing for the next ones
+// (.rota__more) loads them as it scrolls into view. When the grid refreshes after a change, it
+// asks for as many people as were loaded, so nobody's row disappears from under the pointer.
+document.addEventListener("htmx:configRequest", (event) => {
+  const source = event.detail && event.detail.elt;
+  if (source instanceof Element && source.id === "rota-grid") {
+    const loaded = source.querySelectorAll("tbody tr[data-member]:not([data-member=''])").length;
+    event.detail.parameters.rows = String(loaded);
+  }
+});
+
+// Every row, then `done`: to print the whole week.
+function loadAllRows(done) {
+  const more = document.querySelector("#rota-grid .rota__more");
+  if (!more || !window.htmx) {
+    done();
+    return;
+  }
+  const settled = () => {
+    document.removeEventListener("htmx:responseError", failed);
+    loadAllRows(done);
+  };
+  const failed = () => {
+    document.removeEventListener("htmx:afterSettle", settled);
+    done();
+  };
+  document.addEventListener("htmx:afterSettle", settled, { once: true });
+  document.addEventListener("htmx:responseError", failed, { once: true });
+  window.htmx.trigger(more, "rota-more");
+}
+
 // ---------- Small helpers ----------
 document.addEventListener("click", (event) => {
   const target = event.target instanceof Element ? event.target.closest("[data-print]") : null;
   if (target) {
-    window.print();
+    loadAllRows(() => window.print());
   }
 });
 document.addEventListener("change", (event) => {

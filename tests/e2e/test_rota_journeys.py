@@ -13,12 +13,13 @@ from playwright.sync_api import Page, expect
 
 from scheduling import services
 from scheduling.models import Position, Shift, Site
+from scheduling.rota_views import ROWS_AT_ONCE
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
-from tests.scheduling.rota_world import at
+from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
 
 
 def _company() -> tuple[Tenant, Membership, Membership, Membership]:
@@ -147,3 +148,46 @@ def test_the_calendar_feed_parses_and_holds_only_the_employees_published_shifts(
     events = list(calendar.walk("VEVENT"))
     assert [str(e["uid"]) for e in events] == [f"{made[sam.pk].pk}@parim"]
     assert str(events[0]["summary"]) == "Carer at Rosewood House"
+
+
+def test_a_large_rota_loads_as_it_scrolls_and_a_dragged_shift_moves(
+    page: Page, transactional_db: None
+) -> None:
+    """More people than one request brings: their rows arrive as the table scrolls, the
+    footer counts the whole week from the start, a shift dragged onto another person's day
+    moves there, and the refreshed grid keeps every row that was loaded."""
+    rota = build_rota(people=ROWS_AT_ONCE + 10)
+    monday = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    add_shift(rota, rota.people[-1], at(MONDAY + dt.timedelta(days=1), 9))
+    everyone = len(rota.people) + 2  # and the admin and the manager, who schedule every site
+    rows = page.locator("#rota-grid tbody tr[data-member]:not([data-member=''])")
+
+    sign_in(page, rota.manager.user.email, TEST_PASSWORD)
+    page.goto(f"/alpha/rota/?week={MONDAY}")
+    expect(rows).to_have_count(ROWS_AT_ONCE)
+    footer = page.locator("#rota-grid tfoot td")
+    expect(footer.nth(0)).to_have_text("7.5 h")  # Monday, of everyone
+    expect(footer.nth(1)).to_have_text("7.5 h")  # Tuesday: the last person's, not loaded yet
+
+    page.locator("#rota-grid .rota__more").scroll_into_view_if_needed()
+    expect(rows).to_have_count(everyone)
+    last = page.get_by_role("row", name=re.compile(rota.people[-1].user.full_name))
+    expect(last.locator(".shift")).to_have_count(1)
+    assert_accessible(page, "rota-large-week")
+
+    # Employee 000's Monday shift, dragged to Employee 001's Wednesday.
+    target = page.get_by_role("row", name=re.compile(rota.people[1].user.full_name))
+    page.locator(f'[data-shift="{monday.pk}"]').drag_to(target.locator("td").nth(2))
+    expect(page.get_by_role("status")).to_have_text("Shift moved.")
+    expect(target.locator("td").nth(2).locator(".shift")).to_have_count(1)
+    expect(rows).to_have_count(everyone)  # the refreshed grid brought every loaded row back
+    with tenant_context(rota.tenant):
+        moved = Shift.objects.get(pk=monday.pk)
+    assert moved.membership_id == rota.people[1].pk
+    assert moved.start_at == at(MONDAY + dt.timedelta(days=2), 9)
+
+    # Printing prints the whole week: every row is loaded first.
+    page.goto(f"/alpha/rota/?week={MONDAY}")
+    expect(rows).to_have_count(ROWS_AT_ONCE)
+    page.get_by_role("button", name="Print").click()
+    expect(rows).to_have_count(everyone)

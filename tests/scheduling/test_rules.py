@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,8 +25,10 @@ from scheduling.rules import (
     PersonFacts,
     RuleSet,
     ShiftFacts,
+    Tally,
     Violation,
     check,
+    check_rows,
     format_minutes,
 )
 
@@ -328,6 +330,34 @@ def test_only_filters_the_result(rota: Rota, data: st.DataObject) -> None:
     some = check(rota.shifts, rota.people, rota.rules, only=only)
 
     assert some == {key: value for key, value in everything.items() if key in only}
+
+
+@settings(max_examples=200, deadline=None)
+@given(rotas(), st.data())
+def test_the_tally_counts_the_violations_of_the_counted_shifts(
+    rota: Rota, data: st.DataObject
+) -> None:
+    ids = [shift.id for shift in rota.shifts]
+    only = data.draw(st.frozensets(st.sampled_from([*ids, "elsewhere"])))
+    count = data.draw(st.frozensets(st.sampled_from([*ids, "elsewhere"])))
+    everything = check(rota.shifts, rota.people, rota.rules)
+    tally = Tally()
+
+    some = check(rota.shifts, rota.people, rota.rules, only=only, count=count, tally=tally)
+
+    assert some == {key: value for key, value in everything.items() if key in only}
+    counted = [v for key, found in everything.items() if key in count for v in found]
+    assert (tally.hard, tally.soft) == (
+        sum(1 for v in counted if v.hard),
+        sum(1 for v in counted if not v.hard),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(rotas())
+def test_shifts_as_plain_rows_are_judged_alike(rota: Rota) -> None:
+    rows = [astuple(shift) for shift in rota.shifts]
+    assert check_rows(rows, rota.people, rota.rules) == check(rota.shifts, rota.people, rota.rules)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -705,6 +735,8 @@ def test_two_shifts_with_one_id_are_refused() -> None:
 def test_impossible_shifts_are_refused(start: datetime, end: datetime, break_minutes: int) -> None:
     with pytest.raises(ValueError, match="Shift 's'"):
         ShiftFacts("s", "ana", start, end, break_minutes, site="north", position="cook")
+    with pytest.raises(ValueError, match="Shift 's'"):
+        check_rows([("s", "ana", start, end, break_minutes, "north", "cook")], TEAM, RuleSet())
 
 
 @pytest.mark.parametrize(
