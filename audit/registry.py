@@ -12,6 +12,8 @@ NOT_REGISTERED: dict[str, str] = {
     "audit.AuditEntry": "the audit trail itself",
     "audit.ArchiveBatch": "bookkeeping of the archive; each run is logged, and auditing it would "
     "add an entry to ship on every run",
+    "scheduling.Notification": "one reader's copy of an event that is itself audited (a message "
+    "sent, a request, a decision, a reminder); reading it changes only read_at",
 }
 
 

@@ -28,7 +28,11 @@ NAMED_EVENTS = [
     "user.deactivated", "data_export.requested", "data_export.ready", "data_export.downloaded",
     "erasure.requested", "erasure.withdrawn", "erasure.declined", "erasure.approved",
     "person.anonymised", "leave.requested", "leave.approved", "leave.declined", "leave.cancelled",
-    "availability.changed",
+    "availability.changed", "open_shift.claimed", "open_shift.claim_approved",
+    "open_shift.claim_declined", "open_shift.claim_withdrawn", "swap.offered", "swap.accepted",
+    "swap.refused", "swap.approved", "swap.declined", "swap.cancelled", "template.saved",
+    "template.applied", "rotation.saved", "rotation.applied", "message.sent",
+    "reminders.sent", "email_preferences.changed",
 ]  # fmt: skip
 
 

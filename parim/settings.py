@@ -373,6 +373,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parim <no-reply@localhost>")
+# Where people reach the app, for links in emails sent by background tasks (no request there).
+SITE_URL = (env_str("SITE_URL", "http://localhost:8000") or "").rstrip("/")
 SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@parim.example") or ""
 SECURITY_POLICY_URL = (
     env_str("SECURITY_POLICY_URL", "https://github.com/parim/parim/blob/main/SECURITY.md") or ""

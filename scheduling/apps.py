@@ -24,6 +24,15 @@ class SchedulingConfig(AppConfig):
         register(models.LeaveRequest, exclude_fields=["note", "decision_comment"])
         register(models.Availability)
         register(models.AvailabilityException, exclude_fields=["note"])
+        register(models.ShiftClaim, exclude_fields=["decision_comment"])
+        register(models.ShiftSwap, exclude_fields=["note", "decision_comment"])
+        for pattern_model in (
+            models.WeekTemplate, models.WeekTemplateShift, models.RotationPattern,
+            models.RotationMember, models.EmailPreferences,
+        ):  # fmt: skip
+            register(pattern_model)
+        # Who sent what to whom is kept; the text itself is the company's correspondence.
+        register(models.Message, exclude_fields=["body"])
 
         from tenancy.onboarding import OnboardingStep, register_step
 

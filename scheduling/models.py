@@ -70,6 +70,11 @@ class Colour(models.TextChoices):
     SLATE = "slate", _("Slate")
 
 
+class ClaimApproval(models.TextChoices):
+    AUTOMATIC = "automatic", _("Automatic: the first claim that breaks no hard rule gets it")
+    MANAGER = "manager", _("A manager approves each claim")
+
+
 class Position(TenantModel):
     """A kind of work, such as "Carer" or "Night porter"; shifts are coloured by it."""
 
@@ -113,6 +118,29 @@ class SchedulingSettings(TenantModel):
     unavailability_is_hard = models.BooleanField(
         _("scheduling someone when they are unavailable blocks publishing"), default=False
     )
+    claim_approval = models.CharField(
+        _("claims on open shifts"), max_length=16, choices=ClaimApproval.choices,
+        default=ClaimApproval.MANAGER,
+    )  # fmt: skip
+    # Automatic messages: 0 hours turns the shift reminder off.
+    shift_reminder_hours = models.PositiveSmallIntegerField(
+        _("remind people of a shift this many hours before it (0: never)"), default=12,
+        validators=[MaxValueValidator(168)],
+    )  # fmt: skip
+    shift_reminder_text = models.TextField(
+        _("shift reminder"), max_length=1000,
+        default="Reminder: you work {position} at {site} from {start} to {end}.",
+    )  # fmt: skip
+    unpublished_reminder_enabled = models.BooleanField(
+        _("remind managers when next week is not published"), default=True
+    )
+    unpublished_reminder_weekday = models.PositiveSmallIntegerField(
+        _("on"), default=3, validators=[MaxValueValidator(6)]
+    )  # 0 = Monday
+    unpublished_reminder_text = models.TextField(
+        _("unpublished week reminder"), max_length=1000,
+        default="The rota for the week starting {week} still has {drafts} unpublished shifts.",
+    )  # fmt: skip
     currency = models.CharField(_("currency"), max_length=3, default="GBP",
                                 validators=[RegexValidator(r"^[A-Z]{3}$")])  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
@@ -226,10 +254,15 @@ class Shift(TenantModel):
     version = models.PositiveIntegerField(default=1, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Where a generated shift came from ("template:<item>:<date>", "rotation:<member>:<date>"):
+    # applying a pattern again skips what it made before. Empty for shifts made by hand.
+    origin = models.CharField(max_length=120, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["start_at", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["tenant", "origin"], condition=~models.Q(origin=""),
+                                    name="scheduling_shift_origin_once"),
             models.CheckConstraint(condition=models.Q(end_at__gt=models.F("start_at")),
                                    name="scheduling_shift_ends_after_start"),
         ]  # fmt: skip
@@ -442,3 +475,331 @@ class AvailabilityException(TenantModel):
 
     def __str__(self) -> str:
         return f"Availability exception {self.pk}"
+
+
+# Self-service: open shifts, swaps -----------------------------------------------------------
+
+
+class ShiftClaim(TenantModel):
+    """A member's claim on a published open shift. At most one claim of a shift is ever
+    approved (a partial unique constraint), so of two people claiming at once exactly one wins."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="+", db_index=False)
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shift"],
+                                    condition=models.Q(status="approved"),
+                                    name="scheduling_claim_one_winner"),
+            models.UniqueConstraint(fields=["tenant", "shift", "membership"],
+                                    condition=models.Q(status="pending"),
+                                    name="scheduling_claim_one_pending"),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["tenant", "shift"], name="scheduling_claim_shift"),
+            models.Index(fields=["tenant", "membership", "status"],
+                         name="scheduling_claim_member"),
+            models.Index(fields=["tenant", "status", "created_at"],
+                         name="scheduling_claim_status"),
+            models.Index(fields=["tenant", "decided_by"], name="scheduling_claim_decider"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Shift claim {self.pk}"
+
+
+class ShiftSwap(TenantModel):
+    """A member offers a published shift of theirs to a named colleague or to anyone qualified
+    (``offered_to`` empty); a colleague accepts (optionally giving one of their own shifts in
+    return); a manager approves, and the shifts change hands. One open swap per shift."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Waiting for a manager")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused by the colleague")
+        DECLINED = "declined", _("Declined by a manager")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="+", db_index=False)
+    offered_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    offered_to = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+", db_index=False, verbose_name=_("colleague"),
+    )  # fmt: skip
+    accepted_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    # A shift of the accepting colleague's given in exchange; empty: a plain hand-over.
+    return_shift = models.ForeignKey(
+        Shift, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OFFERED)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shift"],
+                                    condition=models.Q(status__in=["offered", "accepted"]),
+                                    name="scheduling_swap_one_open"),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["tenant", "shift"], name="scheduling_swap_shift"),
+            models.Index(fields=["tenant", "return_shift"], name="scheduling_swap_return"),
+            models.Index(fields=["tenant", "offered_by", "status"], name="scheduling_swap_by"),
+            models.Index(fields=["tenant", "offered_to", "status"], name="scheduling_swap_to"),
+            models.Index(fields=["tenant", "accepted_by"], name="scheduling_swap_accepted"),
+            models.Index(fields=["tenant", "status", "created_at"],
+                         name="scheduling_swap_status"),
+            models.Index(fields=["tenant", "decided_by"], name="scheduling_swap_decider"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Shift swap {self.pk}"
+
+
+# Repeating patterns -------------------------------------------------------------------------
+
+
+class WeekTemplate(TenantModel):
+    """A week of shifts saved to be applied to later weeks as drafts."""
+
+    name = models.CharField(_("name"), max_length=80)
+    created_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", models.functions.Lower("name"),
+                                    name="scheduling_weektemplate_name_unique"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["tenant", "created_by"], name="scheduling_wt_creator")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WeekTemplateShift(TenantModel):
+    """One shift of a week template, in the site's local wall-clock time; an end at or before
+    the start means the shift ends the next day."""
+
+    template = models.ForeignKey(WeekTemplate, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)  # fmt: skip
+    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])  # 0 = Monday
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    break_minutes = models.PositiveSmallIntegerField(default=0)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)  # fmt: skip
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    notes = models.TextField(blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["weekday", "start_time", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "template"], name="scheduling_wts_template"),
+            models.Index(fields=["tenant", "site"], name="scheduling_wts_site"),
+            models.Index(fields=["tenant", "position"], name="scheduling_wts_position"),
+            models.Index(fields=["tenant", "membership"], name="scheduling_wts_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Template shift {self.pk}"
+
+
+class RotationPattern(TenantModel):
+    """A rotating pattern such as four on, four off: ``cycle`` holds one character a day,
+    "1" for a working day and "0" for a day off, starting on ``anchor_date``; each member
+    follows it from their own offset in the cycle."""
+
+    name = models.CharField(_("name"), max_length=80)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)  # fmt: skip
+    start_time = models.TimeField(_("starts"))
+    end_time = models.TimeField(_("ends"))
+    break_minutes = models.PositiveSmallIntegerField(_("unpaid break (minutes)"), default=0)
+    cycle = models.CharField(
+        _("cycle"), max_length=56, validators=[RegexValidator(r"^[01]{2,56}$")]
+    )
+    anchor_date = models.DateField(_("first day of the cycle"))
+    created_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", models.functions.Lower("name"),
+                                    name="scheduling_rotation_name_unique"),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["tenant", "site"], name="scheduling_rot_site"),
+            models.Index(fields=["tenant", "position"], name="scheduling_rot_position"),
+            models.Index(fields=["tenant", "created_by"], name="scheduling_rot_creator"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RotationMember(TenantModel):
+    """A member following a rotating pattern, ``offset`` days into its cycle."""
+
+    pattern = models.ForeignKey(RotationPattern, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)  # fmt: skip
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    offset = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(55)])
+
+    class Meta:
+        ordering = ["offset", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "pattern", "membership"],
+                                    name="scheduling_rotation_member_once"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["tenant", "membership"], name="scheduling_rotm_member")]
+
+    def __str__(self) -> str:
+        return f"Rotation member {self.pk}"
+
+
+# Messages and notifications -----------------------------------------------------------------
+
+
+class Message(TenantModel):
+    """A message a manager sent to chosen people, a site or a position; each recipient gets a
+    :class:`Notification` (and an email, if their preferences allow)."""
+
+    sender = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    subject = models.CharField(_("subject"), max_length=150)
+    body = models.TextField(_("message"), max_length=5000)
+    # Who it went to, as people read it ("Leeds site", "3 people").
+    audience = models.CharField(max_length=200, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "created_at"], name="scheduling_message_created"),
+            models.Index(fields=["tenant", "sender"], name="scheduling_message_sender"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk}"
+
+
+class NotificationKind(models.TextChoices):
+    MESSAGE = "message", _("Message")
+    REQUEST = "request", _("Waiting for you")
+    DECISION = "decision", _("Decision")
+    REMINDER = "reminder", _("Reminder")
+    SCHEDULE = "schedule", _("Schedule")
+
+
+class Notification(TenantModel):
+    """One in-app notification for one member. The text never names a person: ``actor`` is
+    shown by name when the list is read, so an erased person's name is nowhere stored here.
+    ``key`` (unique per recipient when set) keeps an automatic reminder from repeating."""
+
+    recipient = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, max_length=5000)
+    # A path inside this tenant's pages ("/acme/swaps/"), or empty.
+    url = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+", db_index=False)  # fmt: skip
+    key = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "recipient", "key"],
+                                    condition=~models.Q(key=""),
+                                    name="scheduling_notification_key_once"),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["tenant", "recipient", "read_at"],
+                         name="scheduling_notif_unread"),
+            models.Index(fields=["tenant", "recipient", "created_at"],
+                         name="scheduling_notif_recent"),
+            models.Index(fields=["tenant", "actor"], name="scheduling_notif_actor"),
+            models.Index(fields=["tenant", "message"], name="scheduling_notif_message"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Notification {self.pk}"
+
+
+class EmailPreferences(TenantModel):
+    """Which notifications a member also gets by email (all of them unless they say not)."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    messages = models.BooleanField(_("messages from managers"), default=True)
+    requests = models.BooleanField(_("requests waiting for me, and decisions on mine"),
+                                   default=True)  # fmt: skip
+    reminders = models.BooleanField(_("reminders"), default=True)
+    schedule = models.BooleanField(_("my published shifts and changes to them"), default=True)
+
+    class Meta:
+        verbose_name_plural = _("email preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership"],
+                                    name="scheduling_emailprefs_one"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Email preferences {self.pk}"

@@ -63,3 +63,46 @@ def send_week_schedule(tenant_id: str, membership_id: str, week: str, reason: st
         recipient_list=[membership.user.email],
     )
     return True
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=30, max_retries=5)
+def send_notification_emails(tenant_id: str, notification_ids: list[str]) -> int:
+    """Email the given notifications to their recipients whose preferences allow it (and who
+    are still active). Returns how many emails were sent."""
+    from scheduling.models import EmailPreferences, Notification
+    from scheduling.notifications import wants_email
+
+    tenant = Tenant.objects.get(pk=uuid.UUID(tenant_id))
+    with tenant_context(tenant):
+        rows = list(
+            Notification.objects.filter(tenant=tenant, pk__in=notification_ids)
+            .select_related("recipient__user", "actor__user")
+            .order_by("created_at", "id")
+        )
+        prefs = {
+            p.membership_id: p
+            for p in EmailPreferences.objects.filter(
+                tenant=tenant, membership__in=[row.recipient_id for row in rows]
+            )
+        }
+    sent = 0
+    for row in rows:
+        person = row.recipient
+        if person.status != Membership.Status.ACTIVE or not person.user.is_active:
+            continue
+        if not wants_email(prefs.get(person.pk), row.kind):
+            continue
+        context = {
+            "tenant": tenant, "notification": row, "user": person.user,
+            "actor": row.actor.user.display_name if row.actor else "",
+            "link": f"{settings.SITE_URL}{row.url}" if row.url else "",
+            "preferences": f"{settings.SITE_URL}/{tenant.slug}/notifications/preferences/",
+        }  # fmt: skip
+        send_mail(
+            subject=f"{row.title} ({tenant.name})",
+            message=render_to_string("emails/notification.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[person.user.email],
+        )
+        sent += 1
+    return sent

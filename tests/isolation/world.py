@@ -25,11 +25,21 @@ from scheduling import availability, leave
 from scheduling import services as scheduling_services
 from scheduling.models import (
     SCHEDULE_SITE,
+    EmailPreferences,
+    Message,
+    Notification,
+    NotificationKind,
     Position,
     Publication,
+    RotationMember,
+    RotationPattern,
     SchedulingSettings,
     Shift,
+    ShiftClaim,
+    ShiftSwap,
     Site,
+    WeekTemplate,
+    WeekTemplateShift,
 )
 from tenancy import services
 from tenancy.context import tenant_context
@@ -86,6 +96,33 @@ def _populate(tenant: Tenant, label: str) -> Side:
         )  # fmt: skip
         other.all_sites = False
         other.save(update_fields=["all_sites"])
+        open_shift = Shift.objects.create(
+            site=site, position=position, membership=None, start_at=start + dt.timedelta(days=2),
+            end_at=start + dt.timedelta(days=2, hours=6), notes=f"{label} open shift note",
+            status=Shift.Status.PUBLISHED,
+        )  # fmt: skip
+        claim = ShiftClaim.objects.create(shift=open_shift, membership=other,
+                                          decision_comment=f"{label} claim comment")  # fmt: skip
+        swap = ShiftSwap.objects.create(shift=shift, offered_by=other, offered_to=owner,
+                                        note=f"{label} swap note")  # fmt: skip
+        template = WeekTemplate.objects.create(name=f"{label} Template", created_by=owner)
+        WeekTemplateShift.objects.create(
+            template=template, weekday=0, start_time=dt.time(9), end_time=dt.time(17),
+            site=site, position=position, membership=other, notes=f"{label} template note",
+        )  # fmt: skip
+        rotation = RotationPattern.objects.create(
+            name=f"{label} Rotation", site=site, position=position, start_time=dt.time(7),
+            end_time=dt.time(19), cycle="11110000", anchor_date=start.date(), created_by=owner,
+        )  # fmt: skip
+        RotationMember.objects.create(pattern=rotation, membership=other, offset=0)
+        message = Message.objects.create(sender=owner, subject=f"{label} subject",
+                                         body=f"{label} message body", audience=f"{label} Site",
+                                         recipient_count=1)  # fmt: skip
+        notification = Notification.objects.create(
+            recipient=owner, kind=NotificationKind.MESSAGE, actor=owner,
+            title=f"{label} subject", body=f"{label} message body", message=message,
+        )  # fmt: skip
+        EmailPreferences.objects.create(membership=owner, reminders=False)
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
@@ -143,6 +180,13 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "audit_entry": audit_entry,
             "data_export": export,
             "erasure_request": erasure,
+            "open_shift": open_shift,
+            "claim": claim,
+            "swap": swap,
+            "week_template": template,
+            "rotation": rotation,
+            "message": message,
+            "notification": notification,
         },
         secrets={"token": token, "feed_token": feed_token},
     )
@@ -168,6 +212,12 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "entry_id": lambda side: side.objects["audit_entry"].pk,
     "export_id": lambda side: side.objects["data_export"].pk,
     "request_id": lambda side: side.objects["erasure_request"].pk,
+    "claim_id": lambda side: side.objects["claim"].pk,
+    "swap_id": lambda side: side.objects["swap"].pk,
+    "template_id": lambda side: side.objects["week_template"].pk,
+    "pattern_id": lambda side: side.objects["rotation"].pk,
+    "message_id": lambda side: side.objects["message"].pk,
+    "notification_id": lambda side: side.objects["notification"].pk,
     "fmt": lambda side: "csv",
     "token": lambda side: side.secrets["token"],
 }

@@ -1,0 +1,5 @@
+"""URLs of scheduling's messaging pages. Included under /<tenant_slug>/ by scheduling.urls."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
