@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -93,17 +94,25 @@ def remove(*, tenant: Tenant, membership: Membership, row_id: uuid.UUID | str) -
 
 
 def unavailable(
-    tenant: Tenant, start: dt.datetime, end: dt.datetime
+    tenant: Tenant,
+    start: dt.datetime,
+    end: dt.datetime,
+    members: Iterable[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, list[Interval]]:
-    """When each member is unavailable within [start, end), as UTC intervals: their weekly
-    slots on each day, except dates marked "available after all", plus one-off unavailability."""
+    """When each member (of `members`, None: everyone) is unavailable within [start, end), as
+    UTC intervals: their weekly slots on each day, except dates marked "available after all",
+    plus one-off unavailability. Two queries; call it inside the tenant's context."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    with tenant_context(tenant):
-        weekly = list(Availability.objects.filter(
-            tenant=tenant, kind=AvailabilityKind.UNAVAILABLE))  # fmt: skip
-        changes = list(AvailabilityException.objects.filter(
-            tenant=tenant, date__gte=first, date__lte=last))  # fmt: skip
+    weekly_rows = Availability.objects.filter(tenant=tenant, kind=AvailabilityKind.UNAVAILABLE)
+    change_rows = AvailabilityException.objects.filter(
+        tenant=tenant, date__gte=first, date__lte=last
+    )
+    if members is not None:
+        wanted = list(members)
+        weekly_rows = weekly_rows.filter(membership_id__in=wanted)
+        change_rows = change_rows.filter(membership_id__in=wanted)
+    weekly, changes = list(weekly_rows), list(change_rows)
     lifted = {(c.membership_id, c.date) for c in changes if c.kind == AvailabilityKind.AVAILABLE}
     found: dict[uuid.UUID, list[Interval]] = {}
 

@@ -67,13 +67,19 @@ class SchedulingSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         model = SchedulingSettings
         fields = [
             "min_rest_hours", "rest_is_hard", "max_hours_7_days", "max_hours_is_hard",
-            "min_weekly_rest_hours", "weekly_rest_is_hard", "qualification_is_hard", "currency",
+            "min_weekly_rest_hours", "weekly_rest_is_hard", "qualification_is_hard",
+            "unavailability_is_hard", "claim_approval", "currency",
         ]  # fmt: skip
         help_texts = {
             "min_rest_hours": _("UK Working Time Regulations: 11 hours."),
             "max_hours_7_days": _("Counted by the shifts that start in any 7 days. UK: 48."),
             "min_weekly_rest_hours": _("In each week from Monday. UK: 24 hours."),
             "currency": _("Three letters, such as GBP or EUR: the currency of pay rates."),
+            "unavailability_is_hard": _(
+                "Off: a shift when someone said they cannot work is a warning. Approved leave "
+                "always blocks publishing."
+            ),
+            "claim_approval": _("Every claim is checked against these rules first."),
         }
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -358,19 +359,23 @@ Interval = tuple[dt.datetime, dt.datetime, str]
 
 
 def approved_leave(
-    tenant: Tenant, start: dt.datetime, end: dt.datetime
+    tenant: Tenant,
+    start: dt.datetime,
+    end: dt.datetime,
+    members: Iterable[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, list[Interval]]:
-    """Approved leave overlapping [start, end), per membership, as UTC intervals in the
-    company's time zone (a whole day is midnight to midnight)."""
+    """Approved leave overlapping [start, end), per membership (of `members`, None: everyone),
+    as UTC intervals in the company's time zone (a whole day is midnight to midnight). One
+    query; call it inside the tenant's context (the rules read it for every check)."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    with tenant_context(tenant):
-        rows = list(
-            LeaveRequest.objects.filter(
-                tenant=tenant, status=LeaveRequest.Status.APPROVED, start_date__lte=last,
-                end_date__gte=first,
-            ).select_related("leave_type")
-        )  # fmt: skip
+    query = LeaveRequest.objects.filter(
+        tenant=tenant, status=LeaveRequest.Status.APPROVED, start_date__lte=last,
+        end_date__gte=first,
+    )  # fmt: skip
+    if members is not None:
+        query = query.filter(membership_id__in=list(members))
+    rows = list(query.select_related("leave_type"))
     found: dict[uuid.UUID, list[Interval]] = {}
     for row in rows:
         begin_time = row.start_time or dt.time.min

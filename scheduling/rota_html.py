@@ -118,11 +118,22 @@ class RotaRows:
 
     def _cells(self, row: Row, name: str) -> str:
         chip = self._chip
+        if row.away is not None:  # leave or unavailability shows first in its days' cells
+            return "".join([
+                f"<td>{''.join(map(self._away, away))}{''.join(map(chip, cards))}"
+                f"{before}{name}{after}"
+                for (before, after), cards, away in zip(self.add, row.days, row.away, strict=True)
+            ])  # fmt: skip
         return "".join([
             f"<td>{''.join(map(chip, cards))}{before}{name}{after}" if cards
             else f"<td>{before}{name}{after}"
             for (before, after), cards in zip(self.add, row.days, strict=True)
         ])  # fmt: skip
+
+    @staticmethod
+    def _away(mark: tuple[str, str]) -> str:
+        kind, label = mark
+        return f'<span class="away away--{kind}">{escape(label)}</span>'
 
     def _chip(self, card: ShiftCard) -> str:
         pk = card.id

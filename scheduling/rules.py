@@ -42,6 +42,15 @@ The rules, exactly:
 ``position`` and ``site`` (hard when ``RuleSet.qualification_is_hard``)
     The shift's position is not among the person's positions, or its site not among their sites.
 
+``leave`` (always hard)
+    The shift overlaps one of the person's :attr:`~PersonFacts.leave` intervals (approved leave):
+    ``shift.start < leave.end and leave.start < shift.end``. Once per shift, naming the
+    earliest such interval.
+
+``unavailable`` (hard when ``RuleSet.unavailability_is_hard``)
+    The same, for the person's :attr:`~PersonFacts.unavailable` intervals (the times they said
+    they cannot work).
+
 Costs: sorting each person's shifts, then one sweep per rule, so O(n log n + k) for n shifts
 and k clashing pairs. Messages are written only for the shifts reported, with each text
 translated once per :func:`check`.
@@ -70,6 +79,7 @@ __all__ = [
     "RuleSet",
     "ShiftFacts",
     "Tally",
+    "TimeOff",
     "Violation",
     "check",
     "check_rows",
@@ -89,6 +99,13 @@ class Code(StrEnum):
     WEEKLY_REST = "weekly_rest"
     POSITION = "position"
     SITE = "site"
+    LEAVE = "leave"
+    UNAVAILABLE = "unavailable"
+
+
+# A stretch of time off: start and end (timezone-aware), and what it is, for people ("Annual
+# leave", "unavailable").
+TimeOff = tuple[datetime, datetime, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +152,16 @@ class PersonFacts:
     min_rest_minutes: int | None = None
     #: Personal override of :attr:`RuleSet.max_minutes_7_days`.
     max_minutes_7_days: int | None = None
+    #: Approved leave, in any order.
+    leave: tuple[TimeOff, ...] = ()
+    #: When the person said they cannot work, in any order.
+    unavailable: tuple[TimeOff, ...] = ()
 
     def __post_init__(self) -> None:
         _check_not_negative(self, "min_rest_minutes", "max_minutes_7_days")
+        for start, end, _what in (*self.leave, *self.unavailable):
+            if start.utcoffset() is None or end.utcoffset() is None or not end > start:
+                raise ValueError(f"Person {self.id!r}: time off must be aware, end after start.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +177,7 @@ class RuleSet:
     max_hours_is_hard: bool = True
     weekly_rest_is_hard: bool = True
     qualification_is_hard: bool = True
+    unavailability_is_hard: bool = False
 
     def __post_init__(self) -> None:
         _check_not_negative(
@@ -168,6 +193,8 @@ class RuleSet:
             Code.WEEKLY_REST: self.weekly_rest_is_hard,
             Code.POSITION: self.qualification_is_hard,
             Code.SITE: self.qualification_is_hard,
+            Code.LEAVE: True,
+            Code.UNAVAILABLE: self.unavailability_is_hard,
         }[code]
 
 
@@ -362,6 +389,10 @@ class _Engine:
         self._max_hours(person, shifts)
         self._weekly_rest(shifts)
         self._qualification(person, shifts)
+        if person.leave:
+            self._time_off(person.leave, shifts, Code.LEAVE, self.wording.leave)
+        if person.unavailable:
+            self._time_off(person.unavailable, shifts, Code.UNAVAILABLE, self.wording.unavailable)
 
     def _add(
         self, shift: _Shift, code: Code, message: Callable[[], str], other: _Shift | None = None
@@ -482,6 +513,25 @@ class _Engine:
             if shift[_SITE] not in person.sites:
                 self._add(shift, Code.SITE, partial(self.wording.text, _NOT_AT_SITE))
 
+    def _time_off(
+        self,
+        stretches: tuple[TimeOff, ...],
+        shifts: list[_Shift],
+        code: Code,
+        wording: Callable[[TimeOff], str],
+    ) -> None:
+        """Flag each shift overlapping a stretch, once, naming the earliest of them."""
+        ordered = sorted((_utc(start), _utc(end), what) for start, end, what in stretches)
+        for shift in shifts:
+            if not (shift[_WANTED] or shift[_COUNTED]):
+                continue
+            for stretch in ordered:
+                if stretch[0] >= shift[_END]:
+                    break  # this and every later stretch starts after the shift
+                if stretch[1] > shift[_START]:
+                    self._add(shift, code, partial(wording, stretch))
+                    break
+
 
 def gettext_noop(message: str) -> str:
     """Marks ``message`` for makemessages without translating it (Django's own ``gettext_noop``
@@ -505,6 +555,8 @@ _WEEKLY_REST = gettext_noop(
 )
 _NOT_QUALIFIED = gettext_noop("The person is not qualified for this shift's position.")
 _NOT_AT_SITE = gettext_noop("The person does not work at this shift's site.")
+_LEAVE = gettext_noop("The person is on leave (%(what)s) from %(start)s to %(end)s.")
+_UNAVAILABLE = gettext_noop("The person is unavailable (%(what)s) from %(start)s to %(end)s.")
 # A day and a time, like "Tue 17 Nov" and "Tue 17 Nov 22:00".
 _DAY = gettext_noop("%(weekday)s %(day)d %(month)s")
 _DAY_AND_TIME = gettext_noop("%(day)s %(time)s")
@@ -561,6 +613,18 @@ class _Wording:
             "rest": self.duration(longest),
             "minimum": self.duration(minimum),
         }
+
+    def leave(self, stretch: TimeOff) -> str:
+        return self._time_off(_LEAVE, stretch)
+
+    def unavailable(self, stretch: TimeOff) -> str:
+        return self._time_off(_UNAVAILABLE, stretch)
+
+    def _time_off(self, message: str, stretch: TimeOff) -> str:
+        start, end, what = stretch
+        return self.text(message) % {
+            "what": what, "start": self.time(start), "end": self.time(end),
+        }  # fmt: skip
 
     def duration(self, minutes: int) -> str:
         if minutes not in self._durations:

@@ -16,6 +16,7 @@ from typing import Any, Final, Generic, NamedTuple, TypeVar, cast
 
 from django.db.models import CharField, FloatField, Func, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scheduling import rules
 from scheduling.models import (
@@ -119,6 +120,7 @@ def rule_set(tenant: Tenant, settings: SchedulingSettings) -> rules.RuleSet:
         max_hours_is_hard=settings.max_hours_is_hard,
         weekly_rest_is_hard=settings.weekly_rest_is_hard,
         qualification_is_hard=settings.qualification_is_hard,
+        unavailability_is_hard=settings.unavailability_is_hard,
     )
 
 
@@ -157,6 +159,45 @@ class ProfileValues(NamedTuple):
 Key = TypeVar("Key", uuid.UUID, str)
 
 
+# Approved leave and unavailability per person, keyed like the shifts' person ids.
+TimeOff = tuple[dict[Any, tuple[rules.TimeOff, ...]], dict[Any, tuple[rules.TimeOff, ...]]]
+
+# Past this many people, time off is read for the whole company rather than sending the ids.
+_FEW_PEOPLE: Final = 100
+
+
+def time_off(tenant: Tenant, rows: Sequence[FactsRow]) -> TimeOff:
+    """The approved leave and unavailability of the people in `rows`, around their times.
+    Three queries, none when no row has a person. Call it inside the tenant's context."""
+    people = {row[_PERSON] for row in rows if row[_PERSON] is not None}
+    if not people:
+        return {}, {}
+    first = min(row[_START] for row in rows)
+    last = max(row[_END] for row in rows)
+    return time_off_between(tenant, first, last, people)
+
+
+def time_off_between(
+    tenant: Tenant, first: dt.datetime, last: dt.datetime, people: AbstractSet[Hashable]
+) -> TimeOff:
+    """The approved leave and unavailability of `people` (ids as uuid.UUID or all as text)
+    overlapping [first, last). Three queries, none for nobody."""
+    from scheduling import availability, leave
+
+    if not people:
+        return {}, {}
+    text_ids = isinstance(next(iter(people)), str)
+    members: list[uuid.UUID] | None = None
+    if len(people) <= _FEW_PEOPLE:
+        members = [uuid.UUID(str(p)) if text_ids else cast(uuid.UUID, p) for p in people]
+    found: list[dict[Any, tuple[rules.TimeOff, ...]]] = []
+    for read in (leave.approved_leave, availability.unavailable):
+        by_member = read(tenant, first, last, members)
+        keyed = {(str(pk) if text_ids else pk): tuple(spans) for pk, spans in by_member.items()}
+        found.append({pk: spans for pk, spans in keyed.items() if pk in people})
+    return found[0], found[1]
+
+
 @dataclass
 class Profiles(Generic[Key]):
     """Work profiles by membership id, with the positions and sites of each (3 queries)."""
@@ -165,8 +206,11 @@ class Profiles(Generic[Key]):
     positions: dict[Key, frozenset[Key]]
     sites: dict[Key, frozenset[Key]]
 
-    def facts(self) -> dict[Key, rules.PersonFacts]:
+    def facts(self, away: TimeOff | None = None) -> dict[Key, rules.PersonFacts]:
+        """The rules' facts of everyone with a profile or time off in `away`."""
         nothing: frozenset[Key] = frozenset()
+        no_profile = ProfileValues(None, None, None, None)
+        leave, unavailable = away if away is not None else ({}, {})
         return {
             member_id: rules.PersonFacts(
                 id=member_id,
@@ -174,8 +218,11 @@ class Profiles(Generic[Key]):
                 sites=self.sites.get(member_id, nothing),
                 min_rest_minutes=_minutes(profile.min_rest_hours),
                 max_minutes_7_days=_minutes(profile.max_hours_7_days),
+                leave=leave.get(member_id, ()),
+                unavailable=unavailable.get(member_id, ()),
             )
-            for member_id, profile in self.by_member.items()
+            for member_id in self.by_member.keys() | leave.keys() | unavailable.keys()
+            for profile in [self.by_member.get(member_id, no_profile)]
         }
 
 
@@ -302,10 +349,16 @@ def _check(
     only: set[Hashable] | None = None,
     tally: rules.Tally | None = None,
     count: AbstractSet[Hashable] = frozenset(),
+    away: TimeOff | None = None,
 ) -> dict[Hashable, list[rules.Violation]]:
+    """The rules over `facts`; `away` is read here (3 queries) unless the caller has it."""
+    rows = facts if isinstance(facts, list) else list(facts)
+    if away is None:
+        away = time_off(tenant, rows)
     return rules.check_rows(
-        facts, profiles.facts(), rule_set(tenant, settings), only=only, count=count, tally=tally
-    )
+        rows, profiles.facts(away), rule_set(tenant, settings), only=only, count=count,
+        tally=tally,
+    )  # fmt: skip
 
 
 def violations_for(
@@ -337,6 +390,7 @@ def _violations(
     *,
     described: set[Hashable] | None = None,
     tally: rules.Tally | None = None,
+    away: TimeOff | None = None,
 ) -> dict[Hashable, list[rules.Violation]]:
     """The rule breaks of `judged`, with their context (see violations_for); with `tally`,
     only those of `described` are returned, and every one of `judged` is counted there."""
@@ -347,9 +401,9 @@ def _violations(
     facts.update({row[_ID]: row for row in judged})
     ids = {row[_ID] for row in judged}
     if tally is None:
-        return _check(tenant, facts.values(), settings, profiles, only=ids)
+        return _check(tenant, facts.values(), settings, profiles, only=ids, away=away)
     return _check(tenant, facts.values(), settings, profiles, only=described or set(),
-                  tally=tally, count=ids)  # fmt: skip
+                  tally=tally, count=ids, away=away)  # fmt: skip
 
 
 def _keys(found: dict[Hashable, list[rules.Violation]]) -> set[tuple[object, ...]]:
@@ -370,10 +424,11 @@ def hard_violations_added(
     published = _published_context(tenant, [shift_facts(shift) for shift in changed])
     settings = scheduling_settings(tenant)
     profiles = profiles_of(tenant, people)
-    before = _check(tenant, published.values(), settings, profiles)
     after_facts = dict(published)
     after_facts.update({shift.pk: shift_facts(shift) for shift in changed})
-    after = _check(tenant, after_facts.values(), settings, profiles)
+    away = time_off(tenant, list(after_facts.values()))
+    before = _check(tenant, published.values(), settings, profiles, away=away)
+    after = _check(tenant, after_facts.values(), settings, profiles, away=away)
     new = _keys(after) - _keys(before)
     added: dict[uuid.UUID, list[rules.Violation]] = {}
     for pk, violations in after.items():
@@ -415,6 +470,9 @@ class Row:
     minutes: int = 0
     cost: Decimal = Decimal(0)
     contracted_hours: Decimal | None = None
+    # Each day's leave and unavailability as (kind, label): ("leave", "Annual leave"),
+    # ("unavailable", "Unavailable 18:00-24:00"). None: none all week.
+    away: list[list[tuple[str, str]]] | None = None
 
     @property
     def hours(self) -> Decimal:
@@ -486,6 +544,37 @@ class RotaWeek:
     @property
     def cost(self) -> Decimal:
         return sum((day.cost for day in self.days), Decimal(0))
+
+
+def _mark_away(
+    built: dict[str, Row], away: TimeOff, dates: list[dt.date], zone: zoneinfo.ZoneInfo
+) -> None:
+    """Put each built row's leave and unavailability on the days they touch, with the hours
+    when they cover only part of a day (in the company's time, like the leave itself)."""
+    bounds = [(local_midnight(d, zone), local_midnight(d + dt.timedelta(days=1), zone))
+              for d in dates]  # fmt: skip
+    unavailable_text = _("Unavailable")
+    plain = _("unavailable")
+    for kind, by_member in (("leave", away[0]), ("unavailable", away[1])):
+        for member_id, stretches in by_member.items():
+            row = built.get(member_id)
+            if row is None:
+                continue
+            for start, end, what in sorted(stretches):
+                for day, (midnight, next_midnight) in enumerate(bounds):
+                    if not (start < next_midnight and midnight < end):
+                        continue
+                    label = what
+                    if kind == "unavailable":
+                        label = unavailable_text if what == plain else f"{unavailable_text}: {what}"
+                    if start > midnight or end < next_midnight:
+                        begin = max(start, midnight).astimezone(zone)
+                        until = min(end, next_midnight).astimezone(zone)
+                        last = "24:00" if until == next_midnight else f"{until:%H:%M}"
+                        label += f" {begin:%H:%M}\u2013{last}"
+                    if row.away is None:
+                        row.away = [[] for _day in dates]
+                    row.away[day].append((kind, label))
 
 
 def local_date(shift: Shift, zones: dict[uuid.UUID, zoneinfo.ZoneInfo]) -> dt.date:
@@ -624,11 +713,15 @@ def rota_week(
     described = {facts[_ID] for facts, *_rest in shown
                  if facts[_PERSON] in built or (with_open and facts[_PERSON] is None)}  # fmt: skip
     tally = rules.Tally()
+    # Time off of everyone listed, far enough around the week for the rules' context too.
+    away = time_off_between(
+        tenant, window_start - RULE_CONTEXT, window_end + RULE_CONTEXT, listed_ids
+    )
     violations = _violations(
         tenant, judged, settings, profiles,
         Loaded(query=window_query, published=published, site_ids=shown_site_ids,
                start=window_start, end=window_end),
-        described=described, tally=tally,
+        described=described, tally=tally, away=away,
     )  # fmt: skip
     today = today_in(tenant)
     dates = [week_start + dt.timedelta(days=n) for n in range(7)]
@@ -669,6 +762,7 @@ def rota_week(
         for cards in row.days:
             if len(cards) > 1:
                 cards.sort(key=_in_order)
+    _mark_away(built, away, dates, zoneinfo.ZoneInfo(tenant.time_zone))
     return RotaWeek(
         week_start=week_start, days=days, sites=sites, positions=positions, site=site,
         position=position, open_row=open_row, rows=list(built.values()), first=first,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -15,8 +16,9 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from scheduling import availability, leave
-from scheduling.models import LeaveRequest, LeaveType, LeaveUnit
-from scheduling.services import work_profile_save
+from scheduling.models import LeaveRequest, LeaveType, LeaveUnit, Position, Shift, Site
+from scheduling.selectors import violations_for
+from scheduling.services import RulesBlockedError, settings_save, week_publish, work_profile_save
 from tenancy.context import tenant_context
 from tenancy.models import Membership
 from tenancy.permissions import RoleKind
@@ -173,7 +175,8 @@ def test_approved_leave_becomes_utc_intervals_in_the_company_time_zone(world: Wo
     leave.leave_decide(tenant=world.tenant, actor=world.manager, leave=request, approve=True,
                        comment="")  # fmt: skip
     start = dt.datetime(YEAR, 7, 1, tzinfo=dt.UTC)
-    found = leave.approved_leave(world.tenant, start, start + dt.timedelta(days=14))
+    with tenant_context(world.tenant):
+        found = leave.approved_leave(world.tenant, start, start + dt.timedelta(days=14))
     ((begin, end, label),) = found[world.sam.pk]
     assert begin == dt.datetime(YEAR, 7, 4, 23, tzinfo=dt.UTC)  # midnight in London (BST)
     assert end == dt.datetime(YEAR, 7, 5, 23, tzinfo=dt.UTC)
@@ -200,7 +203,8 @@ def test_weekly_unavailability_with_a_date_lifted_and_a_one_off(world: World) ->
         availability.exception_add(tenant=tenant, membership=sam, day=today - dt.timedelta(1),
                                    kind="unavailable", today=today)  # fmt: skip
     start = dt.datetime(YEAR, 3, 1, tzinfo=dt.UTC)
-    found = availability.unavailable(tenant, start, start + dt.timedelta(days=14))[sam.pk]
+    with tenant_context(tenant):
+        found = availability.unavailable(tenant, start, start + dt.timedelta(days=14))[sam.pk]
     starts = sorted(a for a, _b, _label in found)
     # Monday 1 March lifted; Wednesday's dentist; Monday 8 March 18:00 (GMT) to midnight.
     assert starts == [dt.datetime(YEAR, 3, 3, 9, tzinfo=dt.UTC),
@@ -227,3 +231,80 @@ def test_the_availability_page_adds_and_removes(world: World) -> None:
     assert availability.weekly_of(world.tenant, world.sam)
     client.post(url, {"remove": str(slot.pk)})
     assert availability.weekly_of(world.tenant, world.sam) == []
+
+
+# Leave and availability in the rules and on the rota -----------------------------------------
+
+
+def _shift_for_sam(world: World, day: dt.date, start: int, end: int) -> Shift:
+    """A draft shift for Sam, who works the site and position (so only time off can break)."""
+    with tenant_context(world.tenant):
+        site = Site.objects.get_or_create(name="North")[0]
+        position = Position.objects.get_or_create(name="Carer")[0]
+    work_profile_save(tenant=world.tenant, actor=world.manager, membership=world.sam,
+                      positions=[position], sites=[site], contracted_hours=None,
+                      hourly_rate=None, max_hours_7_days=None, min_rest_hours=None)  # fmt: skip
+    zone = ZoneInfo(world.tenant.time_zone)
+    with tenant_context(world.tenant):
+        return Shift.objects.create(
+            site=site, position=position, membership=world.sam,
+            start_at=dt.datetime.combine(day, dt.time(start), tzinfo=zone),
+            end_at=dt.datetime.combine(day, dt.time(end), tzinfo=zone),
+        )  # fmt: skip
+
+
+def _codes(world: World, shift: Shift) -> list[tuple[str, bool]]:
+    with tenant_context(world.tenant):
+        found = violations_for(world.tenant, [shift])
+    return [(v.code, v.hard) for v in found.get(shift.pk, [])]
+
+
+def test_a_shift_over_approved_leave_blocks_publishing(world: World) -> None:
+    shift = _shift_for_sam(world, MON + dt.timedelta(days=1), 9, 17)
+    request = world.ask(MON, MON + dt.timedelta(days=2))
+    assert _codes(world, shift) == []  # pending leave is no rule break yet
+    leave.leave_decide(tenant=world.tenant, actor=world.manager, leave=request, approve=True,
+                       comment="")  # fmt: skip
+
+    assert _codes(world, shift) == [("leave", True)]
+    with pytest.raises(RulesBlockedError):
+        week_publish(tenant=world.tenant, actor=world.manager, week_start=MON)
+    with tenant_context(world.tenant):
+        assert Shift.objects.get(pk=shift.pk).status == Shift.Status.DRAFT
+
+
+def test_unavailability_warns_unless_the_company_makes_it_block(world: World) -> None:
+    shift = _shift_for_sam(world, MON, 16, 22)
+    availability.weekly_add(tenant=world.tenant, membership=world.sam, weekday=0,
+                            start=dt.time(18), end=None, kind="unavailable")  # fmt: skip
+    assert _codes(world, shift) == [("unavailable", False)]
+    publication = week_publish(tenant=world.tenant, actor=world.manager, week_start=MON)
+    assert publication.shift_count == 1  # a warning does not block
+
+    settings_save(tenant=world.tenant, actor=world.manager, unavailability_is_hard=True)
+    assert _codes(world, shift) == [("unavailable", True)]
+    # "Available after all" on that date lifts it.
+    availability.exception_add(tenant=world.tenant, membership=world.sam, day=MON,
+                               kind="available", today=MON)  # fmt: skip
+    assert _codes(world, shift) == []
+
+
+def test_the_rota_shows_leave_and_unavailability_on_their_days(world: World) -> None:
+    _shift_for_sam(world, MON + dt.timedelta(days=4), 9, 17)
+    request = world.ask(MON + dt.timedelta(days=1), MON + dt.timedelta(days=2))
+    leave.leave_decide(tenant=world.tenant, actor=world.manager, leave=request, approve=True,
+                       comment="")  # fmt: skip
+    availability.exception_add(tenant=world.tenant, membership=world.sam, day=MON,
+                               kind="unavailable", start=dt.time(9), end=dt.time(12),
+                               note="Dentist", today=MON)  # fmt: skip
+    page = world.client(world.manager).get(f"/alpha/rota/?week={MON}").content.decode()
+
+    row = page[page.index('data-member="' + str(world.sam.pk)) :]
+    row = row[: row.index("</tr>")]
+    cells = row.split("<td")[1:8]
+    assert (
+        '<span class="away away--unavailable">Unavailable: Dentist 09:00\u201312:00</span>'
+        in (cells[0])
+    )
+    assert all('<span class="away away--leave">Annual leave</span>' in c for c in cells[1:3])
+    assert not any("away" in c for c in cells[3:])

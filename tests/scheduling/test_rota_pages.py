@@ -51,8 +51,9 @@ def _fill(rota: Rota, people: list[Membership]) -> None:
     add_shift(rota, people[0], at(MONDAY, 12))  # overlaps
 
 
-ROTA_QUERIES = 18  # 9 for any tenant page + sites, positions, settings, members, 3 profile
-# reads, the week's shifts and the rules' context; the same for the rows that follow the page's
+ROTA_QUERIES = 21  # 9 for any tenant page + sites, positions, settings, members, 3 profile
+# reads, the week's shifts, the rules' context, and leave and availability (3); the same for
+# the rows that follow the page's first ones.
 
 
 @pytest.mark.postgres

@@ -26,6 +26,7 @@ from scheduling.rules import (
     RuleSet,
     ShiftFacts,
     Tally,
+    TimeOff,
     Violation,
     check,
     check_rows,
@@ -126,6 +127,8 @@ def reference(
         "weekly_rest": rules.weekly_rest_is_hard,
         "position": rules.qualification_is_hard,
         "site": rules.qualification_is_hard,
+        "leave": True,
+        "unavailable": rules.unavailability_is_hard,
     }
     found: set[Key] = set()
 
@@ -186,6 +189,15 @@ def reference(
                 flag(shift, "position")
             if person is None or shift.site not in person.sites:
                 flag(shift, "site")
+
+        # Time off: any overlap at all.
+        for code, stretches in (
+            ("leave", person.leave if person else ()),
+            ("unavailable", person.unavailable if person else ()),
+        ):
+            for shift in own:
+                if any(start < shift.end and shift.start < end for start, end, _ in stretches):
+                    flag(shift, code)
     return found
 
 
@@ -278,6 +290,18 @@ def rotas(draw: st.DrawFn) -> Rota:
             return max(0, near)
         return draw(st.integers(0, most_hours * 4)) * 15
 
+    def time_off(label: str) -> tuple[TimeOff, ...]:
+        """Up to two stretches on the grid, often touching a shift's start or end exactly."""
+        stretches = []
+        edges = sorted({s.start for s in shifts} | {s.end for s in shifts})
+        for _ in range(draw(st.integers(0, 2))):
+            if edges and draw(st.booleans()):
+                start = draw(st.sampled_from(edges)) + draw(st.sampled_from([-1, 0, 1])) * STEP
+            else:
+                start = BASE + draw(st.integers(0, GRID_STEPS - 1)) * STEP
+            stretches.append((start, start + draw(st.integers(1, 96)) * STEP, label))
+        return tuple(stretches)
+
     people: dict[Hashable, PersonFacts] = {}
     for person in persons:
         if draw(st.integers(0, 4)) == 0:
@@ -288,6 +312,8 @@ def rotas(draw: st.DrawFn) -> Rota:
             sites=frozenset(draw(st.sets(st.sampled_from(SITES)))),
             min_rest_minutes=threshold(rests, 16) if draw(st.booleans()) else None,
             max_minutes_7_days=threshold(totals, 100) if draw(st.booleans()) else None,
+            leave=time_off("Annual leave"),
+            unavailable=time_off("unavailable"),
         )
     rules = RuleSet(
         time_zone=time_zone,
@@ -298,6 +324,7 @@ def rotas(draw: st.DrawFn) -> Rota:
         max_hours_is_hard=draw(st.booleans()),
         weekly_rest_is_hard=draw(st.booleans()),
         qualification_is_hard=draw(st.booleans()),
+        unavailability_is_hard=draw(st.booleans()),
     )
     return Rota(shifts, people, rules)
 
@@ -682,6 +709,52 @@ def test_someone_missing_from_people_is_qualified_for_nothing() -> None:
         [shift("s", "2026-11-17 09:00", "2026-11-17 17:00", person="zed")], TEAM, RuleSet()
     )
     assert codes(result) == {"s": [("position", None), ("site", None)]}
+
+
+def test_a_shift_over_approved_leave_is_always_hard() -> None:
+    away = PersonFacts(
+        "ana", ANA.positions, ANA.sites,
+        leave=((local("2026-11-18 00:00"), local("2026-11-20 00:00"), "Annual leave"),),
+    )  # fmt: skip
+    shifts = [
+        shift("before", "2026-11-17 15:00", "2026-11-18 00:00"),  # ends as the leave starts
+        shift("during", "2026-11-19 22:00", "2026-11-20 06:00"),  # runs into the next day
+        shift("after", "2026-11-20 08:00", "2026-11-20 16:00"),
+    ]
+    result = check(shifts, {"ana": away}, RuleSet(rest_is_hard=False, min_rest_minutes=0))
+    assert codes(result) == {"during": [("leave", None)]}
+    assert result["during"][0].hard
+    assert result["during"][0].message == (
+        "The person is on leave (Annual leave) from Wed 18 Nov 00:00 to Fri 20 Nov 00:00."
+    )
+
+
+def test_unavailability_is_soft_unless_the_company_makes_it_hard() -> None:
+    busy = PersonFacts(
+        "ana", ANA.positions, ANA.sites,
+        unavailable=(
+            (local("2026-11-17 18:00"), local("2026-11-18 00:00"), "unavailable"),
+            (local("2026-11-17 12:00"), local("2026-11-17 13:00"), "dentist"),
+        ),
+    )  # fmt: skip
+    late = [shift("late", "2026-11-17 09:00", "2026-11-17 19:00")]
+
+    soft = check(late, {"ana": busy}, RuleSet())
+    hard = check(late, {"ana": busy}, RuleSet(unavailability_is_hard=True))
+
+    assert codes(soft) == {"late": [("unavailable", None)]}  # once, for the earliest stretch
+    assert not soft["late"][0].hard and hard["late"][0].hard
+    assert "(dentist) from Tue 17 Nov 12:00 to Tue 17 Nov 13:00" in soft["late"][0].message
+    assert check([shift("early", "2026-11-17 06:00", "2026-11-17 12:00")], {"ana": busy},
+                 RuleSet()) == {}  # fmt: skip
+
+
+def test_time_off_must_be_a_real_stretch() -> None:
+    backwards: TimeOff = (local("2026-11-18 00:00"), local("2026-11-17 00:00"), "x")
+    naive: TimeOff = (datetime(2026, 11, 17), datetime(2026, 11, 18), "x")
+    for stretch in (backwards, naive):
+        with pytest.raises(ValueError, match="time off"):
+            PersonFacts("ana", ANA.positions, ANA.sites, leave=(stretch,))
 
 
 def test_position_and_site_are_checked_separately() -> None:
