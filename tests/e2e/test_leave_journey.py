@@ -1,0 +1,68 @@
+"""Journey: an employee asks for leave on a phone; a manager approves it and sees it on the
+rota, where the shift already planned on those days is now a rule break that blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from scheduling import leave
+from scheduling.selectors import today_in
+from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.test_rota_journeys import _company, _shift
+from tests.factories import TEST_PASSWORD
+
+
+def test_leave_requested_approved_and_seen_on_the_rota(
+    phone: Page, browser: Browser, live_server: Any, transactional_db: None
+) -> None:
+    acme, manager, sam, _ella = _company()
+    today = today_in(acme)
+    monday = today + dt.timedelta(days=7 - today.weekday())  # next week
+    tuesday, wednesday = monday + dt.timedelta(days=1), monday + dt.timedelta(days=2)
+    for year in {tuesday.year, today.year}:
+        leave.allowance_set(tenant=acme, actor=manager, membership=sam, year=year,
+                            amount=Decimal(25), unit="days")  # fmt: skip
+    start = dt.datetime.combine(wednesday, dt.time(8), tzinfo=dt.UTC)
+    _shift(acme, manager, sam, start)
+
+    # Sam, on a phone, asks for Tuesday and Wednesday off.
+    sign_in(phone, "sam@acme.test", TEST_PASSWORD)
+    phone.goto("/acme/my-leave/")
+    phone.get_by_label("Type of leave").select_option(label="Annual leave")
+    phone.get_by_label("First day").fill(tuesday.isoformat())
+    phone.get_by_label("Last day").fill(wednesday.isoformat())
+    phone.get_by_label("Note for your manager (optional)").fill("Family wedding")
+    phone.get_by_role("button", name="Request leave").click()
+    expect(phone.get_by_role("cell", name="Pending", exact=True)).to_be_visible()
+    assert_accessible(phone, "leave-requested-phone")
+
+    # The manager approves it.
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in(page, "manager@acme.test", TEST_PASSWORD)
+    page.get_by_role("link", name="Leave requests").click()
+    page.get_by_role("button", name="Approve Sam Taylor").click()
+    expect(page.get_by_text("No leave requests are waiting.")).to_be_visible()
+
+    # On the rota, Tuesday and Wednesday show the leave, and Wednesday's shift now blocks.
+    page.goto(f"/acme/rota/?week={monday.isoformat()}")
+    row = page.locator(f'tr[data-member="{sam.pk}"]')
+    expect(row.locator(".away--leave")).to_have_count(2)
+    expect(row.locator(".away--leave").first).to_have_text("Annual leave")
+    chip = row.locator(".shift--blocked")
+    expect(chip).to_have_count(1)
+    expect(chip).to_contain_text(re.compile("08:00"))
+    expect(page.locator(f"#v-{chip.get_attribute('data-shift')}")).to_contain_text(
+        "The person is on leave (Annual leave)"
+    )
+    assert_accessible(page, "rota-with-leave")
+    context.close()
+
+    # Sam sees the decision.
+    phone.reload()
+    expect(phone.get_by_role("cell", name="Approved", exact=True)).to_be_visible()
