@@ -14,16 +14,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from audit.models import AuditEntry
 from gdpr import services
 from gdpr.models import ErasureRequest, PersonalDetails, PolicyAcceptance, PolicyVersion
 from scheduling.models import (
     Availability,
     AvailabilityException,
+    EmailPreferences,
     LeaveAllowance,
     LeaveRequest,
+    Notification,
     Position,
     Shift,
+    ShiftClaim,
+    ShiftSwap,
     Site,
     WorkProfile,
     WorkProfilePosition,
@@ -159,6 +165,47 @@ def _availability(subject: Subject) -> list[File]:
     })]  # fmt: skip
 
 
+def _requests_and_messages(subject: Subject) -> list[File]:
+    """Claims on open shifts, swaps the person took part in, the notifications they got (no
+    colleague is named: who did what is an id-free "a colleague"), and their email choices."""
+    me = subject.membership
+    claims = ShiftClaim.objects.filter(membership=me).select_related("shift").order_by("created_at")
+    claim_rows = [[c.shift.start_at, c.shift.end_at, c.get_status_display(), c.created_at,
+                   c.decided_at, c.decision_comment] for c in claims]  # fmt: skip
+    swaps = (
+        ShiftSwap.objects.filter(Q(offered_by=me) | Q(offered_to=me) | Q(accepted_by=me))
+        .select_related("shift", "return_shift")
+        .order_by("created_at")
+    )
+    swap_rows = []
+    for swap in swaps:
+        role = ("offered" if swap.offered_by_id == me.pk
+                else "accepted" if swap.accepted_by_id == me.pk else "offered to you")  # fmt: skip
+        back = swap.return_shift
+        swap_rows.append([role, swap.shift.start_at, swap.shift.end_at,
+                          back.start_at if back else "", swap.get_status_display(), swap.note,
+                          swap.created_at, swap.decided_at, swap.decision_comment])  # fmt: skip
+    notifications = Notification.objects.filter(recipient=me).order_by("created_at")
+    prefs = EmailPreferences.objects.filter(membership=me).first()
+    return [
+        _csv("open_shift_claims.csv",
+             ["shift_start", "shift_end", "status", "claimed_at", "decided_at", "comment"],
+             claim_rows),
+        _csv("shift_swaps.csv",
+             ["your_part", "shift_start", "shift_end", "shift_in_return_start", "status", "note",
+              "created_at", "decided_at", "comment"], swap_rows),
+        _csv("notifications.csv", ["received_at", "kind", "title", "text", "read_at"],
+             [[n.created_at, n.get_kind_display(), n.title, n.body, n.read_at]
+              for n in notifications]),
+        _json("email_preferences.json", {
+            "messages": prefs.messages if prefs else True,
+            "requests_and_decisions": prefs.requests if prefs else True,
+            "reminders": prefs.reminders if prefs else True,
+            "schedule": prefs.schedule if prefs else True,
+        }),
+    ]  # fmt: skip
+
+
 def _acceptances(subject: Subject) -> list[File]:
     accepted = list(
         PolicyAcceptance.objects.filter(membership=subject.membership).order_by("accepted_at")
@@ -255,6 +302,7 @@ SECTIONS: list[tuple[str, Callable[[Subject], list[File]]]] = [
     ("shifts", _shifts),
     ("leave", _leave),
     ("availability", _availability),
+    ("requests and messages", _requests_and_messages),
     ("policy acceptances", _acceptances),
     ("erasure requests", _requests),
     ("activity log", _audit),

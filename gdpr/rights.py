@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -31,7 +31,15 @@ from accounts.models import User
 from accounts.services import user_create, user_erase
 from audit.services import redact_person, retention_purge
 from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
-from scheduling.models import AvailabilityException, LeaveRequest, WorkProfile
+from scheduling.models import (
+    AvailabilityException,
+    EmailPreferences,
+    LeaveRequest,
+    Notification,
+    ShiftClaim,
+    ShiftSwap,
+    WorkProfile,
+)
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, Tenant
 from tenancy.permissions import Permission, RoleKind
@@ -403,6 +411,13 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
             note="", decision_comment=""
         )
         AvailabilityException.objects.filter(tenant=tenant, membership=m).update(note="")
+        ShiftClaim.objects.filter(tenant=tenant, membership=m).update(decision_comment="")
+        ShiftSwap.objects.filter(
+            Q(offered_by=m) | Q(offered_to=m) | Q(accepted_by=m), tenant=tenant
+        ).update(note="", decision_comment="")
+        # Their own copies of messages, requests and reminders, and their email choices.
+        Notification.objects.filter(tenant=tenant, recipient=m).delete()
+        EmailPreferences.objects.filter(tenant=tenant, membership=m).delete()
         permissions = SiteUserObjectPermission.objects.filter(tenant=tenant, user=user)
         permission_ids = [str(pk) for pk in permissions.values_list("pk", flat=True)]
         permissions.delete()

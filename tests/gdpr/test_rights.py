@@ -24,7 +24,16 @@ from gdpr import policies, rights
 from gdpr import services as gdpr_services
 from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
 from scheduling import services as scheduling_services
-from scheduling.models import Position, Shift, Site, WorkProfile
+from scheduling.models import (
+    EmailPreferences,
+    Notification,
+    NotificationKind,
+    Position,
+    Shift,
+    ShiftSwap,
+    Site,
+    WorkProfile,
+)
 from tenancy import services as tenancy_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, SensitiveKind, Tenant
@@ -118,6 +127,15 @@ def test_the_export_holds_everything_about_the_person_and_nothing_of_anyone_else
     other = tenant_with_roles(name="Bravo Guards", slug="bravo")
     member(other, email="bravo.person@bravo.test", full_name="Bravo Person")
     company.client(company.employee).get(company.url("my-details"))  # an audited view
+    with tenant_context(company.tenant):
+        colins = Shift.objects.get(notes="Colin note")
+        ShiftSwap.objects.create(shift=colins, offered_by=company.colleague,
+                                 offered_to=company.employee, note="Cover my Tuesday?")  # fmt: skip
+        for who in (company.employee, company.colleague):
+            Notification.objects.create(recipient=who, actor=company.colleague,
+                                        kind=NotificationKind.REQUEST,
+                                        title=f"A swap is offered to {who.pk}")  # fmt: skip
+        EmailPreferences.objects.create(membership=company.employee, reminders=False)
     export = _export(company)
     assert export.status == DataExport.Status.READY and export.progress == 100
     assert export.expires_at is not None
@@ -128,7 +146,8 @@ def test_the_export_holds_everything_about_the_person_and_nothing_of_anyone_else
     assert names == {
         "README.txt", "profile.json", "personal_details.json", "work_profile.json",
         "shifts.csv", "policy_acceptances.csv", "erasure_requests.json", "activity_log.csv",
-        "leave.csv", "leave_allowances.json", "availability.json",
+        "leave.csv", "leave_allowances.json", "availability.json", "open_shift_claims.csv",
+        "shift_swaps.csv", "notifications.csv", "email_preferences.json",
     }  # fmt: skip
     files = {name: archive.read(name).decode() for name in names}
     everything = "\n".join(files.values())
@@ -145,6 +164,12 @@ def test_the_export_holds_everything_about_the_person_and_nothing_of_anyone_else
     assert "personal_data.viewed" in files["activity_log.csv"]
     assert AGENT in files["activity_log.csv"]
     assert "Dana Protector" in files["README.txt"]
+    assert "Cover my Tuesday?" in files["shift_swaps.csv"]
+    assert "offered to you" in files["shift_swaps.csv"]
+    notifications = files["notifications.csv"]
+    assert f"A swap is offered to {company.employee.pk}" in notifications
+    assert str(company.colleague.pk) not in notifications  # only the person's own copies
+    assert json.loads(files["email_preferences.json"])["reminders"] is False
     for foreign in ("Colin", "colin.colleague", "99 Colleague Close", "admin@alpha.test",
                     "Ada Admin", "Bravo", "bravo"):  # fmt: skip
         assert foreign not in everything, foreign
@@ -370,6 +395,14 @@ def test_an_approved_erasure_leaves_no_personal_value_anywhere_in_the_database(
                                   expires_at=now, accepted_at=now)  # fmt: skip
     AccessLog.objects.create(username="sam.subject@alpha.test", ip_address=IP, user_agent=AGENT,
                              attempt_time=timezone.now())  # fmt: skip
+    with tenant_context(company.tenant):  # free text about them in swaps and their inbox
+        sams = Shift.objects.get(notes="Sam's handover")
+        ShiftSwap.objects.create(shift=sams, offered_by=employee, offered_to=company.colleague,
+                                 note="Samira has a hospital visit",
+                                 decision_comment="Get well, Samira")  # fmt: skip
+        Notification.objects.create(recipient=employee, kind=NotificationKind.MESSAGE,
+                                    title="Hello", body="For Samira: 17 Quillby Lane")  # fmt: skip
+        EmailPreferences.objects.create(membership=employee, messages=False)
     client.post(company.url("erasure-new"), {"note": "Please erase Samira Subjectova."})
     erased = ["sam.subject@alpha.test", "Samira", "Subjectova", "17 Quillby Lane",
               "Rafe Subjectov", IP, AGENT]  # fmt: skip
@@ -398,6 +431,9 @@ def test_an_approved_erasure_leaves_no_personal_value_anywhere_in_the_database(
         assert kept == hours_before > 0  # shifts and hours stay, under the pseudonym
         assert WorkProfile.objects.get(membership=employee).hourly_rate == Decimal("12.75")
         assert AuditEntry.objects.filter(event="person.anonymised").count() == 1
+        assert not Notification.objects.filter(recipient=employee).exists()
+        assert not EmailPreferences.objects.filter(membership=employee).exists()
+        assert ShiftSwap.objects.filter(offered_by=employee, note="").exists()
     assert verify_tenant(company.tenant).ok
     # The person's session has ended.
     response = client.get(company.url("my-shifts"))
