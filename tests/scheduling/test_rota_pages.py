@@ -272,6 +272,30 @@ def test_payroll_export_streams_hours_and_cost_and_is_audited() -> None:
         assert AuditEntry.objects.filter(event="payroll.exported").count() == 1
 
 
+@pytest.mark.postgres
+def test_the_streamed_payroll_takes_the_same_queries_for_3_and_40_people() -> None:
+    counts = []
+    for slug, people in (("alpha", 3), ("bravo", 40)):
+        rota = build_rota(slug, people=people)
+        _fill(rota, rota.people)
+        services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY,
+                              override_reason="Budget test")  # fmt: skip
+        url = f"/{slug}/payroll/?date_from={MONDAY}&date_to={MONDAY + dt.timedelta(days=6)}"
+        client = _client(rota.admin)
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+            rows = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+        assert len(rows) == 1 + people * 5  # the header, and a row per person and day
+        counts.append(len(context))
+    # The page's reads, the audit entry of the export; then, as the body streams, the tenant
+    # context again, the settings, the rates, the actor's sites and the shifts through one
+    # server-side cursor, whatever their number.
+    assert counts == [queries(PAYROLL_QUERIES)] * 2
+
+
+PAYROLL_QUERIES = 26
+
+
 def test_payroll_dates_the_wrong_way_round_are_an_error() -> None:
     rota = build_rota()
     response = _client(rota.admin).get("/alpha/payroll/?date_from=2026-11-30&date_to=2026-11-01")
