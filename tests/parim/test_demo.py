@@ -44,3 +44,10 @@ def test_the_demo_seeds_the_embedded_database_once(tmp_path: Path) -> None:
         assert rows == [("ella@acme.test", "pending")]
         shifts = connection.execute("SELECT count(*) FROM scheduling_shift").fetchone()[0]
         assert shifts > 100
+        leave = connection.execute(
+            "SELECT r.status, count(*) FROM scheduling_leaverequest r GROUP BY r.status "
+            "ORDER BY r.status"
+        ).fetchall()
+        assert leave == [("approved", 2), ("pending", 4)]  # per company: 1 approved, 2 waiting
+        availability = connection.execute("SELECT count(*) FROM scheduling_availability")
+        assert availability.fetchone()[0] == 4

@@ -16,6 +16,7 @@ from gdpr import policies, rights
 from gdpr import services as gdpr_services
 from gdpr.models import ErasureRequest
 from parim.demo_schedule import seed_schedule
+from parim.demo_selfservice import seed_selfservice
 from scheduling.models import Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, SecurityPolicy, Tenant
@@ -187,6 +188,7 @@ class Command(BaseCommand):
         if new_tenant:
             created += self._history(tenant, demo)
         created += seed_schedule(tenant, demo.positions)
+        created += seed_selfservice(tenant, demo.domain)
         return created
 
     def _personal_data(self, tenant: Tenant, demo: DemoTenant) -> int:
