@@ -428,6 +428,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.purge_expired_signups",
         "schedule": 24 * 3600,
     },
+    # Automatic messages: each is sent once (a notification key), so a run late or twice is
+    # harmless; the unpublished-week reminder waits for its weekday, from 09:00 local time.
+    "send-shift-reminders": {
+        "task": "scheduling.tasks.send_shift_reminders",
+        "schedule": 15 * 60,
+    },
+    "send-unpublished-reminders": {
+        "task": "scheduling.tasks.send_unpublished_reminders",
+        "schedule": 3600,
+    },
 }
 
 # Structured JSON lines on stdout (request id, tenant id, user id; secrets scrubbed);

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 import zoneinfo
+from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
@@ -16,6 +18,8 @@ from scheduling.models import Shift
 from scheduling.selectors import local_midnight
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=30, max_retries=5)
@@ -106,3 +110,41 @@ def send_notification_emails(tenant_id: str, notification_ids: list[str]) -> int
         )
         sent += 1
     return sent
+
+
+def _each_tenant(reminder: str, send: Callable[[Tenant, dt.datetime], int]) -> int:
+    """Run one reminder pass for every company that can change (not read-only), each on its
+    own, so that one failure does not stop the others (it is logged; the next run tries
+    again). Returns how many reminders were sent in all."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    sent = 0
+    for tenant_id in Tenant.objects.order_by("slug").values_list("pk", flat=True):
+        tenant = Tenant.objects.get(pk=tenant_id)
+        if tenant.is_read_only:
+            continue
+        try:
+            sent += send(tenant, now)
+        except Exception:
+            logger.exception(
+                "reminders failed", extra={"reminder": reminder, "tenant_id": str(tenant_id)}
+            )
+    return sent
+
+
+@shared_task
+def send_shift_reminders() -> int:
+    """Every 15 minutes: remind people of their published shifts starting soon."""
+    from scheduling.messaging import shift_reminders_send
+
+    return _each_tenant("shift", shift_reminders_send)
+
+
+@shared_task
+def send_unpublished_reminders() -> int:
+    """Hourly: on each company's chosen weekday, remind those who publish the rota when next
+    week still has drafts."""
+    from scheduling.messaging import unpublished_reminders_send
+
+    return _each_tenant("unpublished week", unpublished_reminders_send)
