@@ -7,13 +7,21 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# Browsers' date and time fields read ISO values only, whatever the language (en-GB would
+# render 23/11/2026, which a date field shows as empty).
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class AuditFilterForm(forms.Form):
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=DATE_WIDGET,
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=DATE_WIDGET,
     )
     actor = forms.ChoiceField(label=_("Person"), required=False)
     event = forms.ChoiceField(label=_("Event"), required=False)

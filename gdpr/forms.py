@@ -33,7 +33,7 @@ FIELDS: dict[str, Any] = {
     SensitiveKind.DATE_OF_BIRTH: lambda: forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
     ),
     SensitiveKind.NATIONAL_INSURANCE: lambda: forms.RegexField(
         label=_("National Insurance number"),

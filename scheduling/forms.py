@@ -21,6 +21,12 @@ FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 BOUNDS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
+# Browsers' date and time fields read ISO values only, whatever the language (en-GB would
+# render 23/11/2026, which a date field shows as empty).
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
 class SiteForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(
@@ -144,10 +150,10 @@ class ShiftForm(forms.Form):
     site = forms.ChoiceField(label=_("Site"))
     position = forms.ChoiceField(label=_("Position"))
     membership = forms.ChoiceField(label=_("Employee"), required=False)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET,
                            validators=BOUNDS)  # fmt: skip
-    start_time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start_time = forms.TimeField(label=_("Start"), widget=TIME_WIDGET)
+    end_time = forms.TimeField(label=_("End"), widget=TIME_WIDGET)
     ends_next_day = forms.BooleanField(label=_("Ends the next day"), required=False)
     break_minutes = forms.IntegerField(
         label=_("Unpaid break (minutes)"), min_value=0, max_value=240, initial=0
@@ -215,7 +221,7 @@ class ShiftForm(forms.Form):
 class WeekForm(forms.Form):
     """The rota's query string: the week (any date in it), and the optional filters."""
 
-    week = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    week = forms.DateField(required=False, widget=DATE_WIDGET,
                            validators=BOUNDS)  # fmt: skip
     site = forms.UUIDField(required=False)
     position = forms.UUIDField(required=False)
@@ -230,10 +236,10 @@ class PublishForm(forms.Form):
 
 
 class PayrollForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = forms.DateField(label=_("From"), widget=DATE_WIDGET,
                                 validators=BOUNDS)  # fmt: skip
     date_to = forms.DateField(label=_("To (inclusive)"), validators=BOUNDS,
-                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                              widget=DATE_WIDGET)  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

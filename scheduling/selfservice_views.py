@@ -28,7 +28,7 @@ WEEKDAYS = [(i, name) for i, name in enumerate(
     [gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"),
      gettext_lazy("Thursday"), gettext_lazy("Friday"), gettext_lazy("Saturday"),
      gettext_lazy("Sunday")])]  # fmt: skip
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 

@@ -104,6 +104,16 @@ def test_a_second_edit_from_a_stale_version_is_refused(rota: Rota) -> None:
         assert Shift.objects.get(pk=shift.pk).start_at == at(MONDAY, 10)
 
 
+def test_the_shift_dialog_fills_the_date_and_times_as_browsers_read_them(rota: Rota) -> None:
+    """A date field shows nothing for "23/11/2026" (en-GB's format): values must be ISO."""
+    shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    client = Client()
+    client.force_login(rota.manager.user)
+    html = client.get(f"/alpha/rota/shifts/{shift.pk}/").content.decode()
+    assert f'type="date" name="date" value="{MONDAY.isoformat()}"' in html
+    assert 'type="time" name="start_time" value="09:00"' in html
+
+
 def test_a_manager_limited_to_one_site_cannot_schedule_another(rota: Rota) -> None:
     services.member_sites_set(
         tenant=rota.tenant,
