@@ -292,10 +292,11 @@ def rotas(draw: st.DrawFn) -> Rota:
 
     def time_off(label: str) -> tuple[TimeOff, ...]:
         """Up to two stretches on the grid, often touching a shift's start or end exactly."""
-        stretches = []
+        stretches: list[TimeOff] = []
         edges = sorted({s.start for s in shifts} | {s.end for s in shifts})
         for _ in range(draw(st.integers(0, 2))):
-            if edges and draw(st.booleans()):
+            near_an_edge: bool = draw(st.booleans())
+            if edges and near_an_edge:
                 start = draw(st.sampled_from(edges)) + draw(st.sampled_from([-1, 0, 1])) * STEP
             else:
                 start = BASE + draw(st.integers(0, GRID_STEPS - 1)) * STEP
