@@ -389,6 +389,31 @@ def _notify_change(tenant: Tenant, versions: list[Shift]) -> None:
         )
 
 
+def shift_assign(
+    *, tenant: Tenant, actor: Membership, shift: Shift, membership: Membership | None
+) -> Shift:
+    """Give `shift` to `membership` (None: make it open) and nothing else: a new version, saved
+    with only those fields (the change is in the audit trail), and, for a published shift, each
+    person concerned emailed their week after commit. For callers that have already checked
+    who may do it and the rules (claims and swaps), with the shift locked (select_for_update)."""
+    with tenant_context(tenant), transaction.atomic():
+        before = _copy(shift)
+        shift.membership = membership
+        shift.version = before.version + 1
+        shift.save(update_fields=["membership", "version"])
+        if shift.status == Shift.Status.PUBLISHED:
+            _notify_change(tenant, [before, shift])
+    return shift
+
+
+def rules_override_check(
+    *, actor: Membership, hard: dict[uuid.UUID, list[rules.Violation]], reason: str
+) -> None:
+    """Raise RulesBlockedError unless `actor` may override the working-time rules and gives a
+    reason (as publishing requires). Call only when `hard` is not empty."""
+    _require_override(actor, hard, reason)
+
+
 # Weeks ---------------------------------------------------------------------------------------
 
 

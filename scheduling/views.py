@@ -13,11 +13,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import emit
 from accounts.tokens import token_hash
-from scheduling import feeds, selectors, services
+from scheduling import feeds, marketplace, selectors, services
 from scheduling.access import site_get_or_404
 from scheduling.forms import (
     MemberSitesForm,
@@ -220,8 +221,17 @@ def work_profile(request: TenantRequest, membership_id: str) -> HttpResponse:
 
 @tenant_view
 def my_shifts(request: TenantRequest) -> HttpResponse:
-    """The member's own published shifts: upcoming, hours this week and month, colleagues."""
+    """The member's own published shifts: upcoming, hours this week and month, colleagues;
+    each with its open swap offer, if any (one more query, only when there are shifts)."""
     context = selectors.my_schedule(request.membership)
+    offers = {}
+    if context["upcoming"]:
+        ids = [shift.pk for shift, _colleagues in context["upcoming"]]
+        offers = marketplace.open_swaps_by_shift(request.membership, ids)
+    context["now"] = timezone.now()
+    context["shifts"] = [
+        (shift, colleagues, offers.get(shift.pk)) for shift, colleagues in context["upcoming"]
+    ]
     return TemplateResponse(request, "scheduling/my_shifts.html", context)
 
 
