@@ -8,8 +8,19 @@ import uuid
 import zoneinfo
 from decimal import Decimal
 
-from scheduling import availability, leave
-from scheduling.models import AvailabilityKind, LeaveRequest, Shift
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from scheduling import availability, leave, marketplace, messaging, patterns
+from scheduling.models import (
+    AvailabilityKind,
+    LeaveRequest,
+    Shift,
+    Site,
+    WorkProfile,
+    WorkProfilePosition,
+    WorkProfileSite,
+)
 from scheduling.selectors import local_midnight, today_in, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -64,7 +75,149 @@ def seed_selfservice(tenant: Tenant, domain: str) -> int:
                                day=next_week + dt.timedelta(days=2),
                                kind=AvailabilityKind.UNAVAILABLE, start=dt.time(9),
                                end=dt.time(11), note="Dentist", today=today)  # fmt: skip
-    return written + 3
+    # A message from the manager to everyone at the demo employee's site.
+    with tenant_context(tenant):
+        site = Site.objects.filter(pk__in=WorkProfileSite.objects.filter(
+            profile__membership=employee).values("site_id")).first()  # fmt: skip
+    if site is not None:
+        messaging.message_send(
+            tenant=tenant, actor=manager, subject="New hoist training on Thursday",
+            body="The new ceiling hoist is fitted in the east wing. A 30-minute training session "
+            "runs at 14:00 on Thursday in the staff room; please come if you are on shift.",
+            audience=messaging.Audience(site=site),
+        )  # fmt: skip
+        written += 1
+    written += _marketplace(tenant, manager, workers, next_week)
+    patterns.template_save(tenant=tenant, actor=manager, name="Standard week",
+                           week_start=week_start_of(today))  # fmt: skip
+    return written + 4
+
+
+def _marketplace(
+    tenant: Tenant, manager: Membership, workers: list[Membership], week: dt.date
+) -> int:
+    """An open shift next week with a claim waiting for a manager, and a swap of a published
+    shift that a colleague has accepted, waiting for a manager too."""
+    written = 0
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    with tenant_context(tenant):
+        sample = (
+            Shift.objects.filter(status=Shift.Status.PUBLISHED, membership__isnull=False,
+                                 start_at__gte=local_midnight(week, zone))
+            .select_related("site", "position").order_by("start_at")
+        )  # fmt: skip
+        shifts = list(sample[:400])
+    if not shifts:
+        return 0
+    first = shifts[0]
+    start = local_midnight(week + dt.timedelta(days=1), zone) + dt.timedelta(hours=7)
+    with tenant_context(tenant):
+        open_shift = Shift.objects.create(
+            site=first.site, position=first.position, start_at=start,
+            end_at=start + dt.timedelta(hours=8), break_minutes=30,
+            status=Shift.Status.PUBLISHED, published_at=start - dt.timedelta(days=3),
+        )  # fmt: skip
+    written += 1
+    # Somebody qualified who may take it within the rules: a short shift, on the first day and
+    # time that suits one of them (the demo's rota is busy).
+    qualified = [p for p in workers if _works(tenant, p, first.site_id, first.position_id)]
+    for day, hour in ((day, hour) for day in range(1, 7) for hour in (10, 18)):
+        begin = local_midnight(week + dt.timedelta(days=day), zone) + dt.timedelta(hours=hour)
+        with tenant_context(tenant):
+            open_shift.start_at, open_shift.end_at = begin, begin + dt.timedelta(hours=4)
+            open_shift.break_minutes = 0
+            open_shift.save(update_fields=["start_at", "end_at", "break_minutes"])
+        for person in qualified:
+            try:
+                marketplace.claim_create(tenant=tenant, membership=person, shift=open_shift)
+            except ValidationError:
+                continue  # the rules refuse it: the next one
+            return written + 1 + _swap(tenant, workers, shifts, week)
+    return written + _swap(tenant, workers, shifts, week)
+
+
+def _works(tenant: Tenant, person: Membership, site_id: uuid.UUID, position_id: uuid.UUID) -> bool:
+    with tenant_context(tenant):
+        profile = WorkProfile.objects.filter(membership=person).first()
+        return profile is not None and (
+            WorkProfileSite.objects.filter(profile=profile, site_id=site_id).exists()
+            and WorkProfilePosition.objects.filter(profile=profile, position_id=position_id)
+            .exists()
+        )  # fmt: skip
+
+
+def _swap(tenant: Tenant, workers: list[Membership], shifts: list[Shift], week: dt.date) -> int:
+    """A swap waiting for a manager: of a shift already on the rota when the rules allow one,
+    else of a shift the week after next (whose rota is still empty)."""
+    if _exchange(tenant, workers, shifts):
+        return 1
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    later = local_midnight(week + dt.timedelta(days=9), zone) + dt.timedelta(hours=9)
+    for giver in workers:
+        with tenant_context(tenant):
+            profile = WorkProfile.objects.filter(membership=giver).first()
+            site = WorkProfileSite.objects.filter(profile=profile).first()
+            position = WorkProfilePosition.objects.filter(profile=profile).first()
+            if site is None or position is None:
+                continue
+            shift = Shift.objects.create(
+                site_id=site.site_id, position_id=position.position_id, membership=giver,
+                start_at=later, end_at=later + dt.timedelta(hours=8), break_minutes=30,
+                status=Shift.Status.PUBLISHED, published_at=later - dt.timedelta(days=10),
+            )  # fmt: skip
+        for taker in workers:
+            if taker.pk == giver.pk or not _works(tenant, taker, shift.site_id, shift.position_id):
+                continue
+            try:
+                with transaction.atomic():
+                    swap = marketplace.swap_offer(
+                        tenant=tenant, membership=giver, shift=shift, offered_to=taker,
+                        note="Could you take this one? I have a family event.",
+                    )  # fmt: skip
+                    marketplace.swap_accept(tenant=tenant, membership=taker, swap=swap)
+            except ValidationError:
+                continue
+            return 1
+    return 0
+
+
+def _exchange(tenant: Tenant, workers: list[Membership], shifts: list[Shift]) -> int:
+    """A published shift offered to a colleague who accepted it, giving one of theirs in
+    return (everyone's week is full in the demo): the first exchange the rules allow, between
+    two people who work the same site and position."""
+    qualified: dict[tuple[uuid.UUID, uuid.UUID], list[Membership]] = {}
+    by_person: dict[uuid.UUID, list[Shift]] = {}
+    for shift in shifts:
+        if shift.membership_id is not None:
+            by_person.setdefault(shift.membership_id, []).append(shift)
+    # Latest first: nothing follows next week yet, so the 7-day hours allow more there.
+    for shift in reversed(shifts):
+        giver = next((w for w in workers if w.pk == shift.membership_id), None)
+        if giver is None:
+            continue
+        kind = (shift.site_id, shift.position_id)
+        if kind not in qualified:
+            qualified[kind] = [w for w in workers if _works(tenant, w, *kind)]
+        for taker in qualified[kind]:
+            theirs = [
+                other for other in by_person.get(taker.pk, [])
+                if (other.site_id, other.position_id) == kind
+            ]  # fmt: skip
+            if taker.pk == giver.pk or not theirs:
+                continue
+            for given in theirs:
+                try:
+                    with transaction.atomic():
+                        swap = marketplace.swap_offer(
+                            tenant=tenant, membership=giver, shift=shift, offered_to=taker,
+                            note="Could you take this one? I have a family event.",
+                        )  # fmt: skip
+                        marketplace.swap_accept(tenant=tenant, membership=taker, swap=swap,
+                                                return_shift=given)  # fmt: skip
+                except ValidationError:
+                    continue
+                return 1
+    return 0
 
 
 def _request(tenant: Tenant, person: Membership, type_id: uuid.UUID, first: dt.date,

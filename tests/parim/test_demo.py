@@ -51,3 +51,13 @@ def test_the_demo_seeds_the_embedded_database_once(tmp_path: Path) -> None:
         assert leave == [("approved", 2), ("pending", 4)]  # per company: 1 approved, 2 waiting
         availability = connection.execute("SELECT count(*) FROM scheduling_availability")
         assert availability.fetchone()[0] == 4
+        waiting = connection.execute(
+            "SELECT (SELECT count(*) FROM scheduling_shiftclaim WHERE status = 'pending'), "
+            "(SELECT count(*) FROM scheduling_shiftswap s JOIN tenancy_tenant t ON t.id = "
+            "s.tenant_id WHERE s.status = 'accepted' AND t.slug = 'acme'), "
+            "(SELECT count(*) FROM scheduling_message), "
+            "(SELECT count(*) FROM scheduling_weektemplate)"
+        ).fetchone()
+        # Per company: a claim, a message and a template; and at acme (whose rota has two
+        # people of each kind of shift to exchange) a swap.
+        assert waiting == (2, 1, 2, 2), waiting
