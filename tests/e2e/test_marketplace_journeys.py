@@ -70,7 +70,7 @@ def test_an_employee_claims_an_open_shift_on_a_phone_and_a_manager_approves_it(
     sign_in(phone, "sam@acme.test", TEST_PASSWORD)
     phone.goto("/acme/my-shifts/")
     expect(phone.locator(".shift-item")).to_have_count(0)
-    phone.get_by_role("link", name="Open shifts").click()
+    phone.locator("#main").get_by_role("link", name="Open shifts").click()  # from My shifts
     offered = phone.locator(".shift-item")
     expect(offered).to_have_count(1)
     expect(offered.first).to_contain_text("09:00\u201317:00")
