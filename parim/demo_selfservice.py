@@ -168,16 +168,8 @@ def _swap(tenant: Tenant, workers: list[Membership], shifts: list[Shift], week: 
         for taker in workers:
             if taker.pk == giver.pk or not _works(tenant, taker, shift.site_id, shift.position_id):
                 continue
-            try:
-                with transaction.atomic():
-                    swap = marketplace.swap_offer(
-                        tenant=tenant, membership=giver, shift=shift, offered_to=taker,
-                        note="Could you take this one? I have a family event.",
-                    )  # fmt: skip
-                    marketplace.swap_accept(tenant=tenant, membership=taker, swap=swap)
-            except ValidationError:
-                continue
-            return 1
+            if _offer_accepted(tenant, giver, shift, taker):
+                return 1
     return 0
 
 
@@ -205,19 +197,28 @@ def _exchange(tenant: Tenant, workers: list[Membership], shifts: list[Shift]) ->
             ]  # fmt: skip
             if taker.pk == giver.pk or not theirs:
                 continue
-            for given in theirs:
-                try:
-                    with transaction.atomic():
-                        swap = marketplace.swap_offer(
-                            tenant=tenant, membership=giver, shift=shift, offered_to=taker,
-                            note="Could you take this one? I have a family event.",
-                        )  # fmt: skip
-                        marketplace.swap_accept(tenant=tenant, membership=taker, swap=swap,
-                                                return_shift=given)  # fmt: skip
-                except ValidationError:
-                    continue
+            if any(_offer_accepted(tenant, giver, shift, taker, given) for given in theirs):
                 return 1
     return 0
+
+
+def _offer_accepted(
+    tenant: Tenant, giver: Membership, shift: Shift, taker: Membership,
+    given: Shift | None = None,
+) -> bool:  # fmt: skip
+    """Whether `giver` could offer `shift` to `taker` and `taker` accept it (giving `given` in
+    return): both done when the rules allow, nothing changed when they do not."""
+    try:
+        with transaction.atomic():
+            swap = marketplace.swap_offer(
+                tenant=tenant, membership=giver, shift=shift, offered_to=taker,
+                note="Could you take this one? I have a family event.",
+            )  # fmt: skip
+            marketplace.swap_accept(tenant=tenant, membership=taker, swap=swap,
+                                    return_shift=given)  # fmt: skip
+    except ValidationError:
+        return False
+    return True
 
 
 def _request(tenant: Tenant, person: Membership, type_id: uuid.UUID, first: dt.date,
