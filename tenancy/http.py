@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse, TemplateResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 
 from tenancy.context import tenant_context
@@ -33,6 +34,19 @@ class TenantRequest(HttpRequest):
 
 
 TenantView = Callable[Concatenate[TenantRequest, P], HttpResponseBase]
+
+
+@functools.lru_cache(maxsize=4096)
+def _reverse(url_name: str, kwargs: tuple[tuple[str, str], ...], script_prefix: str) -> str:
+    return reverse(url_name, kwargs=dict(kwargs))  # reverse reads the script prefix too
+
+
+def tenant_reverse(url_name: str, tenant_slug: str, **kwargs: str) -> str:
+    """reverse() of a tenant page, remembered per process (the URL map does not change while it
+    runs): for the links every page shows. Only for arguments with few values, such as the
+    company's slug or a placeholder to fill in, never an object's id."""
+    key = (("tenant_slug", tenant_slug), *sorted(kwargs.items()))
+    return _reverse(url_name, key, get_script_prefix())
 
 
 def _rendered(response: HttpResponseBase) -> HttpResponseBase:
@@ -60,6 +74,14 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
             membership = (
                 Membership.objects.select_related("role")
                 .filter(user_id=request.user.pk, status=Membership.Status.ACTIVE)
+                # The company's two-factor rule, for the gate below, in the same query.
+                .annotate(
+                    two_factor_rule=Subquery(
+                        SecurityPolicy.objects.filter(tenant_id=OuterRef("tenant_id")).values(
+                            "two_factor"
+                        )[:1]
+                    )
+                )
                 .first()
             )
             if membership is None:
@@ -84,8 +106,8 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
 def _two_factor_gate(request: TenantRequest) -> HttpResponse | None:
     """A member whom the company's policy requires to use two-factor authentication is taken to
     enrolment (or to the code step) before any page of that company."""
-    policy = SecurityPolicy.objects.filter(tenant=request.tenant).first()
-    if policy is None or not policy.requires_two_factor(request.membership.role):
+    rule = getattr(request.membership, "two_factor_rule", None)
+    if rule is None or not SecurityPolicy.rule_requires_two_factor(rule, request.membership.role):
         return None
     from accounts.services import has_two_factor
 

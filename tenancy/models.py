@@ -307,9 +307,14 @@ class SecurityPolicy(TenantModel):
         return "Security policy"
 
     def requires_two_factor(self, role: Role) -> bool:
-        if self.two_factor == self.TwoFactor.EVERYONE:
+        return self.rule_requires_two_factor(self.two_factor, role)
+
+    @classmethod
+    def rule_requires_two_factor(cls, rule: str, role: Role) -> bool:
+        """Whether the two-factor rule `rule` (a TwoFactor value) applies to `role`."""
+        if rule == cls.TwoFactor.EVERYONE:
             return True
-        return self.two_factor == self.TwoFactor.ROLES and role.requires_two_factor
+        return rule == cls.TwoFactor.ROLES and role.requires_two_factor
 
 
 class Invitation(TenantModel):

@@ -51,7 +51,7 @@ def _fill(rota: Rota, people: list[Membership]) -> None:
     add_shift(rota, people[0], at(MONDAY, 12))  # overlaps
 
 
-ROTA_QUERIES = 21  # 9 for any tenant page + sites, positions, settings, members, 3 profile
+ROTA_QUERIES = 20  # 8 for any tenant page + sites, positions, settings, members, 3 profile
 # reads, the week's shifts, the rules' context, and leave and availability (3); the same for
 # the rows that follow the page's first ones.
 
@@ -293,7 +293,7 @@ def test_the_streamed_payroll_takes_the_same_queries_for_3_and_40_people() -> No
     assert counts == [queries(PAYROLL_QUERIES)] * 2
 
 
-PAYROLL_QUERIES = 26
+PAYROLL_QUERIES = 25
 
 
 def test_payroll_dates_the_wrong_way_round_are_an_error() -> None:

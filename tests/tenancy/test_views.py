@@ -102,5 +102,5 @@ def test_picker_query_count_is_fixed(
     _queries_for(client, django_assert_num_queries, "/", queries(PICKER_QUERIES))
 
 
-DASHBOARD_QUERIES = 9
+DASHBOARD_QUERIES = 8
 PICKER_QUERIES = 7

@@ -1,0 +1,65 @@
+"""The tenant pages' main navigation (parim/templatetags/navigation.py): the links a member's
+role allows, the current page marked, the unread badge, and nothing for someone who is not a
+member."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from parim.templatetags.navigation import LINKS
+from tenancy.models import Tenant
+from tenancy.permissions import RoleKind
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+def _nav(client: Client, url: str) -> str:
+    page = client.get(url).content.decode()
+    found = re.search(r'<nav class="main-nav".*?</nav>', page, re.S)
+    assert found is not None, "no main navigation on the page"
+    return found.group(0)
+
+
+def _links(nav: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)"', nav)
+
+
+def test_an_employee_sees_only_the_links_of_every_member(client: Client, tenant_a: Tenant) -> None:
+    client.force_login(member(tenant_a, kind=RoleKind.EMPLOYEE).user)
+    links = _links(_nav(client, "/alpha/my-shifts/"))
+    assert links == [
+        "/alpha/", "/alpha/notifications/", "/alpha/my-shifts/", "/alpha/my-leave/",
+        "/alpha/open-shifts/", "/alpha/swaps/",
+    ]  # fmt: skip
+
+
+def test_an_owner_sees_every_link_in_order(client: Client, tenant_a: Tenant) -> None:
+    client.force_login(member(tenant_a, kind=RoleKind.OWNER).user)
+    links = _links(_nav(client, "/alpha/"))
+    assert len(links) == len(LINKS)
+    assert links[0] == "/alpha/"
+    assert links[-1] == "/alpha/settings/security/"
+    assert "/alpha/rota/" in links and "/alpha/billing/" in links
+
+
+def test_a_manager_sees_scheduling_links_but_not_billing(client: Client, tenant_a: Tenant) -> None:
+    client.force_login(member(tenant_a, kind=RoleKind.MANAGER).user)
+    links = _links(_nav(client, "/alpha/"))
+    assert "/alpha/rota/" in links and "/alpha/leave/" in links
+    assert "/alpha/billing/" not in links and "/alpha/people/" not in links
+
+
+def test_the_current_page_and_its_subpages_are_marked(client: Client, tenant_a: Tenant) -> None:
+    client.force_login(member(tenant_a, kind=RoleKind.EMPLOYEE).user)
+    nav = _nav(client, "/alpha/my-availability/")  # under "Leave & availability"
+    current = re.findall(r'<a href="([^"]+)" aria-current="page">', nav)
+    assert current == ["/alpha/my-leave/"]
+    assert "Leave &amp; availability" in nav  # escaped once, not twice
+    assert 'id="notifications-badge" hx-get="/alpha/notifications/badge/"' in nav
+
+
+def test_a_page_for_non_members_has_no_navigation(client: Client, tenant_a: Tenant) -> None:
+    page = client.get("/alpha/join/not-a-real-token/").content.decode()
+    assert 'class="main-nav"' not in page
