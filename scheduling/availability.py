@@ -104,16 +104,23 @@ def unavailable(
     plus one-off unavailability. Two queries; call it inside the tenant's context."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    weekly_rows = Availability.objects.filter(tenant=tenant, kind=AvailabilityKind.UNAVAILABLE)
+    # Plain values, not model instances: every rule check and the rota read these.
+    weekly_rows = Availability.objects.filter(
+        tenant=tenant, kind=AvailabilityKind.UNAVAILABLE
+    ).order_by("weekday", "start_time")
     change_rows = AvailabilityException.objects.filter(
         tenant=tenant, date__gte=first, date__lte=last
-    )
+    ).order_by("date", "start_time")
     if members is not None:
         wanted = list(members)
         weekly_rows = weekly_rows.filter(membership_id__in=wanted)
         change_rows = change_rows.filter(membership_id__in=wanted)
-    weekly, changes = list(weekly_rows), list(change_rows)
-    lifted = {(c.membership_id, c.date) for c in changes if c.kind == AvailabilityKind.AVAILABLE}
+    weekly = list(weekly_rows.values_list("membership_id", "weekday", "start_time", "end_time"))
+    changes = list(
+        change_rows.values_list("membership_id", "date", "kind", "start_time", "end_time", "note")
+    )
+    lifted = {(member, date) for member, date, kind, *_rest in changes
+              if kind == AvailabilityKind.AVAILABLE}  # fmt: skip
     found: dict[uuid.UUID, list[Interval]] = {}
 
     def add(member: uuid.UUID, day: dt.date, begin: dt.time | None, until: dt.time | None,
@@ -123,14 +130,16 @@ def unavailable(
         b = dt.datetime.combine(day, until, tzinfo=zone) if until else next_midnight
         found.setdefault(member, []).append((a.astimezone(dt.UTC), b.astimezone(dt.UTC), label))
 
-    day = first
-    while day <= last:
-        for slot in weekly:
-            if slot.weekday == day.weekday() and (slot.membership_id, day) not in lifted:
-                add(slot.membership_id, day, slot.start_time, slot.end_time, _("unavailable"))
-        day += dt.timedelta(days=1)
-    for change in changes:
-        if change.kind == AvailabilityKind.UNAVAILABLE:
-            add(change.membership_id, change.date, change.start_time, change.end_time,
-                change.note or _("unavailable"))  # fmt: skip
+    if weekly:
+        plain = _("unavailable")
+        day = first
+        while day <= last:
+            weekday = day.weekday()
+            for member, slot_weekday, begin, until in weekly:
+                if slot_weekday == weekday and (member, day) not in lifted:
+                    add(member, day, begin, until, plain)
+            day += dt.timedelta(days=1)
+    for member, date, kind, from_time, to_time, note in changes:
+        if kind == AvailabilityKind.UNAVAILABLE:
+            add(member, date, from_time, to_time, note or _("unavailable"))
     return found

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from html import escape
 
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from scheduling.selectors import RotaWeek, Row, ShiftCard
 from scheduling.templatetags.scheduling import hours, money
+from tenancy.http import tenant_reverse
 
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 NAME = "\x00"  # stands for a person's name in a translated sentence, split around it once
@@ -33,7 +33,6 @@ class RotaRows:
         self.show_cost = show_cost
         self.rows_url = rows_url
         self.currency = rota.settings.currency
-        slug = {"tenant_slug": tenant_slug}
         query = ""
         if rota.site:
             query += f"&site={rota.site.pk}"
@@ -41,9 +40,9 @@ class RotaRows:
             query += f"&position={rota.position.pk}"
         # What the table's data attributes hold; "{id}" stands for a shift's id.
         self.urls = {
-            "shift": reverse("shift-edit", kwargs=slug | {"shift_id": PLACEHOLDER}),
-            "move": reverse("shift-move", kwargs=slug | {"shift_id": PLACEHOLDER}),
-            "new": reverse("shift-new", kwargs=slug) + query.replace("&", "?", 1),
+            "shift": tenant_reverse("shift-edit", tenant_slug, shift_id=PLACEHOLDER),
+            "move": tenant_reverse("shift-move", tenant_slug, shift_id=PLACEHOLDER),
+            "new": tenant_reverse("shift-new", tenant_slug) + query.replace("&", "?", 1),
         }
         self.urls = {key: url.replace(PLACEHOLDER, "{id}") for key, url in self.urls.items()}
         self.show_site = rota.site is None and len(rota.sites) > 1
@@ -69,6 +68,36 @@ class RotaRows:
             for position in rota.positions
             for site in rota.sites
         }
+
+    def head(self) -> SafeString:
+        """The header row: a column per day (today's marked), then the totals'."""
+        cells = [f'<th scope="col" class="rota__person">{escape(_("Employee"))}</th>']
+        for day in self.rota.days:
+            today = ' class="is-today" aria-current="date"' if day.is_today else ""
+            weekday, date = escape(date_format(day.date, "D")), escape(date_format(day.date, "j M"))
+            cells.append(
+                f'<th scope="col" data-date="{day.date.isoformat()}"{today}>'
+                f'<span class="rota__dow">{weekday}</span> {date}</th>'
+            )
+        cells.append(f'<th scope="col" class="rota__total">{escape(_("Hours"))}</th>')
+        if self.show_cost:
+            cells.append(f'<th scope="col" class="rota__total">{escape(_("Cost"))}</th>')
+        return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 (every value is escaped)
+
+    def foot(self) -> SafeString:
+        """The totals row: each day's hours (and cost), then the week's."""
+        rota, currency = self.rota, self.currency
+        cells = [f'<th scope="row">{escape(_("Total"))}</th>']
+        for day in rota.days:
+            cost = ""
+            if self.show_cost:
+                cost = f'<br><span class="muted">{escape(money(day.cost, currency))}</span>'
+            cells.append(f"<td>{hours(day.hours)} h{cost}</td>")
+        cells.append(f'<td class="rota__total"><strong>{hours(rota.hours)} h</strong></td>')
+        if self.show_cost:
+            total = escape(money(rota.cost, currency))
+            cells.append(f'<td class="rota__total"><strong>{total}</strong></td>')
+        return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 (every value is escaped)
 
     def html(self) -> SafeString:
         rota = self.rota

@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,7 @@ from scheduling.rota_html import RotaRows
 from scheduling.selectors import sites_for_member
 from tenancy.access import tenant_object_get_or_404
 from tenancy.forms import add_service_errors
-from tenancy.http import TenantRequest, require_permission, tenant_view
+from tenancy.http import TenantRequest, require_permission, tenant_reverse, tenant_view
 from tenancy.models import Membership
 from tenancy.permissions import Permission
 
@@ -61,7 +60,7 @@ def rota_url(
         query["site"] = str(site)
     if position:
         query["position"] = str(position)
-    return f"{reverse(view, kwargs={'tenant_slug': request.tenant.slug})}?{urlencode(query)}"
+    return f"{tenant_reverse(view, request.tenant.slug)}?{urlencode(query)}"
 
 
 # A large company's week comes in parts, so that the page is quick to show: the page brings

@@ -178,17 +178,24 @@ def time_off(tenant: Tenant, rows: Sequence[FactsRow]) -> TimeOff:
 
 
 def time_off_between(
-    tenant: Tenant, first: dt.datetime, last: dt.datetime, people: AbstractSet[Hashable]
+    tenant: Tenant,
+    first: dt.datetime,
+    last: dt.datetime,
+    people: AbstractSet[Hashable],
+    *,
+    read_everyone: bool = False,
 ) -> TimeOff:
     """The approved leave and unavailability of `people` (ids as uuid.UUID or all as text)
-    overlapping [first, last). Three queries, none for nobody."""
+    overlapping [first, last). Three queries, none for nobody. `read_everyone` reads the
+    whole company's (and keeps `people`'s) rather than sending their ids: for callers whose
+    `people` are most of the company, such as the rota."""
     from scheduling import availability, leave
 
     if not people:
         return {}, {}
     text_ids = isinstance(next(iter(people)), str)
     members: list[uuid.UUID] | None = None
-    if len(people) <= _FEW_PEOPLE:
+    if len(people) <= _FEW_PEOPLE and not read_everyone:
         members = [uuid.UUID(str(p)) if text_ids else cast(uuid.UUID, p) for p in people]
     found: list[dict[Any, tuple[rules.TimeOff, ...]]] = []
     for read in (leave.approved_leave, availability.unavailable):
@@ -715,8 +722,9 @@ def rota_week(
     tally = rules.Tally()
     # Time off of everyone listed, far enough around the week for the rules' context too.
     away = time_off_between(
-        tenant, window_start - RULE_CONTEXT, window_end + RULE_CONTEXT, listed_ids
-    )
+        tenant, window_start - RULE_CONTEXT, window_end + RULE_CONTEXT, listed_ids,
+        read_everyone=True,
+    )  # fmt: skip
     violations = _violations(
         tenant, judged, settings, profiles,
         Loaded(query=window_query, published=published, site_ids=shown_site_ids,
