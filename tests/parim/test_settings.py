@@ -68,3 +68,33 @@ def test_typed_helpers_refuse_malformed_values(monkeypatch: pytest.MonkeyPatch) 
         env_int("A_NUMBER", 1)
     monkeypatch.setenv("A_FLAG", "On")
     assert env_bool("A_FLAG", False) is True
+
+
+def test_postgresql_statements_are_bound_on_the_server_and_prepared_when_repeated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from parim.settings import database_from_url
+
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    options = database_from_url("DATABASE_URL", "postgres://u@h:5432/db")["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "false")
+    options = database_from_url("DATABASE_URL", "postgres://u@h:5432/db")["OPTIONS"]
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+    assert "OPTIONS" not in database_from_url("DATABASE_URL", "sqlite:///var/x.sqlite3")
+
+
+@pytest.mark.django_db
+def test_the_tests_connection_prepares_a_statement_run_five_times() -> None:
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"  # as make test runs
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute("SELECT count(*) FROM accounts_user WHERE email = %s", ["x@y.test"])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%accounts_user WHERE email = $1%"],
+        )
+        assert cursor.fetchone()[0] == 1
