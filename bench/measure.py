@@ -421,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.what != "session" and args.week is None:
         parser.error("--week is required")
     django.setup()
+    from parim.startup import tune_garbage_collector
+
+    tune_garbage_collector()  # as each gunicorn worker does once the app is loaded
     measure = {
         "rota": measure_rota,
         "rules": measure_rules,

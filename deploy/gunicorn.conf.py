@@ -39,16 +39,10 @@ control_socket_disable = True  # the root filesystem is read-only in production
 
 
 def post_worker_init(worker: Any) -> None:
-    """Once the app is loaded: move everything it made so far (modules, settings, URL maps,
-    templates) out of the collector's sight, and collect the young generation less often. A
-    busy rota page makes tens of thousands of short-lived objects; with Python's default
-    threshold (700) the collector runs dozens of times a request, tracing the whole app each
-    time it reaches the older generations."""
-    import gc
+    """Once the app is loaded, tune the garbage collector (parim.startup)."""
+    from parim.startup import tune_garbage_collector
 
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(_int("GC_THRESHOLD_0", 20_000), 20, 20)
+    tune_garbage_collector()
 
 
 _TOKENS = [

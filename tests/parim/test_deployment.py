@@ -154,3 +154,22 @@ def test_compose_migrates_as_the_owner_and_runs_the_app_as_its_own_role() -> Non
     assert services["migrate"]["environment"]["DATABASE_APP_ROLE"] == "parim_app"
     for name in ("web", "worker", "beat"):
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql://parim_app")
+
+
+def test_workers_tune_the_garbage_collector_once_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from parim.startup import tune_garbage_collector
+
+    before = gc.get_threshold()
+    monkeypatch.setenv("GC_THRESHOLD_0", "12345")
+    try:
+        _gunicorn_config().post_worker_init(None)
+        assert gc.get_threshold() == (12345, 20, 20)
+        assert gc.get_freeze_count() > 0
+        monkeypatch.delenv("GC_THRESHOLD_0")
+        tune_garbage_collector()
+        assert gc.get_threshold()[0] == 20_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
