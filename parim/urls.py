@@ -79,6 +79,7 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("settings/working-time/", scheduling.working_time_settings, name="working-time-settings"),
     path("rota/", rota.rota, name="rota"),
     path("rota/rows/", rota.rota_rows, name="rota-rows"),
+    path("rota/day/", rota.rota_day, name="rota-day"),
     path("rota/shifts/new/", rota.shift_new, name="shift-new"),
     path("rota/shifts/<uuid:shift_id>/", rota.shift_edit, name="shift-edit"),
     path("rota/shifts/<uuid:shift_id>/move/", rota.shift_move, name="shift-move"),

@@ -227,6 +227,14 @@ class WeekForm(forms.Form):
     position = forms.UUIDField(required=False)
 
 
+class DayForm(forms.Form):
+    """The day timeline's query string: the day, and the rota's optional filters."""
+
+    date = forms.DateField(required=False, widget=DATE_WIDGET, validators=BOUNDS)
+    site = forms.UUIDField(required=False)
+    position = forms.UUIDField(required=False)
+
+
 class PublishForm(forms.Form):
     override_reason = forms.CharField(
         label=_("Reason for overriding the rules"), required=False, max_length=500,

@@ -11,6 +11,7 @@ import itertools
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.events import emit
 from scheduling import selectors, services
-from scheduling.forms import PayrollForm, PublishForm, ShiftForm, WeekForm
+from scheduling.forms import DayForm, PayrollForm, PublishForm, ShiftForm, WeekForm
 from scheduling.models import Position, Shift, Site
 from scheduling.rota_html import RotaRows
 from scheduling.selectors import sites_for_member
@@ -106,6 +107,67 @@ def rota(request: TenantRequest) -> HttpResponse:
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
         template = "scheduling/partials/rota_grid.html"
     return TemplateResponse(request, template, context)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A shift on the day timeline: its card, and where it lies in the day, in minutes from
+    midnight on the site's clock (a shift that ends the next day stops at 24:00 here)."""
+
+    card: selectors.ShiftCard
+    starts: int
+    ends: int
+    next_day: bool
+
+
+def _bars(cards: list[selectors.ShiftCard]) -> list[Bar]:
+    bars = []
+    for card in cards:
+        starts = card.start.hour * 60 + card.start.minute
+        next_day = card.crosses_midnight
+        ends = 24 * 60 if next_day else card.end.hour * 60 + card.end.minute
+        bars.append(Bar(card=card, starts=starts, ends=max(ends, starts + 1), next_day=next_day))
+    return bars
+
+
+@tenant_view
+@require_permission(Permission.BUILD_ROTA)
+def rota_day(request: TenantRequest) -> HttpResponse:
+    """One day as a timeline: a line per person working that day (and the open shifts'), each
+    shift a bar from its start to its end on the site's clock, linked to the shift."""
+    form = DayForm(request.GET)
+    today = selectors.today_in(request.tenant)
+    day, site_id, position_id = today, None, None
+    if form.is_valid():
+        day = form.cleaned_data["date"] or today
+        site_id, position_id = form.cleaned_data["site"], form.cleaned_data["position"]
+    rota_week = selectors.rota_week(
+        request.membership, day, site_id=site_id, position_id=position_id, judge_everyone=False
+    )
+    index = (day - rota_week.week_start).days
+    lines = [(row.name, _bars(row.days[index])) for row in rota_week.rows if row.days[index]]
+    open_bars = _bars(rota_week.open_row.days[index])
+
+    def day_url(date: dt.date) -> str:
+        query: dict[str, str] = {"date": date.isoformat()}
+        if site_id:
+            query["site"] = str(site_id)
+        if position_id:
+            query["position"] = str(position_id)
+        return f"{tenant_reverse('rota-day', request.tenant.slug)}?{urlencode(query)}"
+
+    context = {
+        "rota": rota_week,
+        "day": day,
+        "lines": lines,
+        "open_bars": open_bars,
+        "hours": range(0, 24, 3),
+        "previous_url": day_url(day - dt.timedelta(days=1)),
+        "next_url": day_url(day + dt.timedelta(days=1)),
+        "today_url": day_url(today),
+        "week_url": rota_url(request, rota_week.week_start, site_id, position_id),
+    }
+    return TemplateResponse(request, "scheduling/rota_day.html", context)
 
 
 @tenant_view

@@ -70,6 +70,8 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     "rota": (17, lambda t, m: "/alpha/rota/"),
     # The rest of the rota's rows, fetched when the table scrolls (same reads, no page chrome).
     "rota rows": (17, lambda t, m: "/alpha/rota/rows/"),
+    # The day timeline: the rota's reads (tests/scheduling/test_rota_day.py with shifts).
+    "rota day": (17, lambda t, m: "/alpha/rota/day/"),
     "rota publish": (14, lambda t, m: "/alpha/rota/publish/"),
     "new shift dialog": (11, lambda t, m: "/alpha/rota/shifts/new/"),
     "my shifts": (9, lambda t, m: "/alpha/my-shifts/"),

@@ -255,3 +255,20 @@ document.addEventListener("focusin", (event) => {
     event.target.select();
   }
 });
+
+// ---------- Day timeline ----------
+// Bars and hour marks carry their place in the day in minutes (data-from, data-to); the
+// page's content security policy allows no inline styles, so they are placed here. Without
+// script they stay a readable list of times.
+const MINUTES_A_DAY = 1440;
+function placeTimeline(root) {
+  root.querySelectorAll(".timeline [data-from]").forEach((element) => {
+    const from = Number(element.dataset.from);
+    element.style.left = `${(from / MINUTES_A_DAY) * 100}%`;
+    if (element.dataset.to) {
+      element.style.width = `${((Number(element.dataset.to) - from) / MINUTES_A_DAY) * 100}%`;
+    }
+  });
+  root.querySelectorAll(".timeline").forEach((timeline) => timeline.classList.add("is-placed"));
+}
+document.addEventListener("DOMContentLoaded", () => placeTimeline(document));

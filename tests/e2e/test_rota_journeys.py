@@ -191,3 +191,40 @@ def test_a_large_rota_loads_as_it_scrolls_and_a_dragged_shift_moves(
     expect(rows).to_have_count(ROWS_AT_ONCE)
     page.get_by_role("button", name="Print").click()
     expect(rows).to_have_count(everyone)
+
+
+def test_a_manager_opens_a_day_as_a_timeline_and_opens_a_shift_from_it(
+    page: Page, transactional_db: None
+) -> None:
+    """From the week, the day view: each person working that day on a line, each shift a bar
+    placed by its times (a morning shift in the left half of the line, a night shift running
+    to its end), the open shift on its own line; a bar opens its shift, by keyboard too."""
+    rota = build_rota(people=2)
+    tuesday = MONDAY + dt.timedelta(days=1)
+    morning = add_shift(rota, rota.people[0], at(tuesday, 6), hours=6)  # 06:00-12:00
+    add_shift(rota, rota.people[1], at(tuesday, 22), hours=8)  # 22:00-06:00 (+1)
+    add_shift(rota, None, at(tuesday, 12), hours=6)
+
+    sign_in(page, rota.manager.user.email, TEST_PASSWORD)
+    page.goto(f"/alpha/rota/?week={MONDAY}")
+    page.get_by_role("link", name="Day view").click()
+    page.get_by_label("Day", exact=True).fill(tuesday.isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", name="Day: Tuesday 24 November 2026")).to_be_visible()
+    expect(page.get_by_role("heading", name="Open shifts")).to_be_visible()
+    track = page.locator(".timeline__line", has_text="Employee 000").locator(".timeline__track")
+    bar = track.locator(".timeline__bar")
+    expect(bar).to_have_count(1)
+    box, line = bar.bounding_box(), track.bounding_box()
+    assert box is not None and line is not None
+    # 06:00-12:00 is the second quarter of the line.
+    assert abs((box["x"] - line["x"]) / line["width"] - 0.25) < 0.02
+    assert abs(box["width"] / line["width"] - 0.25) < 0.02
+    night = page.locator(".timeline__line", has_text="Employee 001").locator(".timeline__bar")
+    expect(night).to_contain_text("22:00\u201306:00 +1")
+    assert_accessible(page, "rota-day-timeline")
+
+    bar.get_by_role("link").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"/alpha/rota/shifts/{morning.pk}/"))
+    expect(page.get_by_label("Start")).to_have_value("06:00")
