@@ -5,6 +5,7 @@ the sites they schedule (approve, or decline with a comment). Actions are POST o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -257,32 +258,36 @@ def swap_accept(request: TenantRequest, swap_id: str) -> HttpResponse:
     return redirect("swaps", tenant_slug=tenant.slug)
 
 
-@tenant_view
-def swap_refuse(request: TenantRequest, swap_id: str) -> HttpResponse:
+def _swap_step(
+    request: TenantRequest,
+    swap_id: str,
+    step: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """POST only: `step` (marketplace.swap_refuse or swap_cancel) on one of the company's swaps
+    by the member, then back to the swaps page with `done` or the reason it was refused."""
     swap = tenant_object_get_or_404(ShiftSwap, tenant=request.tenant, id=swap_id)
     if request.method != "POST":
         return _post_only()
     try:
-        marketplace.swap_refuse(tenant=request.tenant, membership=request.membership, swap=swap)
+        step(tenant=request.tenant, membership=request.membership, swap=swap)
     except ValidationError as error:
         _refused(request, error)
     else:
-        messages.success(request, _("Offer refused; your colleague has been told."))
+        messages.success(request, done)
     return redirect("swaps", tenant_slug=request.tenant.slug)
+
+
+@tenant_view
+def swap_refuse(request: TenantRequest, swap_id: str) -> HttpResponse:
+    return _swap_step(request, swap_id, marketplace.swap_refuse,
+                      _("Offer refused; your colleague has been told."))  # fmt: skip
 
 
 @tenant_view
 def swap_cancel(request: TenantRequest, swap_id: str) -> HttpResponse:
-    swap = tenant_object_get_or_404(ShiftSwap, tenant=request.tenant, id=swap_id)
-    if request.method != "POST":
-        return _post_only()
-    try:
-        marketplace.swap_cancel(tenant=request.tenant, membership=request.membership, swap=swap)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("Your offer is cancelled; the shift stays yours."))
-    return redirect("swaps", tenant_slug=request.tenant.slug)
+    return _swap_step(request, swap_id, marketplace.swap_cancel,
+                      _("Your offer is cancelled; the shift stays yours."))  # fmt: skip
 
 
 @tenant_view
