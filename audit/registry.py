@@ -14,6 +14,8 @@ NOT_REGISTERED: dict[str, str] = {
     "add an entry to ship on every run",
     "scheduling.Notification": "one reader's copy of an event that is itself audited (a message "
     "sent, a request, a decision, a reminder); reading it changes only read_at",
+    "scheduling.RotaChange": "written by database triggers alongside a change that is itself "
+    "audited; it holds only a transaction id, to tell the rota's cache that its week is stale",
 }
 
 

@@ -14,6 +14,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import zoneinfo
 from collections.abc import Sequence
@@ -44,8 +45,15 @@ TRIVIAL_PATH = "/_bench/ok"  # bench.urls.TRIVIAL_PATH (not imported: that needs
 UNSET = (
     "REDIS_URL", "REDIS_HOST", "STRIPE_SECRET_KEY", "STRIPE_PRICE_ID", "STRIPE_WEBHOOK_SECRET",
     "AUDIT_ARCHIVE_BUCKET", "DATABASE_HOST", "SECRET_KEY_FILE", "DATABASE_URL_FILE",
-    "SECURE_SSL_REDIRECT", "TRUSTED_PROXY_HOPS",
+    "SECURE_SSL_REDIRECT", "TRUSTED_PROXY_HOPS", "ROTA_CACHE_URL", "ROTA_CACHE_SECONDS",
+    "ROTA_CACHE_ENTRIES",
 )  # fmt: skip
+# The rota computed on every request (its cost, what row-level security costs it), or reused
+# while nothing it shows has changed (scheduling/rota_cache.py), from Redis as in production
+# when a Redis answers on 127.0.0.1:6379 (database 3, which nothing else here uses).
+COMPUTED = {"ROTA_CACHE_SECONDS": "0"}
+REDIS_CACHE_URL = "redis://127.0.0.1:6379/3"
+CHANGE_INTERVAL_S = 1.0  # one change to the rota a second, in the busy variant
 
 
 class Say:
@@ -105,11 +113,13 @@ def run(command: Sequence[str], env: dict[str, str], log: Path | None = None) ->
         raise SystemExit(f"failed ({completed.returncode}): {' '.join(command)}")
 
 
-def measure(what: str, slug: str, url: str, name: str, *extra: str) -> dict[str, Any]:
+def measure(
+    what: str, slug: str, url: str, name: str, *extra: str, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     out = VAR / f"{name}.json"
     run(
         [sys.executable, "-m", "bench.measure", what, "--slug", slug, "--out", str(out), *extra],
-        django_env(url),
+        django_env(url, **(env or {})),
         VAR / f"{name}.log",
     )
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
@@ -190,19 +200,83 @@ def gunicorn_sizing() -> tuple[int, int]:
     )
 
 
-def throughput(slug: str, week: dt.date, args: argparse.Namespace) -> dict[str, Any]:
+def redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def reuse_env() -> tuple[dict[str, str], str]:
+    """The settings that reuse computed weeks, and where they are kept."""
+    if redis_up():
+        return {"ROTA_CACHE_URL": REDIS_CACHE_URL}, f"Redis ({REDIS_CACHE_URL})"
+    return {}, "each process's memory (no Redis answered on 127.0.0.1:6379)"
+
+
+class Changer:
+    """While running: one change to the measured week a second, committed as the application
+    role in the company's context (a shift's notes rewritten: a write the triggers log, which
+    makes every cached week of the company stale), as a manager editing the rota would."""
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self.stop = threading.Event()
+        self.changes = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _run(self) -> None:
+        with psycopg.connect(database_url(APP_ROLE)) as connection:
+            tenant = connection.execute(
+                "SELECT id FROM tenancy_tenant WHERE slug = %s", [self.slug]
+            ).fetchone()
+            connection.commit()
+            if tenant is None:
+                raise SystemExit(f"no tenant {self.slug}")
+            while not self.stop.wait(CHANGE_INTERVAL_S):
+                connection.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant[0])])
+                connection.execute(
+                    "UPDATE scheduling_shift SET notes = %s WHERE id = "
+                    "(SELECT id FROM scheduling_shift ORDER BY start_at, id LIMIT 1)",
+                    [f"change {self.changes}"],
+                )
+                connection.commit()
+                self.changes += 1
+
+
+VARIANTS = {
+    "computed": "computed on every request (ROTA_CACHE_SECONDS=0)",
+    "reused": "reused while nothing changes",
+    "busy": f"reused, with a change every {CHANGE_INTERVAL_S:.0f} s",
+}
+
+
+def throughput(slug: str, week: dt.date, args: argparse.Namespace, variant: str) -> dict[str, Any]:
     """Requests per second of the rota page and of the trivial view, on one gunicorn with the
-    project's configuration, alternating in rounds so that both see the same machine."""
+    project's configuration, alternating in rounds so that both see the same machine. The
+    rota `variant`: computed on every request, reused, or reused with a change every second."""
     session = measure("session", slug, database_url(APP_ROLE), f"session-{slug}")
     cookie = f"{session['cookie_name']}={session['cookie_value']}"
     port = free_port()
     workers, threads = gunicorn_sizing()
+    cache_env, kept_in = reuse_env() if variant != "computed" else (COMPUTED, "not kept")
     env = django_env(
         database_url(APP_ROLE),
         # No worker recycling in the middle of a measurement (production: every 5,000).
         GUNICORN_MAX_REQUESTS="0",
+        **cache_env,
     )
-    log = (VAR / "gunicorn.log").open("w", encoding="utf-8")
+    log = (VAR / f"gunicorn-{variant}.log").open("w", encoding="utf-8")
     server = subprocess.Popen(  # noqa: S603
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
@@ -212,9 +286,13 @@ def throughput(slug: str, week: dt.date, args: argparse.Namespace) -> dict[str, 
     )  # fmt: skip
     rota_path = f"/{slug}/rota/?week={week.isoformat()}"
     results: dict[str, list[LoadResult]] = {"trivial": [], "rota": []}
+    changer = Changer(slug)
     try:
         wait_until_up(port)
-        say(f"gunicorn up on 127.0.0.1:{port}: {workers} gthread workers x {threads} threads")
+        say(f"gunicorn up on 127.0.0.1:{port}: {workers} gthread workers x {threads} threads; "
+            f"rota {VARIANTS[variant]}")  # fmt: skip
+        if variant == "busy":
+            changer.start()
         for path in (TRIVIAL_PATH, rota_path):
             warm = run_load("127.0.0.1", port, path, cookie, concurrency=args.concurrency,
                             seconds=args.warmup_seconds)  # fmt: skip
@@ -231,6 +309,7 @@ def throughput(slug: str, week: dt.date, args: argparse.Namespace) -> dict[str, 
                 say(f"  round {round_number + 1}: {name:7s} {result.rps:8.1f} req/s "
                     f"({result.requests} in {result.seconds:.1f} s)")  # fmt: skip
     finally:
+        changer.close()
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=40)
@@ -271,6 +350,9 @@ def throughput(slug: str, week: dt.date, args: argparse.Namespace) -> dict[str, 
         "round_ratios": [round(x, 4) for x in round_ratios],
         "pooled_ratio": round(rota["rps"] / trivial["rps"], 4),
         "database_role": session["role"],
+        "variant": variant,
+        "cache": kept_in,
+        "changes": changer.changes,
     }
 
 
@@ -319,8 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app, superuser = database_url(APP_ROLE), database_url(SUPERUSER)
     timing = ["--week", week.isoformat(), "--runs", str(args.runs), "--warmup", str(args.warmup)]
 
-    def rota(slug: str, url: str, name: str, *extra: str) -> dict[str, Any]:
-        result = measure("rota", slug, url, name, *timing, *extra)
+    def rota(
+        slug: str, url: str, name: str, *extra: str, env: dict[str, str] = COMPUTED
+    ) -> dict[str, Any]:
+        result = measure("rota", slug, url, name, *timing, *extra, env=env)
         say(f"  rota {slug:8s} as {result['role']:9s}: p50 {result['p50_ms']:6.1f} ms, "
             f"p95 {result['p95_ms']:6.1f} ms, {result['queries']} queries, "
             f"{result['shift_cards']} shifts shown")  # fmt: skip
@@ -330,8 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"p50 {result['week_p50_ms']} ms, p95 {result['week_p95_ms']} ms")  # fmt: skip
         return result
 
-    monitor.phase("rota page in-process (5 runs)")
-    say(f"rota page server time in-process ({args.warmup} warm-up + {args.runs} timed each)")
+    monitor.phase("rota page in-process (7 runs)")
+    say(f"rota page server time in-process ({args.warmup} warm-up + {args.runs} timed each), "
+        "computed on every request")  # fmt: skip
     rota50 = rota("bench50", app, "rota-bench50-app", "--with-rows",
                   "--queries-out", str(VAR / "queries-bench50.sql"))  # fmt: skip
     rota300 = rota("bench", app, "rota-bench-app-1", "--with-rows",
@@ -350,12 +435,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"p50 {rls_sql['app']['p50_ms']} ms as {APP_ROLE}, {rls_sql['superuser']['p50_ms']} "
         f"ms as {SUPERUSER} ({rls_sql['p50_difference']:+.1%})")  # fmt: skip
     (VAR / "explain-rota-bench.txt").write_text(sql.explain(rota300["sql"], app), "utf-8")
+    reuse, kept_in = reuse_env()
+    say(f"rota page reused while nothing changes, kept in {kept_in}")
+    reused = {
+        "cache": kept_in,
+        "rota50": rota("bench50", app, "rota-bench50-reused", "--with-rows", env=reuse),
+        "rota300": rota("bench", app, "rota-bench-reused", "--with-rows", env=reuse),
+    }
 
-    monitor.phase("throughput under gunicorn")
-    say(f"throughput under gunicorn at 50 employees ({args.seconds:.0f} s per target, "
-        f"{args.concurrency} connections)")  # fmt: skip
-    load = throughput("bench50", week, args)
-    say(f"  ratio rota / trivial: {load['ratio']:.1%}")
+    monitor.phase("throughput under gunicorn (3 variants)")
+    loads = {}
+    for variant, label in VARIANTS.items():
+        say(f"throughput under gunicorn at 50 employees, rota {label} ({args.seconds:.0f} s "
+            f"per target, {args.concurrency} connections)")  # fmt: skip
+        loads[variant] = throughput("bench50", week, args, variant)
+        say(f"  ratio rota / trivial: {loads[variant]['ratio']:.1%}")
 
     monitor.phase("rules and publish")
     say("rules: violations_for over the week of bench")
@@ -389,8 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": seed,
         "rota50": rota50,
         "rota300": rota300,
+        "reused": reused,
         "rls": {"on": pooled(rls_on), "off": pooled(rls_off), "sql": rls_sql},
-        "throughput": load,
+        "throughput": loads,
         "rules": rules,
         "publish": publish,
         "settings": vars(args),

@@ -19,4 +19,10 @@ if ! pg_up; then
   echo "make bench needs PostgreSQL on 127.0.0.1:5432 (trust auth, superuser postgres)." >&2
   exit 1
 fi
+# Redis keeps the reused rota weeks, as in production; without it they are kept in each process.
+redis_up() { command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }
+if ! redis_up && command -v redis-server >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
+  for _ in $(seq 1 20); do redis_up && break; sleep 0.25; done
+fi
 exec .venv/bin/python -m bench "$@"

@@ -411,6 +411,20 @@ CACHES: dict[str, Any] = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Computed rota weeks (scheduling/rota_cache.py), reused while nothing they were computed from
+# has changed: in Redis when there is one (ROTA_CACHE_URL, else the broker's), shared by every
+# process; else in each process's memory. ROTA_CACHE_SECONDS=0 turns the reuse off.
+ROTA_CACHE_SECONDS = env_int("ROTA_CACHE_SECONDS", 600)
+_ROTA_CACHE_URL = env_str("ROTA_CACHE_URL") or CELERY_BROKER_URL
+CACHES["rota"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _ROTA_CACHE_URL}
+    if _ROTA_CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rota",
+        "OPTIONS": {"MAX_ENTRIES": env_int("ROTA_CACHE_ENTRIES", 200)},
+    }
+)
 SIGNUP_LIMIT_PER_ADDRESS = env_int("SIGNUP_LIMIT_PER_ADDRESS", 3)  # an hour
 SIGNUP_LIMIT_PER_IP = env_int("SIGNUP_LIMIT_PER_IP", 10)  # an hour
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
@@ -444,6 +458,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-unpublished-reminders": {
         "task": "scheduling.tasks.send_unpublished_reminders",
         "schedule": 3600,
+    },
+    "prune-rota-changes": {
+        "task": "scheduling.tasks.prune_rota_changes",
+        "schedule": 24 * 3600,
     },
 }
 

@@ -803,3 +803,22 @@ class EmailPreferences(TenantModel):
 
     def __str__(self) -> str:
         return f"Email preferences {self.pk}"
+
+
+class RotaChange(TenantModel):
+    """A transaction that changed something the rota is computed from, written by PostgreSQL
+    triggers (migration 0005), never by application code: one row per company and
+    transaction, holding only the transaction's id. scheduling/rota_cache.py reuses a computed
+    week while no row appears that the week's database snapshot could not see. Only ever
+    inserted (then pruned), so writers never wait on each other."""
+
+    xid = models.BigIntegerField(editable=False)  # pg_current_xact_id() of the writer
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "xid"], name="scheduling_rotachange_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rota change {self.pk}"

@@ -10,13 +10,14 @@ shift's dialog, move and new-shift requests from them. The page around the rows 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from scheduling.selectors import RotaWeek, Row, ShiftCard
+from scheduling.selectors import RotaSummary, RotaWeek, Row, ShiftCard
 from scheduling.templatetags.scheduling import hours, money
 from tenancy.http import tenant_reverse
 
@@ -193,3 +194,23 @@ class RotaRows:
             f'<span class="shift__position">{self.where[id(card.position), id(card.site)]}</span>'
             f"{self.draft if card.draft else ''}{said}</button>"
         )
+
+
+@dataclass(frozen=True)
+class RotaGrid:
+    """The rota page's grid, rendered: the summary around it and the table's header, rows and
+    totals as HTML (what scheduling/rota_cache.py keeps; no per-person or per-session value
+    such as a CSRF token is in it)."""
+
+    rota: RotaSummary
+    head: SafeString
+    html: SafeString
+    foot: SafeString
+    urls: dict[str, str]
+
+    @classmethod
+    def of(cls, rota: RotaWeek, rows: RotaRows) -> RotaGrid:
+        return cls(
+            rota=rota.summary(), head=rows.head(), html=rows.html(), foot=rows.foot(),
+            urls=rows.urls,
+        )  # fmt: skip

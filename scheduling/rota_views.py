@@ -23,10 +23,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.events import emit
-from scheduling import selectors, services
+from scheduling import rota_cache, selectors, services
 from scheduling.forms import DayForm, PayrollForm, PublishForm, ShiftForm, WeekForm
 from scheduling.models import Position, Shift, Site
-from scheduling.rota_html import RotaRows
+from scheduling.rota_html import RotaGrid, RotaRows
 from scheduling.selectors import sites_for_member
 from tenancy.access import tenant_object_get_or_404
 from tenancy.forms import add_service_errors
@@ -83,20 +83,29 @@ def _number(request: TenantRequest, name: str) -> int:
 def rota(request: TenantRequest) -> HttpResponse:
     """The week: people as rows, days as columns; the totals and counts are the whole week's,
     the rows of the first ROWS_AT_ONCE people come with it (?rows=N: N, when htmx refreshes
-    the grid with more loaded) and rota_rows sends the rest. htmx refreshes only the grid."""
+    the grid with more loaded) and rota_rows sends the rest. htmx refreshes only the grid.
+    The grid is reused while nothing it shows has changed (scheduling/rota_cache.py)."""
     week, site_id, position_id = _week_params(request)
     shown = max(_number(request, "rows"), ROWS_AT_ONCE)
-    rota_week = selectors.rota_week(
-        request.membership, week, site_id=site_id, position_id=position_id, rows=slice(0, shown)
-    )
     show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
-    rows = RotaRows(
-        rota_week, tenant_slug=request.tenant.slug, show_cost=show_cost,
-        rows_url=rota_url(request, week, site_id, position_id, view="rota-rows"),
+
+    def build() -> RotaGrid:
+        rota_week = selectors.rota_week(
+            request.membership, week, site_id=site_id, position_id=position_id,
+            rows=slice(0, shown),
+        )  # fmt: skip
+        return RotaGrid.of(
+            rota_week, _rota_rows(request, rota_week, show_cost, site=site_id, position=position_id)
+        )
+
+    grid = rota_cache.reuse_or_build(
+        tenant=request.tenant, membership=request.membership,
+        what=("page", week, site_id, position_id, shown, show_cost), build=build,
     )  # fmt: skip
+    rota_week = grid.rota
     context = {
         "rota": rota_week,
-        "rows": rows,
+        "rows": grid,
         "show_cost": show_cost,
         "here": rota_url(request, week, site_id, position_id),
         "previous_url": rota_url(request, rota_week.previous_week, site_id, position_id),
@@ -107,6 +116,20 @@ def rota(request: TenantRequest) -> HttpResponse:
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
         template = "scheduling/partials/rota_grid.html"
     return TemplateResponse(request, template, context)
+
+
+def _rota_rows(
+    request: TenantRequest,
+    rota_week: selectors.RotaWeek,
+    show_cost: bool,
+    *,
+    site: Any,
+    position: Any,
+) -> RotaRows:
+    """The rows of `rota_week`, the week and filters as the request asked for them."""
+    rows_url = rota_url(request, rota_week.week_start, site, position, view="rota-rows")
+    return RotaRows(rota_week, tenant_slug=request.tenant.slug, show_cost=show_cost,
+                    rows_url=rows_url)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -178,16 +201,20 @@ def rota_rows(request: TenantRequest) -> HttpResponse:
     swap in."""
     week, site_id, position_id = _week_params(request)
     offset = _number(request, "offset")
-    rota_week = selectors.rota_week(
-        request.membership, week, site_id=site_id, position_id=position_id,
-        rows=slice(offset, offset + ROWS_AFTER), judge_everyone=False,
-    )  # fmt: skip
     show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
-    rows = RotaRows(
-        rota_week, tenant_slug=request.tenant.slug, show_cost=show_cost,
-        rows_url=rota_url(request, week, site_id, position_id, view="rota-rows"),
+
+    def build() -> str:
+        rota_week = selectors.rota_week(
+            request.membership, week, site_id=site_id, position_id=position_id,
+            rows=slice(offset, offset + ROWS_AFTER), judge_everyone=False,
+        )  # fmt: skip
+        return _rota_rows(request, rota_week, show_cost, site=site_id, position=position_id).html()
+
+    html = rota_cache.reuse_or_build(
+        tenant=request.tenant, membership=request.membership,
+        what=("rows", week, site_id, position_id, offset, show_cost), build=build,
     )  # fmt: skip
-    return HttpResponse(rows.html())
+    return HttpResponse(html)
 
 
 def _form_lists(request: TenantRequest) -> tuple[list[Site], list[Position], list[Membership]]:

@@ -498,8 +498,44 @@ class Day:
         return Decimal(self.minutes) / 60
 
 
+class WeekDates:
+    """The dates around a week that starts on `week_start` (a Monday)."""
+
+    week_start: dt.date
+
+    @property
+    def previous_week(self) -> dt.date:
+        return self.week_start - WEEK
+
+    @property
+    def next_week(self) -> dt.date:
+        return self.week_start + WEEK
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
+
+
+@dataclass(frozen=True)
+class RotaSummary(WeekDates):
+    """What the rota page shows around its rows (the filters, the counts): a RotaWeek without
+    its rows, small enough to keep with the rendered rows (scheduling/rota_cache.py)."""
+
+    week_start: dt.date
+    sites: list[Site]
+    positions: list[Position]
+    site: Site | None
+    position: Position | None
+    people: int
+    drafts: int
+    published: int
+    drafts_at_sites: int
+    hard_violations: int
+    soft_violations: int
+
+
 @dataclass
-class RotaWeek:
+class RotaWeek(WeekDates):
     """The week at the shown sites: every day's totals and counts, and the rows asked for
     (`rows`, the people from the `first`-th of `people` in all; the open shifts' row with the
     first). `violations` holds the rule breaks of those rows' shifts; the counts of hard and
@@ -528,17 +564,13 @@ class RotaWeek:
         """How many people come after the rows built."""
         return self.people - self.first - len(self.rows)
 
-    @property
-    def previous_week(self) -> dt.date:
-        return self.week_start - WEEK
-
-    @property
-    def next_week(self) -> dt.date:
-        return self.week_start + WEEK
-
-    @property
-    def week_end(self) -> dt.date:
-        return self.week_start + dt.timedelta(days=6)
+    def summary(self) -> RotaSummary:
+        return RotaSummary(
+            week_start=self.week_start, sites=self.sites, positions=self.positions,
+            site=self.site, position=self.position, people=self.people, drafts=self.drafts,
+            published=self.published, drafts_at_sites=self.drafts_at_sites,
+            hard_violations=self.hard_violations, soft_violations=self.soft_violations,
+        )  # fmt: skip
 
     @property
     def minutes(self) -> int:

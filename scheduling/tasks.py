@@ -148,3 +148,13 @@ def send_unpublished_reminders() -> int:
     from scheduling.messaging import unpublished_reminders_send
 
     return _each_tenant("unpublished week", unpublished_reminders_send)
+
+
+@shared_task
+def prune_rota_changes() -> int:
+    """Daily: delete the rota change-log rows that no cached week can need any more."""
+    from scheduling.rota_cache import rota_changes_prune
+
+    deleted = rota_changes_prune()
+    logger.info("rota change log pruned", extra={"deleted": deleted})
+    return deleted

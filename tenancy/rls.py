@@ -17,6 +17,16 @@ DIRECTORY_EXCEPTIONS: dict[str, str] = {
 }
 
 
+# Database functions that set the tenant or user setting themselves (tests/isolation checks the
+# catalog against this list). Each writes or reads only what its reason says.
+SETTING_FUNCTIONS: dict[str, str] = {
+    "scheduling_rota_change_log": "writes one company's rota change-log row (a transaction id, "
+    "no data) in that company's name, when a change made outside its context affects its rota",
+    "scheduling_rota_person_changed": "reads a renamed person's own memberships through the "
+    "directory exception, to log a rota change in each of their companies",
+}
+
+
 def using_expression(table: str) -> str:
     column = DIRECTORY_EXCEPTIONS.get(table)
     if column is None:

@@ -67,9 +67,10 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     # The rota with people but no shifts here (its reads include everyone's leave and
     # availability: 3); with shifts (one more read of the rules' context)
     # tests/scheduling/test_rota_pages.py pins it at 10 and 300 people.
-    "rota": (17, lambda t, m: "/alpha/rota/"),
+    # Each with the check of the cached week first (tests/scheduling/test_rota_cache.py).
+    "rota": (18, lambda t, m: "/alpha/rota/"),
     # The rest of the rota's rows, fetched when the table scrolls (same reads, no page chrome).
-    "rota rows": (17, lambda t, m: "/alpha/rota/rows/"),
+    "rota rows": (18, lambda t, m: "/alpha/rota/rows/"),
     # The day timeline: the rota's reads (tests/scheduling/test_rota_day.py with shifts).
     "rota day": (17, lambda t, m: "/alpha/rota/day/"),
     "rota publish": (14, lambda t, m: "/alpha/rota/publish/"),

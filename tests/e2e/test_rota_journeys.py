@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Any
 
 from icalendar import Calendar
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from scheduling import services
 from scheduling.models import Position, Shift, Site
@@ -228,3 +229,36 @@ def test_a_manager_opens_a_day_as_a_timeline_and_opens_a_shift_from_it(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"/alpha/rota/shifts/{morning.pk}/"))
     expect(page.get_by_label("Start")).to_have_value("06:00")
+
+
+def test_two_managers_on_one_week_each_see_the_others_change_at_the_next_load(
+    page: Page, browser: Browser, live_server: Any, transactional_db: None
+) -> None:
+    """The rota reuses its computed week between loads (scheduling/rota_cache.py): another
+    manager's change, and a renamed person, show at the very next load all the same."""
+    acme, manager, sam, _ella = _company()
+    _shift(acme, manager, sam, at(dt.date.today(), 9))
+    sign_in(page, "manager@acme.test", TEST_PASSWORD)
+    page.goto("/acme/rota/")
+    expect(page.locator("#rota-grid .shift")).to_have_count(1)
+    page.reload()  # the same week again, now reused
+    expect(page.locator("#rota-grid .shift")).to_have_count(1)
+
+    other = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    other.set_default_timeout(10_000)
+    admin_page = other.new_page()
+    try:
+        sign_in(admin_page, "admin@acme.test", TEST_PASSWORD)
+        admin_page.goto("/acme/rota/")
+        _add_shift(admin_page, "Ella Hughes", "07:00", "15:00")
+        expect(admin_page.locator("#rota-grid .shift")).to_have_count(2)
+    finally:
+        other.close()
+
+    page.get_by_role("link", name="This week").click()
+    expect(page.locator("#rota-grid .shift")).to_have_count(2)
+    sam.user.full_name = "Samira Taylor"
+    sam.user.save(update_fields=["full_name"])
+    page.reload()
+    expect(page.locator("#rota-grid tbody")).to_contain_text("Samira Taylor")
+    assert_accessible(page, "rota-week-after-a-colleagues-change")
