@@ -212,7 +212,7 @@ def redis_up() -> bool:
 def reuse_env() -> tuple[dict[str, str], str]:
     """The settings that reuse computed weeks, and where they are kept."""
     if redis_up():
-        return {"ROTA_CACHE_URL": REDIS_CACHE_URL}, f"Redis ({REDIS_CACHE_URL})"
+        return {"ROTA_CACHE_URL": REDIS_CACHE_URL}, f"Redis, at {REDIS_CACHE_URL}"
     return {}, "each process's memory (no Redis answered on 127.0.0.1:6379)"
 
 
