@@ -412,17 +412,22 @@ CACHES: dict[str, Any] = {
     )
 }
 # Computed rota weeks (scheduling/rota_cache.py), reused while nothing they were computed from
-# has changed: in Redis when there is one (ROTA_CACHE_URL, else the broker's), shared by every
-# process; else in each process's memory. ROTA_CACHE_SECONDS=0 turns the reuse off.
+# has changed: in the Redis at ROTA_CACHE_URL, shared by every process (its own database or
+# instance, with maxmemory and allkeys-lru: never the broker's, whose tasks must not be
+# evicted or blocked); else in each process's memory. ROTA_CACHE_SECONDS=0 turns reuse off.
 ROTA_CACHE_SECONDS = env_int("ROTA_CACHE_SECONDS", 600)
-_ROTA_CACHE_URL = env_str("ROTA_CACHE_URL") or CELERY_BROKER_URL
+if not 0 <= ROTA_CACHE_SECONDS <= 86400:
+    raise ConfigurationError(
+        f"ROTA_CACHE_SECONDS must be from 0 to 86400 (a day), not {ROTA_CACHE_SECONDS}."
+    )
+_ROTA_CACHE_URL = env_str("ROTA_CACHE_URL")
 CACHES["rota"] = (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _ROTA_CACHE_URL}
     if _ROTA_CACHE_URL
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "rota",
-        "OPTIONS": {"MAX_ENTRIES": env_int("ROTA_CACHE_ENTRIES", 200)},
+        "OPTIONS": {"MAX_ENTRIES": env_int("ROTA_CACHE_ENTRIES", 64)},
     }
 )
 SIGNUP_LIMIT_PER_ADDRESS = env_int("SIGNUP_LIMIT_PER_ADDRESS", 3)  # an hour
@@ -461,7 +466,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune-rota-changes": {
         "task": "scheduling.tasks.prune_rota_changes",
-        "schedule": 24 * 3600,
+        "schedule": 6 * 3600,
     },
 }
 

@@ -20,15 +20,21 @@ today's date, the language, the code that computes and renders the week, and wha
 for (week, filters, rows). The check is one query; without PostgreSQL (the embedded demo) or
 with ROTA_CACHE_SECONDS=0 every request computes the week.
 
-Entries expire after ROTA_CACHE_SECONDS (600 by default) whether or not they were replaced, so
-a changed or erased person's name is gone from the cache within that time. The change log is
-pruned daily (`rota_changes_prune`)."""
+Entries expire after ROTA_CACHE_SECONDS (600 by default, a day at most) whether or not they
+were replaced, so a changed or erased person's name is gone from the cache within that time.
+The change log is pruned every few hours (`rota_changes_prune`).
+
+Not seen by the triggers: TRUNCATE, and writes with `session_replication_role = replica`
+(neither is used by the application); and restoring the database to an earlier point rewinds
+transaction ids, which old snapshots would then count as seen. After any of those, empty the
+rota cache (or turn it off for ROTA_CACHE_SECONDS)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import hashlib
+import importlib.metadata
 import logging
 import time
 from collections.abc import Callable, Hashable
@@ -50,16 +56,20 @@ logger = logging.getLogger(__name__)
 ALIAS = "rota"
 V = TypeVar("V")
 
-# The snapshot this statement runs in, and whether the company's change log holds a
-# transaction that `entry` (an earlier snapshot) could not see. Only rows from the entry's
-# oldest running transaction on can be invisible to it: the (tenant_id, xid) key finds them.
+# The snapshot this statement runs in, whether an entry made from it may be stored, and whether
+# the company's change log holds a transaction that `entry` (an earlier snapshot) could not
+# see. Only rows from the entry's oldest running transaction on can be invisible to it: the
+# (tenant_id, xid) key finds them. A transaction that already has an id (it wrote something)
+# stores nothing: PostgreSQL leaves a transaction's own id out of its snapshots' running list,
+# so a snapshot taken after a later transaction began would count the request's own, later
+# rota changes as seen.
 CHECK_SQL = (
-    "SELECT pg_current_snapshot()::text, EXISTS ("
+    "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL, EXISTS ("
     "SELECT 1 FROM scheduling_rotachange WHERE tenant_id = %(tenant)s"
     " AND xid >= pg_snapshot_xmin(%(entry)s::pg_snapshot)::text::bigint"
     " AND NOT pg_visible_in_snapshot(xid::text::xid8, %(entry)s::pg_snapshot))"
 )
-SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text, NULL"
+SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL, NULL"
 
 
 def enabled() -> bool:
@@ -68,15 +78,21 @@ def enabled() -> bool:
 
 @functools.cache
 def code_version() -> str:
-    """A digest of the code that computes and renders the week, so that a new release never
-    shows a grid rendered by the old one."""
+    """A digest of the code that computes and renders the week (the project's own, with its
+    templates, translations and URL map, and the versions of Django and of the time zone
+    data), so that a new release never shows a grid rendered by the old one."""
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
-    for folder in ("scheduling", "tenancy", "templates/scheduling"):
+    for folder in ("accounts", "tenancy", "audit", "scheduling", "parim", "templates"):
         for path in sorted((root / folder).rglob("*")):
             if path.suffix in {".py", ".html", ".mo"} and "migrations" not in path.parts:
                 digest.update(path.relative_to(root).as_posix().encode())
                 digest.update(path.read_bytes())
+    for package in ("django", "tzdata"):
+        try:
+            digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(package.encode())
     return digest.hexdigest()[:16]
 
 
@@ -114,11 +130,13 @@ def reuse_or_build(
             cursor.execute(SNAPSHOT_SQL)
         else:
             cursor.execute(CHECK_SQL, {"tenant": tenant.pk, "entry": entry[0]})
-        snapshot, changed = cursor.fetchone()
+        snapshot, storable, changed = cursor.fetchone()
     if entry is not None and not changed:
         value: V = entry[1]
         return value
     value = build()
+    if not storable:
+        return value
 
     def store_entry() -> None:
         try:
@@ -131,11 +149,14 @@ def reuse_or_build(
 
 
 # The prune keeps the change log short. A row can matter only to an entry whose snapshot saw
-# its transaction still running; every entry alive now was computed after (now - TTL - the
-# longest request). So each run deletes the rows of transactions that had all ended when the
-# previous run looked (the oldest transaction running then, its `xmin`), once that run is older
-# than an entry can live, and records the oldest running now for the next run.
+# its transaction still running; every entry alive now was computed after (now - the longest
+# an entry can live - the longest request). So each run deletes the rows of transactions that
+# had all ended when an earlier run looked (the oldest transaction running then, its `xmin`),
+# once that run is older than an entry can live, and records the oldest running now for a
+# later run. An entry lives at most MAX_LIFETIME whatever ROTA_CACHE_SECONDS says now (the
+# settings refuse more), so lowering it while longer-lived entries remain is safe.
 HORIZON_KEY = "rota:prune-horizon"
+MAX_LIFETIME = dt.timedelta(days=1)
 REQUEST_MARGIN = dt.timedelta(hours=1)  # far longer than any request (gunicorn's timeout)
 
 
@@ -149,7 +170,7 @@ def rota_changes_prune(*, now: float | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
         oldest_running: int = cursor.fetchone()[0]
-    lifetime = settings.ROTA_CACHE_SECONDS + REQUEST_MARGIN.total_seconds()
+    lifetime = (MAX_LIFETIME + REQUEST_MARGIN).total_seconds()
     if previous is not None and previous[1] > now - lifetime:
         return 0  # the recorded horizon is still too young; keep it for a later run
     deleted = 0

@@ -72,6 +72,14 @@ ROWS_AT_ONCE = 60
 ROWS_AFTER = 300
 
 
+def _rows_shown(asked: int) -> int:
+    """At least `asked` people's rows, counted as the page and its loads bring them (the first
+    ROWS_AT_ONCE, then ROWS_AFTER at a time): so that any count is one of a few cached weeks."""
+    if asked <= ROWS_AT_ONCE:
+        return ROWS_AT_ONCE
+    return ROWS_AT_ONCE + -(-(asked - ROWS_AT_ONCE) // ROWS_AFTER) * ROWS_AFTER
+
+
 def _number(request: TenantRequest, name: str) -> int:
     """A count from the query string: a whole number of at most six digits, else 0."""
     value = request.GET.get(name, "")
@@ -86,7 +94,7 @@ def rota(request: TenantRequest) -> HttpResponse:
     the grid with more loaded) and rota_rows sends the rest. htmx refreshes only the grid.
     The grid is reused while nothing it shows has changed (scheduling/rota_cache.py)."""
     week, site_id, position_id = _week_params(request)
-    shown = max(_number(request, "rows"), ROWS_AT_ONCE)
+    shown = _rows_shown(_number(request, "rows"))
     show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
 
     def build() -> RotaGrid:
@@ -198,7 +206,7 @@ def rota_day(request: TenantRequest) -> HttpResponse:
 def rota_rows(request: TenantRequest) -> HttpResponse:
     """The rota's rows of up to ROWS_AFTER more people from ?offset= (the same week and filters
     as the page's), then the row that asks for the next ones, if any: table rows for htmx to
-    swap in."""
+    swap in. The offsets the page asks for are reused like the page (rota_cache)."""
     week, site_id, position_id = _week_params(request)
     offset = _number(request, "offset")
     show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
@@ -210,6 +218,8 @@ def rota_rows(request: TenantRequest) -> HttpResponse:
         )  # fmt: skip
         return _rota_rows(request, rota_week, show_cost, site=site_id, position=position_id).html()
 
+    if offset != 0 and offset != _rows_shown(offset):
+        return HttpResponse(build())  # not an offset the page asks for: nothing to keep
     html = rota_cache.reuse_or_build(
         tenant=request.tenant, membership=request.membership,
         what=("rows", week, site_id, position_id, offset, show_cost), build=build,

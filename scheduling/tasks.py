@@ -152,7 +152,7 @@ def send_unpublished_reminders() -> int:
 
 @shared_task
 def prune_rota_changes() -> int:
-    """Daily: delete the rota change-log rows that no cached week can need any more."""
+    """Every 6 hours: delete the rota change-log rows that no cached week can need any more."""
     from scheduling.rota_cache import rota_changes_prune
 
     deleted = rota_changes_prune()

@@ -74,8 +74,10 @@ def objects_permitted(
     *, membership: Membership, permission: str, queryset: models.QuerySet[_M]
 ) -> models.QuerySet[_M]:
     """The objects of `queryset` (already the tenant's) that `membership` holds `permission` on."""
-    # Only the person's own grants: Django's groups belong to no company, and are never used.
+    # Only the person's own grants: Django's groups and superusers belong to no company, and
+    # are never used.
     permitted: models.QuerySet[_M] = get_objects_for_user(
-        membership.user, permission, klass=queryset, accept_global_perms=False, use_groups=False
-    )
+        membership.user, permission, klass=queryset, accept_global_perms=False,
+        use_groups=False, with_superuser=False,
+    )  # fmt: skip
     return permitted

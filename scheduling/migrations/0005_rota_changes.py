@@ -30,9 +30,10 @@ TENANT_TABLES = [
     "scheduling_availabilityexception",
 ]
 
+# Every name schema-qualified: the functions run with the caller's search_path.
 FUNCTIONS = """
 -- A time-ordered UUID (version 7), as tenancy.ids.uuid7 makes in Python.
-CREATE OR REPLACE FUNCTION scheduling_uuid7() RETURNS uuid LANGUAGE sql VOLATILE AS $$
+CREATE OR REPLACE FUNCTION public.scheduling_uuid7() RETURNS uuid LANGUAGE sql VOLATILE AS $$
   SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing
     substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
     FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
@@ -44,7 +45,7 @@ $$;
 -- own, written in its name: when the change comes from outside that company's context (a
 -- person's new name, shown in each of their companies) app.tenant_id is set to it for the
 -- insert alone, so the row-level security policy checks it like any other; it holds no data.
-CREATE OR REPLACE FUNCTION scheduling_rota_change_log(changed uuid) RETURNS void
+CREATE OR REPLACE FUNCTION public.scheduling_rota_change_log(changed uuid) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   outer_tenant text := current_setting('app.tenant_id', true);
@@ -55,8 +56,8 @@ BEGIN
   IF outer_tenant IS DISTINCT FROM changed::text THEN
     PERFORM set_config('app.tenant_id', changed::text, true);
   END IF;
-  INSERT INTO scheduling_rotachange (id, tenant_id, xid, created_at)
-  VALUES (scheduling_uuid7(), changed, pg_current_xact_id()::text::bigint, now())
+  INSERT INTO public.scheduling_rotachange (id, tenant_id, xid, created_at)
+  VALUES (public.scheduling_uuid7(), changed, pg_current_xact_id()::text::bigint, now())
   ON CONFLICT (tenant_id, xid) DO NOTHING;
   IF outer_tenant IS DISTINCT FROM changed::text THEN
     PERFORM set_config('app.tenant_id', coalesce(outer_tenant, ''), true);
@@ -65,13 +66,13 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION scheduling_rota_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION public.scheduling_rota_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN
-    PERFORM scheduling_rota_change_log(OLD.tenant_id);
+    PERFORM public.scheduling_rota_change_log(OLD.tenant_id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    PERFORM scheduling_rota_change_log(NEW.tenant_id);
+    PERFORM public.scheduling_rota_change_log(NEW.tenant_id);
   END IF;
   RETURN NULL;
 END
@@ -79,7 +80,7 @@ $$;
 
 -- A person's name or email changed: every company they belong to. Their memberships are read
 -- through the directory exception of the membership policy (app.user_id, DESIGN.md 4.4).
-CREATE OR REPLACE FUNCTION scheduling_rota_person_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION public.scheduling_rota_person_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   outer_user text := current_setting('app.user_id', true);
@@ -88,10 +89,10 @@ DECLARE
 BEGIN
   PERFORM set_config('app.user_id', NEW.id::text, true);
   SELECT array_agg(DISTINCT tenant_id) INTO companies
-    FROM tenancy_membership WHERE user_id = NEW.id;
+    FROM public.tenancy_membership WHERE user_id = NEW.id;
   PERFORM set_config('app.user_id', coalesce(outer_user, ''), true);
   FOREACH company IN ARRAY coalesce(companies, '{}') LOOP
-    PERFORM scheduling_rota_change_log(company);
+    PERFORM public.scheduling_rota_change_log(company);
   END LOOP;
   RETURN NULL;
 END
@@ -101,7 +102,7 @@ $$;
 PERSON_TRIGGER = """
 CREATE TRIGGER scheduling_rota_person AFTER UPDATE OF full_name, email ON accounts_user
 FOR EACH ROW WHEN (OLD.full_name IS DISTINCT FROM NEW.full_name OR OLD.email IS DISTINCT FROM NEW.email)
-EXECUTE FUNCTION scheduling_rota_person_changed()
+EXECUTE FUNCTION public.scheduling_rota_person_changed()
 """
 
 
@@ -112,7 +113,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
     for table in TENANT_TABLES:
         schema_editor.execute(
             f'CREATE TRIGGER scheduling_rota_changed AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
-            "FOR EACH ROW EXECUTE FUNCTION scheduling_rota_changed()"
+            "FOR EACH ROW EXECUTE FUNCTION public.scheduling_rota_changed()"
         )
     schema_editor.execute(PERSON_TRIGGER)
 

@@ -155,12 +155,12 @@ def test_catalog_every_tenant_table_has_forced_rls_and_the_policy() -> None:
             assert table in rls.DIRECTORY_EXCEPTIONS, f"{table}: unlisted directory exception"
 
 
-def test_catalog_only_the_listed_functions_set_the_tenant_or_user_themselves() -> None:
+def test_catalog_only_the_listed_functions_name_the_tenant_or_user_setting() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = 'public' AND p.prosrc ~ %s",
-            [r"set_config\('app\.(tenant|user)_id'"],
+            "WHERE n.nspname = 'public' AND (p.prosrc LIKE %s OR p.prosrc LIKE %s)",
+            [f"%{rls.TENANT_SETTING}%", f"%{rls.USER_SETTING}%"],
         )
         found = {row[0] for row in cursor.fetchall()}
     assert found == set(rls.SETTING_FUNCTIONS)

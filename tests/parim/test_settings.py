@@ -43,6 +43,8 @@ def test_valid_configuration_starts() -> None:
         ({"DATABASE_URL": "postgres://u@h:notaport/db"}, "DATABASE_URL is not a valid"),
         ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
         ({"SECRET_KEY": None, "SECRET_KEY_FILE": "/nonexistent/key"}, "SECRET_KEY_FILE names"),
+        ({"ROTA_CACHE_SECONDS": "86401"}, "ROTA_CACHE_SECONDS must be from 0 to 86400"),
+        ({"ROTA_CACHE_SECONDS": "-1"}, "ROTA_CACHE_SECONDS must be from 0 to 86400"),
     ],
 )
 def test_bad_configuration_stops_with_a_message_not_a_traceback(

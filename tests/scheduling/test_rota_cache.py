@@ -19,7 +19,7 @@ from django.db import connection, connections, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from scheduling import rota_cache, services
+from scheduling import rota_cache, rota_views, services
 from scheduling.models import (
     SCHEDULE_SITE,
     Availability,
@@ -54,7 +54,15 @@ MISS_QUERIES = 20
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
+def _own_cache(settings: Any) -> Iterator[None]:
+    """A cache of the test's own, whatever ROTA_CACHE_URL the environment names."""
+    settings.CACHES = {
+        **settings.CACHES,
+        rota_cache.ALIAS: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "rota-tests",
+        },
+    }
     caches[rota_cache.ALIAS].clear()
     yield
     caches[rota_cache.ALIAS].clear()
@@ -457,6 +465,40 @@ def test_a_week_computed_after_a_write_in_the_same_transaction_is_not_reused() -
     assert _reuse(rota, build) == 3
 
 
+def test_a_week_computed_by_a_transaction_that_had_already_written_is_not_kept() -> None:
+    """PostgreSQL leaves a transaction's own id out of its snapshot's running list: once a
+    later transaction has begun, that snapshot counts the request's own, later changes as
+    seen. So a transaction with an id keeps nothing."""
+    rota = _week()
+    build = Builds()
+    user = rota.admin.user
+    with transaction.atomic():
+        user.last_login = dt.datetime.now(dt.UTC)
+        user.save(update_fields=["last_login"])  # this transaction now has an id
+        _elsewhere(lambda: _recolour_position(rota))  # a later transaction, committed
+        assert _reuse(rota, build) == 1
+        _rename_site(rota)  # a change after the week was computed, in this transaction
+    assert _reuse(rota, build) == 2
+    assert _reuse(rota, build) == 2
+
+
+def test_the_page_keeps_a_few_row_counts_and_the_rows_their_offsets_only() -> None:
+    assert [rota_views._rows_shown(n) for n in (0, 1, 60, 61, 360, 361)] == [
+        60, 60, 60, 360, 360, 660,
+    ]  # fmt: skip
+    rota = _week()
+    client = _client(rota.admin)
+    page_counts = [_get(client, f"{PAGE}&rows={n}".format(slug="alpha"))[1] for n in (1, 59)]
+    assert page_counts == [MISS_QUERIES, HIT_QUERIES]  # the same 60 rows, kept once
+    offsets = {}
+    for offset in (60, 61):
+        url = ROWS.replace("offset=0", f"offset={offset}").format(slug="alpha")
+        offsets[offset] = [_get(client, url)[1] for _ in range(2)]
+    computed = offsets[60][0]
+    assert offsets[60] == [computed, HIT_QUERIES]
+    assert offsets[61] == [computed - 1] * 2  # computed each time, without the cache's check
+
+
 def test_without_the_cache_every_request_computes() -> None:
     rota = _week()
     build = Builds()
@@ -541,7 +583,7 @@ def test_prune_deletes_only_rows_no_cached_week_can_need() -> None:
     rota = _week()
     store = caches[rota_cache.ALIAS]
     start = 1_000_000.0
-    lifetime = 600 + rota_cache.REQUEST_MARGIN.total_seconds()
+    lifetime = (rota_cache.MAX_LIFETIME + rota_cache.REQUEST_MARGIN).total_seconds()
     with tenant_context(rota.tenant):
         RotaChange.objects.all().delete()
     assert rota_cache.rota_changes_prune(now=start) == 0  # no horizon yet: it records one
@@ -614,3 +656,19 @@ def test_every_table_the_week_is_read_from_logs_its_changes() -> None:
     assert triggered["accounts_user"] == {"scheduling_rota_person"}
     assert all(names == {"scheduling_rota_changed"} for t, names in triggered.items()
                if t != "accounts_user")  # fmt: skip
+
+
+def test_rota_cache_clear_empties_the_cache() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    rota = _week()
+    client = _client(rota.admin)
+    url = PAGE.format(slug="alpha")
+    _get(client, url)
+    assert _get(client, url)[1] == HIT_QUERIES
+    out = StringIO()
+    call_command("rota_cache_clear", stdout=out)
+    assert "empty" in out.getvalue()
+    assert _get(client, url)[1] == MISS_QUERIES
