@@ -61,6 +61,8 @@ class Monitor:
             seen += 1
         if name.startswith(("postgres", "postmaster")):
             return "postgres (all databases)"
+        if name.startswith("redis-server"):
+            return "redis (all clients; the reused rota weeks)"
         return name
 
     def _sample(self) -> None:
@@ -108,7 +110,7 @@ class Monitor:
             others = sum(
                 seconds - cpu_before.get(group, 0.0)
                 for group, seconds in cpu_after.items()
-                if not group.startswith(("benchmark", "postgres"))
+                if not group.startswith(("benchmark", "postgres", "redis"))
             )
             loads = self.loads[first : last + 1]
             phases.append(

@@ -342,11 +342,11 @@ def _ms(seconds: Any) -> float:
 
 def _load(usage: dict[str, Any]) -> list[str]:
     """The machine's load while each phase ran: other processes' CPU share excludes this
-    run's own processes and PostgreSQL (which serves this run and anyone else alike)."""
+    run's own processes, PostgreSQL and Redis (which serve this run and anyone else alike)."""
     others = {
         name: seconds
         for name, seconds in usage["cpu_s"].items()
-        if not name.startswith(("benchmark", "postgres"))
+        if not name.startswith(("benchmark", "postgres", "redis"))
     }
     top = ", ".join(f"`{name}` {seconds:.0f} s" for name, seconds in list(others.items())[:5])
     lines = [
