@@ -377,11 +377,17 @@ def _notify_change(tenant: Tenant, versions: list[Shift]) -> None:
     change) their week's shifts as they now stand."""
     from scheduling.tasks import send_week_schedule
 
-    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    people = [v for v in versions if v.membership_id is not None]
+    if not people:
+        return
+    zones = {  # a shift's week is its site's, as on the rota and when publishing
+        pk: zoneinfo.ZoneInfo(name)
+        for pk, name in Site.objects.filter(
+            tenant=tenant, pk__in={v.site_id for v in people}
+        ).values_list("pk", "time_zone")
+    }
     targets = {
-        (str(v.membership_id), week_start_of(v.start_at.astimezone(zone).date()).isoformat())
-        for v in versions
-        if v.membership_id is not None
+        (str(v.membership_id), week_start_of(local_date(v, zones)).isoformat()) for v in people
     }
     for member_id, week in sorted(targets):
         transaction.on_commit(

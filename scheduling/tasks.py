@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from scheduling.models import Shift
-from scheduling.selectors import local_midnight
+from scheduling.selectors import week_window
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 
@@ -28,8 +28,8 @@ def send_week_schedule(tenant_id: str, membership_id: str, week: str, reason: st
     or after a published shift of theirs changed or was cancelled ("changed")."""
     tenant = Tenant.objects.get(pk=uuid.UUID(tenant_id))
     week_start = dt.date.fromisoformat(week)
-    zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    start = local_midnight(week_start, zone)
+    week_end = week_start + dt.timedelta(days=7)
+    start, end = week_window(tenant, week_start)
     with tenant_context(tenant):
         membership = (
             Membership.objects.select_related("user")
@@ -41,13 +41,15 @@ def send_week_schedule(tenant_id: str, membership_id: str, week: str, reason: st
         shifts = list(
             Shift.objects.filter(
                 membership=membership, status=Shift.Status.PUBLISHED, start_at__gte=start,
-                start_at__lt=start + dt.timedelta(days=7),
+                start_at__lt=end,
             ).select_related("site", "position").order_by("start_at")
         )  # fmt: skip
     lines = []
-    for shift in shifts:
+    for shift in shifts:  # the week is the site's, as on the rota and when publishing
         site_zone = zoneinfo.ZoneInfo(shift.site.time_zone)
         start_local = shift.start_at.astimezone(site_zone)
+        if not week_start <= start_local.date() < week_end:
+            continue
         end_local = shift.end_at.astimezone(site_zone)
         lines.append(
             f"{start_local:%a %d %b} {start_local:%H:%M}-{end_local:%H:%M}"

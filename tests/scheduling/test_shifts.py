@@ -4,6 +4,7 @@ publishing weeks, rule overrides, and the emails that follow."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client, TestCase
 
 from audit.models import AuditEntry
 from scheduling import services
-from scheduling.models import Publication, Shift
+from scheduling.models import Publication, Shift, Site
 from scheduling.selectors import violations_for
 from tenancy.context import tenant_context
 from tenancy.permissions import RoleKind
@@ -271,6 +272,39 @@ def test_a_change_to_a_published_shift_notifies_old_and_new_person(
         )
     assert sorted(m.to[0] for m in mailoutbox) == ["e0@alpha.test", "e1@alpha.test"]
     assert all("have changed" in m.subject for m in mailoutbox)
+
+
+def test_a_sites_own_time_zone_decides_the_week_its_emails_show(
+    rota: Rota, mailoutbox: Any
+) -> None:
+    """A Sunday-night shift at a New York site belongs to that week, as on the rota, though it
+    starts on Monday in the company's London time: its publish and change emails show it."""
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    with tenant_context(rota.tenant):
+        Site.objects.filter(pk=rota.site.pk).update(time_zone="America/New_York")
+        rota.site.refresh_from_db()
+    sunday = MONDAY + dt.timedelta(days=6)
+    late = dt.datetime.combine(sunday, dt.time(22), tzinfo=new_york)  # 03:00 Monday in London
+    shift = add_shift(rota, rota.people[0], late, hours=6, break_minutes=0)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    assert [(m.to[0], m.subject) for m in mailoutbox] == [
+        ("e0@alpha.test", "Your shifts for the week of 23 Nov at Alpha Care")
+    ]
+    assert "Sun 29 Nov 22:00-04:00  Carer at Rosewood" in mailoutbox[0].body
+    mailoutbox.clear()
+    with tenant_context(rota.tenant):
+        shift.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.shift_move(
+            tenant=rota.tenant, actor=rota.admin, shift=shift, membership=rota.people[1],
+            day=sunday, version=shift.version,
+        )  # fmt: skip
+    emails = {m.to[0]: m for m in sorted(mailoutbox, key=lambda m: m.to[0])}
+    assert list(emails) == ["e0@alpha.test", "e1@alpha.test"]
+    assert all("week of 23 Nov have changed" in m.subject for m in emails.values())
+    assert "Sun 29 Nov 22:00-04:00" in emails["e1@alpha.test"].body
+    assert "Sun 29 Nov" not in emails["e0@alpha.test"].body
 
 
 def test_editing_a_published_shift_into_a_hard_break_needs_the_override(rota: Rota) -> None:
