@@ -20,6 +20,7 @@ from icalendar import Calendar
 from audit.models import AuditEntry
 from scheduling import services
 from scheduling.models import Shift, WorkProfile
+from scheduling.selectors import today_in, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import RoleKind
@@ -89,12 +90,17 @@ def test_the_rota_shows_chips_totals_open_shifts_and_rule_breaks() -> None:
 
 def test_employees_never_see_the_rota_or_drafts() -> None:
     rota = build_rota(people=2)
-    draft = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    tomorrow = today_in(rota.tenant) + dt.timedelta(days=1)  # upcoming, so it would be listed
+    draft = add_shift(rota, rota.people[0], at(tomorrow, 9))
     client = _client(rota.people[0])
     assert client.get("/alpha/rota/").status_code == 403
     assert client.get(f"/alpha/rota/shifts/{draft.pk}/").status_code == 403
     page = client.get("/alpha/my-shifts/").content.decode()
     assert "No shifts coming up" in page
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=tomorrow)
+    page = client.get("/alpha/my-shifts/").content.decode()  # the same shift, now published
+    assert "No shifts coming up" not in page
+    assert page.count('class="shift-item"') == 1
 
 
 def _form(rota: Rota, **overrides: Any) -> dict[str, Any]:
@@ -217,16 +223,19 @@ def test_the_publish_page_lists_breaks_and_publishes_with_an_override() -> None:
 
 def test_my_shifts_shows_published_shifts_hours_and_colleagues(settings: Any) -> None:
     rota = build_rota(people=2)
-    today = dt.date.today()
-    add_shift(rota, rota.people[0], at(today + dt.timedelta(days=1), 9))
-    add_shift(rota, rota.people[1], at(today + dt.timedelta(days=1), 10))
-    add_shift(rota, rota.people[0], at(today + dt.timedelta(days=2), 9))  # stays a draft below
-    services.week_publish(
-        tenant=rota.tenant, actor=rota.admin, week_start=today + dt.timedelta(days=1)
-    )
+    today = today_in(rota.tenant)
+    tomorrow = today + dt.timedelta(days=1)
+    add_shift(rota, rota.people[0], at(tomorrow, 9))  # 8 h less a 30 min break: 7.5 h paid
+    add_shift(rota, rota.people[1], at(tomorrow, 10))
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=tomorrow)
+    add_shift(rota, rota.people[0], at(tomorrow + dt.timedelta(days=1), 9))  # stays a draft
     page = _client(rota.people[0]).get("/alpha/my-shifts/").content.decode()
     assert "Employee 001 (Carer)" in page  # the colleague on at the same time
-    assert page.count('class="shift-item"') >= 1
+    assert page.count('class="shift-item"') == 1  # the published shift, not the draft
+    in_week = week_start_of(today) == week_start_of(tomorrow)
+    in_month = today.month == tomorrow.month
+    stats = re.findall(r'class="stat__value">([^<]*) h<', page)
+    assert stats == ["7.5" if in_week else "0", "7.5" if in_month else "0"]
 
 
 def test_the_calendar_feed_holds_only_the_persons_published_shifts() -> None:
