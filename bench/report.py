@@ -269,7 +269,9 @@ def render(r: dict[str, Any]) -> str:
         f"shifts with rule breaks: {rules['hard']} hard, {rules['soft']} soft "
         f"({', '.join(f'{k} {v}' for k, v in sorted(rules['by_rule'].items()))}) | "
         f"**{rules['median_s']}** |",
-        f"| `week_publish`, until it returns | {publish['drafts_before']} drafts | "
+        f"| `week_publish`, until it returns | {publish['drafts_before']} drafts (the whole "
+        f"week, {publish.get('seeded_drafts', '?')} of them seeded as drafts, the others "
+        "made drafts again first) | "
         f"{publish['published']} published, {publish['hard_violations_overridden']} hard rule "
         f"breaks overridden with a reason | **{publish['service_s']}** |",
         f"| commit and after-commit tasks (eager, no broker: {publish['emails_sent']} "
