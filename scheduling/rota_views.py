@@ -479,13 +479,15 @@ def week_clear(request: TenantRequest) -> HttpResponse:
 @require_permission(Permission.PUBLISH_ROTA)
 def week_publish(request: TenantRequest) -> HttpResponse:
     """Review the week's drafts and every rule break, then publish (all sites or one)."""
+    if request.method == "POST" and not WeekForm(request.GET).is_valid():
+        raise Http404  # a forged week or site: never fall back to this week at every site
     week, site_id, _position = _week_params(request)
     site = None
     if site_id:
         site = sites_for_member(request.membership).filter(pk=site_id).first()
         if site is None:  # not one of this company's sites, or not one the member schedules
             raise Http404
-    form = PublishForm(request.POST or None)
+    form = PublishForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             publication = services.week_publish(
