@@ -3,6 +3,7 @@ promises, and a second run changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -61,3 +62,49 @@ def test_the_demo_seeds_the_embedded_database_once(tmp_path: Path) -> None:
         # Per company: a claim, a message and a template; and at acme (whose rota has two
         # people of each kind of shift to exchange) a swap.
         assert waiting == (2, 1, 2, 2), waiting
+    _the_rotas_are_as_the_readme_says(db)
+
+
+WEEK_SUMMARY = """
+import json
+from scheduling import selectors
+from scheduling.models import Site, WorkProfile
+from tenancy.context import tenant_context
+from tenancy.models import Tenant
+summary = {}
+for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+    with tenant_context(tenant):
+        week = selectors.week_start_of(selectors.today_in(tenant))
+        import zoneinfo
+        sites = list(Site.objects.all())
+        zones = {site.pk: zoneinfo.ZoneInfo(site.time_zone) for site in sites}
+        shifts = [
+            shift for shift in selectors.week_shifts(tenant, week, list(zones))
+            if 0 <= (selectors.local_date(shift, zones) - week).days < 7
+        ]
+        found = selectors.violations_for(tenant, shifts)
+        summary[tenant.slug] = {
+            "sites": len(sites),
+            "workers": WorkProfile.objects.filter(sites__isnull=False).distinct().count(),
+            "shifts": len(shifts),
+            "open": sum(1 for shift in shifts if shift.membership_id is None),
+            "drafts": sum(1 for shift in shifts if shift.status == "draft"),
+            "hard_breaks": sorted({v.code for vs in found.values() for v in vs if v.hard}),
+        }
+print(json.dumps(summary))
+"""
+
+
+def _the_rotas_are_as_the_readme_says(db: Path) -> None:
+    """This week at acme: 3 sites, about 25 employees, about 150 shifts, drafts with a few rule
+    breaks to see; a smaller week at globex."""
+    summary = json.loads(_manage(db, "shell", "-c", WEEK_SUMMARY).strip().splitlines()[-1])
+    acme, globex = summary["acme"], summary["globex"]
+    assert acme["sites"] == 3
+    assert 24 <= acme["workers"] <= 30
+    assert 120 <= acme["shifts"] <= 180
+    assert acme["open"] >= 1
+    assert acme["drafts"] >= 1
+    assert {"overlap", "rest"} <= set(acme["hard_breaks"])
+    assert 1 <= globex["sites"] < acme["sites"]
+    assert 0 < globex["shifts"] < acme["shifts"] / 2
