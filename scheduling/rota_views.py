@@ -504,11 +504,10 @@ def week_publish(request: TenantRequest) -> HttpResponse:
     drafts = services.week_drafts(
         tenant=request.tenant, actor=request.membership, week_start=week, site=site
     )
-    violations = selectors.violations_for(request.tenant, drafts)
-    rows = [(shift, violations.get(shift.pk, [])) for shift in drafts]
     # What blocks: hard breaks on the drafts, and on published shifts that only break a rule
     # because of the drafts (listed separately, since they are not in the table of drafts).
-    blocking = selectors.hard_violations_added(request.tenant, drafts)
+    violations, blocking = selectors.publish_review(request.tenant, drafts)
+    rows = [(shift, violations.get(shift.pk, [])) for shift in drafts]
     draft_ids = {shift.pk for shift in drafts}
     knock_on = [v for pk, found in blocking.items() if pk not in draft_ids for v in found]
     context = {

@@ -425,9 +425,28 @@ def hard_violations_added(
     published shifts that only break a rule because of them (48 hours in 7 days is charged to
     the later shift; weekly rest to every shift of the week). Breaks that exist anyway do not
     count. Four to six queries."""
+    return _after_and_added(tenant, changed)[1]
+
+
+def publish_review(
+    tenant: Tenant, drafts: list[Shift]
+) -> tuple[dict[uuid.UUID, list[rules.Violation]], dict[uuid.UUID, list[rules.Violation]]]:
+    """What the publish page shows of `drafts`: every rule break of each (as violations_for
+    finds them) and the hard breaks publishing would add (as hard_violations_added finds
+    them), from one read of their context."""
+    after, added = _after_and_added(tenant, drafts)
+    ids = {shift.pk for shift in drafts}
+    return {cast(uuid.UUID, pk): vs for pk, vs in after.items() if pk in ids and vs}, added
+
+
+def _after_and_added(
+    tenant: Tenant, changed: list[Shift]
+) -> tuple[dict[Hashable, list[rules.Violation]], dict[uuid.UUID, list[rules.Violation]]]:
+    """The rule breaks of everything once `changed` is in (theirs and the published shifts'
+    around them), and the hard ones of those that `changed` adds."""
     people = {shift.membership_id for shift in changed if shift.membership_id is not None}
     if not people:
-        return {}
+        return {}, {}
     published = _published_context(tenant, [shift_facts(shift) for shift in changed])
     settings = scheduling_settings(tenant)
     profiles = profiles_of(tenant, people)
@@ -442,7 +461,7 @@ def hard_violations_added(
         kept = [v for v in violations if (v.shift_id, v.code, v.other_shift_id) in new]
         if kept:
             added[cast(uuid.UUID, pk)] = kept
-    return added
+    return after, added
 
 
 @dataclass(slots=True)

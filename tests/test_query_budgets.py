@@ -297,3 +297,44 @@ def test_leave_and_availability_pages_query_budgets() -> None:
             counts.setdefault(name, []).append(_count(client, url))
     budgets = {"my leave": 23, "my availability": 18, "leave requests": 24, "member leave": 29}
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
+
+
+def test_publish_review_and_catalogue_pages_query_budgets() -> None:
+    """The publish review with a few and with more drafts (more people, sites and rule breaks),
+    the positions list with more positions, and a site's new and edit pages."""
+    from scheduling.models import Position
+    from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
+
+    rota = build_rota(people=4)
+    client = Client()
+    client.force_login(rota.admin.user)
+    counts: dict[str, list[int]] = {}
+    for extra in (1, 4):
+        for i in range(extra):
+            day = MONDAY + dt.timedelta(days=i)
+            person = rota.people[i]
+            add_shift(rota, person, at(day, 9))
+            add_shift(rota, person, at(day, 12))  # overlaps the other: a hard rule break
+            add_shift(rota, None, at(day, 9), site=rota.other_site)
+            with tenant_context(rota.tenant):
+                Position.objects.create(name=f"Extra position {next(_extra)}", colour="teal")
+        urls = {
+            "rota publish": f"/alpha/rota/publish/?week={MONDAY}",
+            "rota publish one site": f"/alpha/rota/publish/?week={MONDAY}&site={rota.site.pk}",
+            "positions": "/alpha/positions/",
+            "new site": "/alpha/sites/new/",
+            "site edit": f"/alpha/sites/{rota.site.pk}/",
+        }
+        for name, url in urls.items():
+            counts.setdefault(name, []).append(_count(client, url))
+    budgets = {
+        # The sites and drafts, then the rules' context read once for both the breaks shown
+        # and what blocks publishing (selectors.publish_review): settings, profiles with their
+        # positions and sites, the published shifts around, leave and availability.
+        "rota publish": 22,
+        "rota publish one site": 23,  # and the site, checked against the member's
+        "positions": 9,
+        "new site": 8,
+        "site edit": 9,
+    }
+    assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}

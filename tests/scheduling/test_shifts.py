@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client, TestCase
 
 from audit.models import AuditEntry
-from scheduling import services
+from scheduling import selectors, services
 from scheduling.models import Publication, Shift, Site
 from scheduling.selectors import violations_for
 from tenancy.context import tenant_context
@@ -354,6 +354,39 @@ def test_a_draft_that_pushes_a_published_shift_over_48_hours_blocks_publishing(
     codes = {v.code for found in caught.value.violations.values() for v in found}
     assert codes == {"max_hours"}  # charged to the later, published shifts
     assert _count(rota, status=Shift.Status.DRAFT) == 1
+
+
+def test_the_publish_review_finds_what_the_two_rule_checks_find(rota: Rota) -> None:
+    """publish_review reads the rules' context once for the publish page; it must give what
+    violations_for and hard_violations_added give separately, on a week with every kind of
+    break, between drafts and between drafts and published shifts."""
+    first, second = rota.people
+    for day in range(1, 5):  # published: Tue-Fri, 11 hours each
+        add_shift(rota, first, at(MONDAY + dt.timedelta(days=day), 8), hours=11, break_minutes=0)
+    add_shift(rota, second, at(MONDAY + dt.timedelta(days=2), 14))
+    services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+    add_shift(rota, first, at(MONDAY, 8), hours=8, break_minutes=0)  # over 48 hours
+    add_shift(rota, first, at(MONDAY + dt.timedelta(days=5), 9))  # no weekly rest
+    add_shift(rota, first, at(MONDAY + dt.timedelta(days=6), 9))
+    add_shift(rota, second, at(MONDAY + dt.timedelta(days=3), 5))  # 7 h after 22:00
+    add_shift(rota, second, at(MONDAY + dt.timedelta(days=4), 9))
+    add_shift(rota, second, at(MONDAY + dt.timedelta(days=4), 12))  # overlaps
+    add_shift(rota, second, at(MONDAY, 9), site=rota.other_site, position=rota.cook)
+    add_shift(rota, None, at(MONDAY, 9))
+    drafts = services.week_drafts(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
+
+    def keyed(found: dict[Any, list[Any]]) -> dict[Any, list[tuple[Any, ...]]]:
+        return {pk: sorted((v.code, v.hard, str(v.other_shift_id)) for v in vs)
+                for pk, vs in found.items() if vs}  # fmt: skip
+
+    with tenant_context(rota.tenant):
+        violations, added = selectors.publish_review(rota.tenant, drafts)
+        expected = (violations_for(rota.tenant, drafts),
+                    selectors.hard_violations_added(rota.tenant, drafts))  # fmt: skip
+    assert (keyed(violations), keyed(added)) == (keyed(expected[0]), keyed(expected[1]))
+    codes = {v.code for vs in violations.values() for v in vs}
+    assert codes >= {"max_hours", "weekly_rest", "rest", "overlap", "position", "site"}
+    assert set(added) - {s.pk for s in drafts}  # published shifts that break only now
 
 
 def test_only_someone_who_may_publish_changes_a_published_shift(rota: Rota) -> None:
