@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.events import emit
 from scheduling import rota_cache, selectors, services
@@ -452,8 +453,10 @@ def week_copy(request: TenantRequest) -> HttpResponse:
         result = services.week_copy_previous(
             tenant=request.tenant, actor=request.membership, week_start=week, site=site
         )
-        message = _("%(count)d shifts copied from the previous week as drafts.") % {
-            "count": result.created}  # fmt: skip
+        message = ngettext(
+            "%(count)d shift copied from the previous week as a draft.",
+            "%(count)d shifts copied from the previous week as drafts.", result.created,
+        ) % {"count": result.created}  # fmt: skip
         if result.skipped:
             message += " " + _(
                 "%(count)d were not copied: the clock change would move or stretch them."
@@ -470,7 +473,9 @@ def week_clear(request: TenantRequest) -> HttpResponse:
         count = services.week_clear_drafts(
             tenant=request.tenant, actor=request.membership, week_start=week, site=site
         )
-        return _("%(count)d draft shifts deleted.") % {"count": count}
+        return ngettext(
+            "%(count)d draft shift deleted.", "%(count)d draft shifts deleted.", count
+        ) % {"count": count}
 
     return _week_action(request, clear)
 
@@ -497,8 +502,10 @@ def week_publish(request: TenantRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, _(
-                "%(count)d shifts published. Everyone concerned is being emailed their shifts."
+            messages.success(request, ngettext(
+                "%(count)d shift published. Everyone concerned is being emailed their shifts.",
+                "%(count)d shifts published. Everyone concerned is being emailed their shifts.",
+                publication.shift_count,
             ) % {"count": publication.shift_count})  # fmt: skip
             return redirect(rota_url(request, week, site_id))
     drafts = services.week_drafts(

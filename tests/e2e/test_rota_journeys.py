@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from icalendar import Calendar
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from scheduling import services
 from scheduling.models import Position, Shift, Site
@@ -262,3 +262,95 @@ def test_two_managers_on_one_week_each_see_the_others_change_at_the_next_load(
     page.reload()
     expect(page.locator("#rota-grid tbody")).to_contain_text("Samira Taylor")
     assert_accessible(page, "rota-week-after-a-colleagues-change")
+
+
+def _tab_to(page: Page, target: Locator, *, back: bool = False, limit: int = 300) -> None:
+    """Press Tab (Shift+Tab with `back`) until `target` has the focus, as a keyboard user."""
+    for _ in range(limit):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+    raise AssertionError(f"{target} never took the focus by Tab")
+
+
+def test_a_manager_copies_edits_duplicates_deletes_and_clears_with_the_keyboard_alone(
+    page: Page, transactional_db: None
+) -> None:
+    """Every action of the week by Tab and Enter: copy the previous week, open a shift and
+    change it, duplicate it to another day, delete the copy (confirming), filter by site, and
+    clear the week's drafts (confirming)."""
+    rota = build_rota(people=2)
+    add_shift(rota, rota.people[0], at(MONDAY - dt.timedelta(days=7), 9))  # last week
+    chips = page.locator("#rota-grid .shift")
+    sign_in(page, rota.manager.user.email, TEST_PASSWORD)
+    page.goto(f"/alpha/rota/?week={MONDAY}")
+    expect(chips).to_have_count(0)
+
+    _tab_to(page, page.get_by_role("button", name="Copy previous week"))
+    page.keyboard.press("Enter")
+    copy_dialog = page.get_by_role("dialog", name="Copy the previous week?")
+    expect(copy_dialog).to_be_visible()
+    _tab_to(page, copy_dialog.get_by_role("button", name="Copy as drafts"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("1 shift copied from the previous week as a draft.")).to_be_visible()
+    expect(chips).to_have_count(1)
+    expect(chips.first).to_contain_text("09:00\u201317:00")
+
+    _tab_to(page, chips.first)
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name=re.compile("Edit shift"))).to_be_visible()
+    start = dialog.get_by_label("Start")
+    _tab_to(page, start)
+    start.fill("10:00")
+    page.keyboard.press("Enter")  # submits the form
+    expect(page.get_by_role("status")).to_have_text("Shift saved.")
+    expect(chips.first).to_contain_text("10:00\u201317:00")
+
+    _tab_to(page, chips.first)
+    page.keyboard.press("Enter")
+    _tab_to(page, dialog.get_by_role("link", name="Duplicate"))
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("heading", name="New shift")).to_be_visible()
+    expect(dialog.get_by_label("Start")).to_have_value("10:00")
+    day = dialog.get_by_label("Date")
+    _tab_to(page, day)
+    day.fill((MONDAY + dt.timedelta(days=1)).isoformat())
+    page.keyboard.press("Enter")
+    expect(chips).to_have_count(2)
+    tuesday = page.get_by_role("row", name=re.compile("Employee 000")).locator("td").nth(1)
+    expect(tuesday.locator(".shift")).to_have_count(1)
+
+    _tab_to(page, tuesday.locator(".shift"))
+    page.keyboard.press("Enter")
+    _tab_to(page, dialog.get_by_role("link", name="Delete"))
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("heading", name="Delete this shift?")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    assert_accessible(page, "rota-delete-confirmation")
+    _tab_to(page, dialog.get_by_role("button", name="Delete shift"), back=True)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Shift deleted.")
+    expect(chips).to_have_count(1)
+
+    site = page.get_by_label("Site", exact=True)
+    _tab_to(page, site)
+    site.select_option(label="Maple")  # the other site: nothing scheduled there
+    expect(page).to_have_url(re.compile(f"site={rota.other_site.pk}"))
+    expect(chips).to_have_count(0)
+    page.goto(f"/alpha/rota/?week={MONDAY}")
+
+    _tab_to(page, page.get_by_role("button", name="Clear drafts"))
+    page.keyboard.press("Enter")
+    clear_dialog = page.get_by_role("dialog", name="Delete this week's drafts?")
+    expect(clear_dialog).to_contain_text("1 draft shift at all your sites will be deleted.")
+    cancel = clear_dialog.get_by_role("button", name="Cancel")
+    expect(cancel).to_be_focused()  # the safe choice: Enter alone never deletes
+    assert_accessible(page, "rota-clear-confirmation")
+    _tab_to(page, clear_dialog.get_by_role("button", name="Delete drafts"), back=True)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("1 draft shift deleted.")).to_be_visible()
+    expect(chips).to_have_count(0)
+    with tenant_context(rota.tenant):
+        assert Shift.objects.filter(start_at__gte=at(MONDAY, 0)).count() == 0
+        assert Shift.objects.count() == 1  # last week's, untouched
