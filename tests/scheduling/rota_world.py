@@ -8,6 +8,8 @@ import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.test import Client
+
 from scheduling import services
 from scheduling.models import Position, Shift, Site
 from tenancy.context import tenant_context
@@ -96,3 +98,10 @@ def add_shift(
             break_minutes=break_minutes,
         ),
     )
+
+
+def signed_in(membership: Membership) -> Client:
+    """A test client signed in as `membership`'s user."""
+    client = Client()
+    client.force_login(membership.user)
+    return client

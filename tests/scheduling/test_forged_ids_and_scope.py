@@ -10,29 +10,16 @@ import uuid
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from audit.models import AuditEntry
 from scheduling import services
 from scheduling.models import Shift
 from tenancy.context import tenant_context
-from tenancy.models import Membership
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota
+from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 
 LAST_MONDAY = MONDAY - dt.timedelta(days=7)
-
-
-@pytest.fixture
-def rota() -> Rota:
-    return build_rota()
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _limit_manager_to_rosewood(rota: Rota) -> None:
@@ -70,7 +57,7 @@ def test_moving_a_shift_to_another_companys_unknown_or_malformed_person_is_refus
     other = build_rota("bravo")
     shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
     before = _state(rota)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     for who in (other.people[0].pk, uuid.uuid4(), "not-an-id"):
         response = client.post(
             f"/alpha/rota/shifts/{shift.pk}/move/",
@@ -100,7 +87,7 @@ def test_a_stale_move_or_delete_is_refused_and_changes_nothing(rota: Rota) -> No
         version=stale,
     )  # fmt: skip — someone else moved it meanwhile
     before = _state(rota)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     for action, data in (
         ("move", {"membership": str(rota.people[0].pk), "date": "2026-11-25"}),
         ("delete", {}),
@@ -116,7 +103,7 @@ def test_a_stale_move_or_delete_is_refused_and_changes_nothing(rota: Rota) -> No
 
 def test_a_shift_is_deleted_from_its_dialog_and_the_deletion_audited(rota: Rota) -> None:
     shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     dialog = client.get(f"/alpha/rota/shifts/{shift.pk}/delete/", HTTP_HX_REQUEST="true")
     assert "Delete" in dialog.content.decode()
     assert _state(rota) != []  # asking is not deleting
@@ -137,7 +124,7 @@ def test_duplicating_another_companys_or_another_sites_shift_is_a_404(rota: Rota
     _limit_manager_to_rosewood(rota)
     maple = add_shift(rota, None, at(MONDAY, 9), site=rota.other_site)
     mine = add_shift(rota, rota.people[0], at(MONDAY, 9))
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     assert client.get(f"/alpha/rota/shifts/new/?copy={theirs.pk}").status_code == 404
     assert client.get(f"/alpha/rota/shifts/new/?copy={maple.pk}").status_code == 404
     assert client.get("/alpha/rota/shifts/new/?copy=not-an-id").status_code == 404
@@ -155,7 +142,7 @@ def test_a_shift_form_naming_another_companys_person_or_position_saves_nothing(
     rota: Rota,
 ) -> None:
     other = build_rota("bravo")
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     base = {
         "site": rota.site.pk, "position": rota.carer.pk, "membership": rota.people[0].pk,
         "date": "2026-11-25", "start_time": "09:00", "end_time": "17:00",
@@ -178,7 +165,7 @@ def test_copying_or_clearing_another_companys_site_is_a_404_and_changes_nothing(
     add_shift(rota, rota.people[0], at(LAST_MONDAY, 9))
     add_shift(rota, rota.people[0], at(MONDAY, 9))
     before = _state(rota)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     for action in ("copy-previous-week", "clear-drafts"):
         for site in (other.site.pk, "not-an-id"):
             response = client.post(f"/alpha/rota/{action}/", {"week": MONDAY, "site": site})
@@ -196,7 +183,7 @@ def test_a_limited_manager_cannot_copy_clear_or_publish_a_site_they_do_not_sched
     add_shift(rota, None, at(LAST_MONDAY, 9), site=rota.other_site)
     add_shift(rota, None, at(MONDAY, 9), site=rota.other_site)
     before = _state(rota)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     for action in ("copy-previous-week", "clear-drafts"):
         response = client.post(
             f"/alpha/rota/{action}/", {"week": MONDAY, "site": rota.other_site.pk}, follow=True
@@ -211,7 +198,7 @@ def test_publishing_with_a_malformed_site_or_week_is_refused_not_widened(rota: R
     """A forged query string must not fall back to "this week, every site" when it publishes."""
     add_shift(rota, None, at(MONDAY, 9))
     before = _state(rota)
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     for query in (f"week={MONDAY}&site=not-an-id", "week=not-a-date"):
         assert client.post(f"/alpha/rota/publish/?{query}", {}).status_code == 404
     assert _state(rota) == before
@@ -224,7 +211,7 @@ def test_a_limited_manager_publishing_every_site_publishes_only_theirs(rota: Rot
     _limit_manager_to_rosewood(rota)
     rosewood = add_shift(rota, rota.people[0], at(MONDAY, 9))
     maple = add_shift(rota, None, at(MONDAY, 9), site=rota.other_site)
-    response = _client(rota.manager).post(f"/alpha/rota/publish/?week={MONDAY}", {})
+    response = signed_in(rota.manager).post(f"/alpha/rota/publish/?week={MONDAY}", {})
     assert response.status_code == 302
     assert _status(rota, rosewood) == Shift.Status.PUBLISHED
     assert _status(rota, maple) == Shift.Status.DRAFT
@@ -237,7 +224,7 @@ def test_a_limited_manager_publishing_every_site_publishes_only_theirs(rota: Rot
 def test_publishing_one_site_leaves_the_others_drafts(rota: Rota) -> None:
     rosewood = add_shift(rota, rota.people[0], at(MONDAY, 9))
     maple = add_shift(rota, None, at(MONDAY, 9), site=rota.other_site)
-    response = _client(rota.admin).post(
+    response = signed_in(rota.admin).post(
         f"/alpha/rota/publish/?week={MONDAY}&site={rota.other_site.pk}", {}
     )
     assert response.status_code == 302
@@ -252,7 +239,7 @@ def test_a_limited_managers_copy_and_clear_of_every_site_touch_only_theirs(rota:
     _limit_manager_to_rosewood(rota)
     add_shift(rota, rota.people[0], at(LAST_MONDAY, 9))
     add_shift(rota, None, at(LAST_MONDAY, 9), site=rota.other_site)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     client.post("/alpha/rota/copy-previous-week/", {"week": MONDAY})
     with tenant_context(rota.tenant):
         copied = list(Shift.objects.filter(start_at__gte=at(MONDAY, 0)))

@@ -26,7 +26,7 @@ from scheduling.models import (
 from tenancy.context import tenant_context
 from tenancy.models import Membership
 from tests.factories import member, queries
-from tests.scheduling.rota_world import LONDON, MONDAY, Rota, add_shift, at, build_rota
+from tests.scheduling.rota_world import LONDON, MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +38,6 @@ AUTUMN_WEEK = dt.date(2026, 10, 19)  # and back on Sunday 25 October 2026, 02:00
 @pytest.fixture
 def rota() -> Rota:
     return build_rota(people=3)
-
-
-def _client(who: Membership) -> Client:
-    client = Client()
-    client.force_login(who.user)
-    return client
 
 
 def _shifts(rota: Rota, **filters: object) -> list[Shift]:
@@ -622,7 +616,7 @@ def test_saving_and_applying_rotations_is_audited(rota: Rota) -> None:
 
 
 def test_the_pages_need_build_rota(rota: Rota) -> None:
-    employee = _client(rota.people[0])
+    employee = signed_in(rota.people[0])
     template = _standard_week(rota)
     pattern = _rotation(rota)
     for url in [
@@ -640,7 +634,7 @@ def test_the_pages_need_build_rota(rota: Rota) -> None:
 
 
 def test_the_list_shows_empty_states_then_the_patterns(rota: Rota) -> None:
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     page = client.get("/alpha/patterns/").content.decode()
     assert "No week templates yet" in page and "No rotating patterns yet" in page
     _standard_week(rota)
@@ -654,7 +648,7 @@ def test_the_lists_come_in_pages(rota: Rota) -> None:
     with tenant_context(rota.tenant):
         for n in range(27):
             WeekTemplate.objects.create(name=f"Template {n:02d}", created_by=rota.manager)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     first = client.get("/alpha/patterns/").content.decode()
     assert "Template 24" in first and "Template 25" not in first
     assert "Page 1 of 2" in first and 'href="?templates=2&amp;rotations=1"' in first
@@ -665,7 +659,7 @@ def test_the_lists_come_in_pages(rota: Rota) -> None:
 def test_a_manager_saves_the_rotas_week_from_its_link_and_applies_it_twice(rota: Rota) -> None:
     add_shift(rota, rota.people[0], at(MONDAY, 9))
     add_shift(rota, rota.people[1], at(MONDAY + dt.timedelta(days=2), 14))
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     form = client.get("/alpha/patterns/templates/new/?week=2026-11-26").content.decode()
     assert 'value="2026-11-23"' in form  # the Monday of the linked week
     assert client.get("/alpha/patterns/templates/new/?week=nonsense").status_code == 200
@@ -699,7 +693,7 @@ def test_a_manager_saves_the_rotas_week_from_its_link_and_applies_it_twice(rota:
 
 def test_bad_apply_input_says_what_is_wrong_and_makes_nothing(rota: Rota) -> None:
     template = _standard_week(rota)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     url = f"/alpha/patterns/templates/{template.pk}/"
     for data, message in [
         ({"week": NEXT.isoformat(), "weeks": "13"}, "less than or equal to 12"),
@@ -715,7 +709,7 @@ def test_bad_apply_input_says_what_is_wrong_and_makes_nothing(rota: Rota) -> Non
 def test_rules_breaks_show_on_the_result_page(rota: Rota) -> None:
     template = _standard_week(rota)
     add_shift(rota, rota.people[0], at(NEXT, 12), 4)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     page = client.post(
         f"/alpha/patterns/templates/{template.pk}/", {"week": NEXT.isoformat(), "weeks": "1"}
     ).content.decode()
@@ -735,7 +729,7 @@ def test_rules_breaks_show_on_the_result_page(rota: Rota) -> None:
 
 
 def test_a_rotation_through_its_pages(rota: Rota) -> None:
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     new = "/alpha/patterns/rotations/new/"
     data = {
         "name": "Days",
@@ -822,7 +816,7 @@ def test_deleting_asks_first_and_keeps_the_shifts_made(rota: Rota) -> None:
         tenant=rota.tenant, actor=rota.manager, template=template, week_start=NEXT
     )
     pattern = _rotation(rota)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     for url in (
         f"/alpha/patterns/templates/{template.pk}/delete/",
         f"/alpha/patterns/rotations/{pattern.pk}/delete/",
@@ -846,7 +840,7 @@ def test_a_manager_limited_to_a_site_sees_no_rotation_elsewhere(rota: Rota) -> N
         all_sites=False,
         sites=[rota.site],
     )
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     page = client.get("/alpha/patterns/").content.decode()
     assert "Rosewood days" in page and "Maple days" not in page
     for suffix in ("", "delete/"):
@@ -867,7 +861,7 @@ def _count(client: Client, url: str) -> int:
 @pytest.mark.postgres
 def test_the_pages_take_a_fixed_number_of_queries() -> None:
     rota = build_rota(people=6)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     template = _standard_week(rota)
     pattern = _rotation(rota)
     counts: dict[str, list[int]] = {}

@@ -40,7 +40,7 @@ from tenancy.models import Membership
 from tenancy.object_permissions import object_permission_grant
 from tenancy.permissions import RoleKind
 from tests.factories import member
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota
+from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -66,12 +66,6 @@ def _own_cache(settings: Any) -> Iterator[None]:
     caches[rota_cache.ALIAS].clear()
     yield
     caches[rota_cache.ALIAS].clear()
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _get(client: Client, url: str) -> tuple[str, int]:
@@ -103,7 +97,7 @@ def _week(people: int = 3, slug: str = "alpha") -> Rota:
 
 def test_a_second_request_reuses_the_week_in_one_query() -> None:
     rota = _week()
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     for url in (PAGE, ROWS):
         first, first_count = _get(client, url.format(slug="alpha"))
         second, second_count = _get(client, url.format(slug="alpha"))
@@ -116,7 +110,7 @@ def test_a_reused_week_takes_the_same_queries_for_10_and_300_people() -> None:
     counts = []
     for slug, people in (("alpha", 10), ("bravo", 300)):
         rota = _week(people, slug)
-        client = _client(rota.admin)
+        client = signed_in(rota.admin)
         for url in (PAGE, ROWS):
             _get(client, url.format(slug=slug))
             counts.append(_get(client, url.format(slug=slug))[1])
@@ -253,7 +247,7 @@ CHANGES: dict[str, Callable[[Rota], None]] = {
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_any_change_to_what_the_week_shows_is_shown_at_once(change: str) -> None:
     rota = _week()
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     url = PAGE.format(slug="alpha")
     before, _count = _get(client, url)
     assert _get(client, url) == (before, HIT_QUERIES)
@@ -267,7 +261,7 @@ def test_any_change_to_what_the_week_shows_is_shown_at_once(change: str) -> None
 def test_a_renamed_leave_type_shows_at_once() -> None:
     rota = _week()
     _leave(rota)
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     url = PAGE.format(slug="alpha")
     before, _count = _get(client, url)
     assert "Holiday" in before
@@ -285,7 +279,7 @@ def test_a_manager_limited_to_sites_sees_a_newly_granted_site_at_once() -> None:
     )  # fmt: skip
     with tenant_context(rota.tenant):
         manager.refresh_from_db()
-    client = _client(manager)
+    client = signed_in(manager)
     url = PAGE.format(slug="alpha")
     before, _count = _get(client, url)
     assert "Carer · Rosewood" not in before  # one site: the chips need not name it
@@ -301,7 +295,7 @@ def test_a_manager_limited_to_sites_sees_a_newly_granted_site_at_once() -> None:
 
 def test_a_change_in_another_company_does_not_recompute_this_ones_week() -> None:
     alpha, bravo = _week(slug="alpha"), _week(slug="bravo")
-    alpha_client, bravo_client = _client(alpha.admin), _client(bravo.admin)
+    alpha_client, bravo_client = signed_in(alpha.admin), signed_in(bravo.admin)
     alpha_page, bravo_page = PAGE.format(slug="alpha"), PAGE.format(slug="bravo")
     alpha_week, _count = _get(alpha_client, alpha_page)
     _get(bravo_client, bravo_page)
@@ -320,7 +314,7 @@ def test_a_person_in_two_companies_renamed_shows_in_both() -> None:
         sites=[bravo.site], contracted_hours=None, hourly_rate=None, max_hours_7_days=None,
         min_rest_hours=None,
     )  # fmt: skip
-    clients = [(_client(alpha.admin), "alpha"), (_client(bravo.admin), "bravo")]
+    clients = [(signed_in(alpha.admin), "alpha"), (signed_in(bravo.admin), "bravo")]
     for client, slug in clients:
         _get(client, PAGE.format(slug=slug))
     _rename_person(alpha)
@@ -487,7 +481,7 @@ def test_the_page_keeps_a_few_row_counts_and_the_rows_their_offsets_only() -> No
         60, 60, 60, 360, 360, 660,
     ]  # fmt: skip
     rota = _week()
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     page_counts = [_get(client, f"{PAGE}&rows={n}".format(slug="alpha"))[1] for n in (1, 59)]
     assert page_counts == [MISS_QUERIES, HIT_QUERIES]  # the same 60 rows, kept once
     offsets = {}
@@ -517,7 +511,7 @@ def test_without_the_cache_every_request_computes() -> None:
 )
 def test_an_unreachable_cache_only_costs_the_computation() -> None:
     rota = _week()
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     url = PAGE.format(slug="alpha")
     assert "Employee 000" in _get(client, url)[0]
     assert "Employee 000" in _get(client, url)[0]
@@ -562,7 +556,7 @@ def test_reads_and_unrelated_writes_log_nothing() -> None:
     rota = _week()
     with tenant_context(rota.tenant):
         RotaChange.objects.all().delete()
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     _get(client, PAGE.format(slug="alpha"))
     user = rota.people[0].user
     user.last_login = dt.datetime.now(dt.UTC)
@@ -644,7 +638,7 @@ def test_every_table_the_week_is_read_from_logs_its_changes() -> None:
     )  # fmt: skip
     read: set[str] = set()
     for viewer in (rota.admin, limited):
-        client = _client(viewer)
+        client = signed_in(viewer)
         for url in (
             PAGE, ROWS, f"{PAGE}&site={rota.site.pk}&position={rota.carer.pk}",
         ):  # fmt: skip
@@ -664,7 +658,7 @@ def test_rota_cache_clear_empties_the_cache() -> None:
     from django.core.management import call_command
 
     rota = _week()
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     url = PAGE.format(slug="alpha")
     _get(client, url)
     assert _get(client, url)[1] == HIT_QUERIES

@@ -9,22 +9,14 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tenancy.models import Membership
 from tests.factories import member, queries
-from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
+from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 
 TUESDAY = MONDAY + dt.timedelta(days=1)
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _bars(page: str) -> list[tuple[str, str]]:
@@ -39,7 +31,7 @@ def test_a_day_shows_its_shifts_by_the_minute_and_the_open_shifts() -> None:
     add_shift(rota, bob, at(TUESDAY, 22), hours=8)  # 22:00-06:00 the next day
     add_shift(rota, None, at(TUESDAY, 9), hours=4, position=rota.cook)  # open
     add_shift(rota, bob, at(MONDAY, 9))  # another day: not shown
-    response = _client(rota.manager).get(f"/alpha/rota/day/?date={TUESDAY}")
+    response = signed_in(rota.manager).get(f"/alpha/rota/day/?date={TUESDAY}")
     assert response.status_code == 200
     page = response.content.decode()
     assert "Day: Tuesday 24 November 2026" in page
@@ -57,7 +49,7 @@ def test_the_filters_narrow_the_day_to_a_site_and_a_position() -> None:
     add_shift(rota, rota.people[0], at(TUESDAY, 8), site=rota.site)
     add_shift(rota, None, at(TUESDAY, 10), site=rota.other_site)
     add_shift(rota, None, at(TUESDAY, 12), position=rota.cook)
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     at_site = client.get(f"/alpha/rota/day/?date={TUESDAY}&site={rota.site.pk}").content.decode()
     assert _bars(at_site) == [("720", "1200"), ("480", "960")]
     cooks = client.get(f"/alpha/rota/day/?date={TUESDAY}&position={rota.cook.pk}").content
@@ -66,28 +58,28 @@ def test_the_filters_narrow_the_day_to_a_site_and_a_position() -> None:
 
 def test_an_empty_day_says_so_and_links_to_the_week() -> None:
     rota = build_rota(people=1)
-    page = _client(rota.manager).get(f"/alpha/rota/day/?date={TUESDAY}").content.decode()
+    page = signed_in(rota.manager).get(f"/alpha/rota/day/?date={TUESDAY}").content.decode()
     assert "Nobody works this day" in page
     assert _bars(page) == []
 
 
 def test_a_date_that_is_not_a_date_shows_today_rather_than_an_error() -> None:
     rota = build_rota(people=1)
-    response = _client(rota.manager).get("/alpha/rota/day/?date=tuesday&site=nonsense")
+    response = signed_in(rota.manager).get("/alpha/rota/day/?date=tuesday&site=nonsense")
     assert response.status_code == 200
     assert "Day: " in response.content.decode()
 
 
 def test_an_employee_may_not_open_the_day_view() -> None:
     rota = build_rota(people=1)
-    assert _client(rota.people[0]).get("/alpha/rota/day/").status_code == 403
+    assert signed_in(rota.people[0]).get("/alpha/rota/day/").status_code == 403
 
 
 def test_another_companys_manager_gets_404() -> None:
     rota = build_rota(people=1)
     other = build_rota("bravo", people=1)
     add_shift(other, other.people[0], at(TUESDAY, 8))
-    assert _client(rota.manager).get(f"/bravo/rota/day/?date={TUESDAY}").status_code == 404
+    assert signed_in(rota.manager).get(f"/bravo/rota/day/?date={TUESDAY}").status_code == 404
 
 
 @pytest.mark.postgres
@@ -99,7 +91,7 @@ def test_the_day_takes_the_same_queries_for_few_and_many_shifts() -> None:
             add_shift(rota, person, at(TUESDAY, 6 + index % 12))
         add_shift(rota, None, at(TUESDAY, 9))
         member(rota.tenant)  # someone with no profile
-        client = _client(rota.manager)
+        client = signed_in(rota.manager)
         with CaptureQueriesContext(connection) as context:
             response = client.get(f"/{slug}/rota/day/?date={TUESDAY}")
         assert response.status_code == 200

@@ -9,24 +9,16 @@ import html
 import re
 
 import pytest
-from django.test import Client
 
 from scheduling import rota_views, selectors
 from scheduling.models import Shift
 from scheduling.rota_views import ROWS_AT_ONCE
 from tenancy.context import tenant_context
-from tenancy.models import Membership
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota
+from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 
 PEOPLE = 2 * ROWS_AT_ONCE + 5
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _names(page: str) -> list[str]:
@@ -60,7 +52,7 @@ def test_a_large_week_comes_in_parts_with_the_whole_weeks_totals_from_the_start(
 ) -> None:
     monkeypatch.setattr(rota_views, "ROWS_AFTER", 40)  # so that two more requests follow
     rota = _big_week()
-    client = _client(rota.admin)
+    client = signed_in(rota.admin)
     page = client.get(f"/alpha/rota/?week={MONDAY}").content.decode()
 
     # An admin schedules every site: everyone active is listed, by name.
@@ -91,7 +83,7 @@ def test_a_large_week_comes_in_parts_with_the_whole_weeks_totals_from_the_start(
 def test_the_refreshed_grid_brings_as_many_rows_as_were_loaded() -> None:
     rota = _big_week()
     grid = (
-        _client(rota.manager)
+        signed_in(rota.manager)
         .get(
             f"/alpha/rota/?week={MONDAY}&rows={PEOPLE + 2}",
             HTTP_HX_REQUEST="true",
@@ -107,8 +99,8 @@ def test_the_refreshed_grid_brings_as_many_rows_as_were_loaded() -> None:
 def test_rows_need_the_build_rota_permission_and_ignore_a_bad_offset() -> None:
     rota = build_rota(people=3)
     add_shift(rota, rota.people[0], at(MONDAY, 9))
-    assert _client(rota.people[0]).get(f"/alpha/rota/rows/?week={MONDAY}").status_code == 403
-    rows = _client(rota.manager).get(f"/alpha/rota/rows/?week={MONDAY}&offset=x")
+    assert signed_in(rota.people[0]).get(f"/alpha/rota/rows/?week={MONDAY}").status_code == 403
+    rows = signed_in(rota.manager).get(f"/alpha/rota/rows/?week={MONDAY}&offset=x")
     assert rows.status_code == 200
     assert len(_names(rows.content.decode())) == 5  # the three, the admin and the manager
 

@@ -25,15 +25,9 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import RoleKind
 from tests.factories import member, queries
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota
+from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _count(client: Client, url: str) -> int:
@@ -66,25 +60,25 @@ def test_the_rota_takes_the_same_queries_for_10_and_300_people() -> None:
     _fill(big, big.people)
     urls = [f"/{{slug}}/rota/?week={MONDAY}", f"/{{slug}}/rota/rows/?week={MONDAY}&offset=0"]
     counts = [
-        _count(_client(rota.admin), url.format(slug=rota.tenant.slug))
+        _count(signed_in(rota.admin), url.format(slug=rota.tenant.slug))
         for url in urls
         for rota in (small, big)
     ]
     # The rows of 300 people come in several requests, each like the first.
-    counts.append(_count(_client(big.admin), f"/bravo/rota/rows/?week={MONDAY}&offset=60"))
+    counts.append(_count(signed_in(big.admin), f"/bravo/rota/rows/?week={MONDAY}&offset=60"))
     assert counts == [queries(ROTA_QUERIES)] * 5
 
 
 def test_the_rota_shows_chips_totals_open_shifts_and_rule_breaks() -> None:
     rota = build_rota(people=3)
     _fill(rota, rota.people)
-    page = _client(rota.admin).get(f"/alpha/rota/?week={MONDAY}").content.decode()
+    page = signed_in(rota.admin).get(f"/alpha/rota/?week={MONDAY}").content.decode()
     assert page.count('class="shift shift--teal') == 17
     assert "Open shifts" in page
     assert "shift--blocked" in page  # the overlap
     assert "Overlaps" in page or "overlap" in page
     assert "£" in page  # the admin may see pay, so costs show
-    manager_page = _client(rota.manager).get(f"/alpha/rota/?week={MONDAY}").content.decode()
+    manager_page = signed_in(rota.manager).get(f"/alpha/rota/?week={MONDAY}").content.decode()
     assert "£" not in manager_page  # a manager without "personal data" sees no costs
 
 
@@ -92,7 +86,7 @@ def test_employees_never_see_the_rota_or_drafts() -> None:
     rota = build_rota(people=2)
     tomorrow = today_in(rota.tenant) + dt.timedelta(days=1)  # upcoming, so it would be listed
     draft = add_shift(rota, rota.people[0], at(tomorrow, 9))
-    client = _client(rota.people[0])
+    client = signed_in(rota.people[0])
     assert client.get("/alpha/rota/").status_code == 403
     assert client.get(f"/alpha/rota/shifts/{draft.pk}/").status_code == 403
     page = client.get("/alpha/my-shifts/").content.decode()
@@ -120,7 +114,7 @@ def _form(rota: Rota, **overrides: Any) -> dict[str, Any]:
 
 def test_the_shift_dialog_saves_with_htmx_and_asks_the_grid_to_refresh() -> None:
     rota = build_rota()
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     dialog = client.get("/alpha/rota/shifts/new/?date=2026-11-25", HTTP_HX_REQUEST="true")
     assert 'id="shift-dialog-title"' in dialog.content.decode()
     response = client.post("/alpha/rota/shifts/new/", _form(rota), HTTP_HX_REQUEST="true")
@@ -146,7 +140,7 @@ def test_bad_shift_input_is_a_form_error_in_the_dialog(
     overrides: dict[str, Any], message: str
 ) -> None:
     rota = build_rota()
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     response = client.post(
         "/alpha/rota/shifts/new/", _form(rota, **overrides), HTTP_HX_REQUEST="true"
     )
@@ -160,7 +154,7 @@ def test_bad_shift_input_is_a_form_error_in_the_dialog(
 def test_a_forged_site_of_another_tenant_is_refused() -> None:
     rota = build_rota()
     other = build_rota("bravo")
-    response = _client(rota.manager).post(
+    response = signed_in(rota.manager).post(
         "/alpha/rota/shifts/new/", _form(rota, site=other.site.pk)
     )
     assert response.status_code == 400
@@ -171,7 +165,7 @@ def test_a_forged_site_of_another_tenant_is_refused() -> None:
 def test_two_managers_editing_one_shift_the_second_is_told() -> None:
     rota = build_rota()
     shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
-    first, second = _client(rota.manager), _client(rota.admin)
+    first, second = signed_in(rota.manager), signed_in(rota.admin)
     url = f"/alpha/rota/shifts/{shift.pk}/"
     assert (
         first.post(
@@ -192,7 +186,7 @@ def test_two_managers_editing_one_shift_the_second_is_told() -> None:
 def test_drag_and_drop_moves_a_shift() -> None:
     rota = build_rota()
     shift = add_shift(rota, rota.people[0], at(MONDAY, 9))
-    response = _client(rota.manager).post(
+    response = signed_in(rota.manager).post(
         f"/alpha/rota/shifts/{shift.pk}/move/",
         {"membership": rota.people[1].pk, "date": "2026-11-26", "version": 1},
         HTTP_HX_REQUEST="true",
@@ -208,7 +202,7 @@ def test_the_publish_page_lists_breaks_and_publishes_with_an_override() -> None:
     rota = build_rota()
     add_shift(rota, rota.people[0], at(MONDAY, 9))
     add_shift(rota, rota.people[0], at(MONDAY, 12))  # overlap: hard
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     page = client.get(f"/alpha/rota/publish/?week={MONDAY}").content.decode()
     assert "block publishing" in page and "Override and publish" in page
     refused = client.post(f"/alpha/rota/publish/?week={MONDAY}", {"override_reason": ""})
@@ -229,7 +223,7 @@ def test_my_shifts_shows_published_shifts_hours_and_colleagues(settings: Any) ->
     add_shift(rota, rota.people[1], at(tomorrow, 10))
     services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=tomorrow)
     add_shift(rota, rota.people[0], at(tomorrow + dt.timedelta(days=1), 9))  # stays a draft
-    page = _client(rota.people[0]).get("/alpha/my-shifts/").content.decode()
+    page = signed_in(rota.people[0]).get("/alpha/my-shifts/").content.decode()
     assert "Employee 001 (Carer)" in page  # the colleague on at the same time
     assert page.count('class="shift-item"') == 1  # the published shift, not the draft
     in_week = week_start_of(today) == week_start_of(tomorrow)
@@ -245,7 +239,7 @@ def test_the_calendar_feed_holds_only_the_persons_published_shifts() -> None:
     add_shift(rota, rota.people[1], at(tomorrow, 9))
     services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=tomorrow)
     draft = add_shift(rota, rota.people[0], at(tomorrow + dt.timedelta(days=1), 9))
-    client = _client(rota.people[0])
+    client = signed_in(rota.people[0])
     page = client.post("/alpha/my-shifts/calendar/", {"action": "renew"}).content.decode()
     url = re.search(r'value="http://testserver(/alpha/calendar/[^"]+\.ics)"', page).group(1)  # type: ignore[union-attr]
     feed = Client().get(url)  # no sign-in: the secret address is the credential
@@ -268,8 +262,8 @@ def test_payroll_export_streams_hours_and_cost_and_is_audited() -> None:
     services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY,
                           override_reason="Short rest agreed")  # fmt: skip
     add_shift(rota, rota.people[1], at(MONDAY + dt.timedelta(days=2), 9))  # a draft: not paid
-    assert _client(rota.manager).get("/alpha/payroll/").status_code == 403
-    response = _client(rota.admin).get(
+    assert signed_in(rota.manager).get("/alpha/payroll/").status_code == 403
+    response = signed_in(rota.admin).get(
         f"/alpha/payroll/?date_from={MONDAY}&date_to={MONDAY + dt.timedelta(days=6)}"
     )
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
@@ -291,7 +285,7 @@ def test_the_streamed_payroll_takes_the_same_queries_for_3_and_40_people() -> No
         services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY,
                               override_reason="Budget test")  # fmt: skip
         url = f"/{slug}/payroll/?date_from={MONDAY}&date_to={MONDAY + dt.timedelta(days=6)}"
-        client = _client(rota.admin)
+        client = signed_in(rota.admin)
         with CaptureQueriesContext(connection) as context:
             response = client.get(url)
             rows = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
@@ -308,7 +302,7 @@ PAYROLL_QUERIES = 25
 
 def test_payroll_dates_the_wrong_way_round_are_an_error() -> None:
     rota = build_rota()
-    response = _client(rota.admin).get("/alpha/payroll/?date_from=2026-11-30&date_to=2026-11-01")
+    response = signed_in(rota.admin).get("/alpha/payroll/?date_from=2026-11-30&date_to=2026-11-01")
     assert response.status_code == 400
     assert "before the start date" in response.content.decode()
 
@@ -316,17 +310,17 @@ def test_payroll_dates_the_wrong_way_round_are_an_error() -> None:
 def test_the_hourly_rate_is_shown_only_with_the_personal_data_permission() -> None:
     rota = build_rota()
     url = f"/alpha/people/{rota.people[0].pk}/work/"
-    admin_page = _client(rota.admin).get(url).content.decode()
+    admin_page = signed_in(rota.admin).get(url).content.decode()
     assert 'name="hourly_rate"' in admin_page and "12.00" in admin_page
     people_manager = member(rota.tenant, kind=RoleKind.MANAGER)
     with tenant_context(rota.tenant):
         role = Role.objects.create(name="People only", permissions=["manage_people"])
         people_manager.role = role
         people_manager.save(update_fields=["role"])
-    page = _client(people_manager).get(url).content.decode()
+    page = signed_in(people_manager).get(url).content.decode()
     assert 'name="hourly_rate"' not in page and "12.00" not in page
     # Saving without the permission leaves the rate as it was.
-    _client(people_manager).post(
+    signed_in(people_manager).post(
         url,
         {
             "positions": [rota.carer.pk],
@@ -358,7 +352,7 @@ def test_payroll_is_limited_to_the_actors_sites_and_pay_to_the_personal_data_per
     services.member_sites_set(
         tenant=rota.tenant, actor=rota.admin, membership=clerk, all_sites=False, sites=[rota.site]
     )
-    response = _client(clerk).get(f"/alpha/payroll/?date_from={MONDAY}&date_to={MONDAY}")
+    response = signed_in(clerk).get(f"/alpha/payroll/?date_from={MONDAY}&date_to={MONDAY}")
     body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [(r["employee"], r["site"], r["hourly_rate"], r["cost"]) for r in rows] == [
@@ -375,7 +369,7 @@ def test_the_publish_page_of_a_site_the_manager_does_not_schedule_is_a_404() -> 
         all_sites=False,
         sites=[rota.site],
     )
-    client = _client(rota.manager)
+    client = signed_in(rota.manager)
     assert client.get(f"/alpha/rota/publish/?site={rota.other_site.pk}").status_code == 404
     assert client.post(f"/alpha/rota/publish/?site={rota.other_site.pk}").status_code == 404
 
@@ -383,5 +377,5 @@ def test_the_publish_page_of_a_site_the_manager_does_not_schedule_is_a_404() -> 
 @pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31", "not-a-date"])
 def test_an_impossible_week_shows_this_week(week: str) -> None:
     rota = build_rota()
-    response = _client(rota.manager).get(f"/alpha/rota/?week={week}")
+    response = signed_in(rota.manager).get(f"/alpha/rota/?week={week}")
     assert response.status_code == 200

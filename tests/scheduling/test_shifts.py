@@ -23,11 +23,6 @@ from tests.scheduling.rota_world import LONDON, MONDAY, Rota, add_shift, at, bui
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rota() -> Rota:
-    return build_rota()
-
-
 def _count(rota: Rota, **filters: Any) -> int:
     with tenant_context(rota.tenant):
         return Shift.objects.filter(**filters).count()

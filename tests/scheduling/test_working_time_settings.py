@@ -8,30 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from audit.models import AuditEntry
 from scheduling import services
 from scheduling.models import SchedulingSettings, Shift
 from scheduling.selectors import scheduling_settings, violations_for
 from tenancy.context import tenant_context
-from tenancy.models import Membership
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota
+from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, signed_in
 
 pytestmark = pytest.mark.django_db
 
 URL = "/alpha/settings/working-time/"
-
-
-@pytest.fixture
-def rota() -> Rota:
-    return build_rota()
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _form(**overrides: Any) -> dict[str, Any]:
@@ -50,10 +37,10 @@ def _settings(rota: Rota) -> SchedulingSettings:
 
 
 def test_only_those_who_manage_settings_see_the_rules_with_the_uk_defaults(rota: Rota) -> None:
-    assert _client(rota.manager).get(URL).status_code == 403
-    assert _client(rota.people[0]).get(URL).status_code == 403
-    assert _client(rota.manager).post(URL, _form(min_rest_hours="1")).status_code == 403
-    page = _client(rota.admin).get(URL).content.decode()
+    assert signed_in(rota.manager).get(URL).status_code == 403
+    assert signed_in(rota.people[0]).get(URL).status_code == 403
+    assert signed_in(rota.manager).post(URL, _form(min_rest_hours="1")).status_code == 403
+    page = signed_in(rota.admin).get(URL).content.decode()
     assert 'name="min_rest_hours" value="11' in page
     assert 'name="max_hours_7_days" value="48' in page
     assert 'name="min_weekly_rest_hours" value="24' in page
@@ -61,7 +48,7 @@ def test_only_those_who_manage_settings_see_the_rules_with_the_uk_defaults(rota:
 
 
 def test_saving_the_rules_changes_them_and_is_audited(rota: Rota) -> None:
-    response = _client(rota.admin).post(
+    response = signed_in(rota.admin).post(
         URL, _form(min_rest_hours="12.5", rest_is_hard=None, currency="EUR"), follow=True
     )
     assert "Working-time rules saved." in response.content.decode()
@@ -91,8 +78,8 @@ def test_saving_the_rules_changes_them_and_is_audited(rota: Rota) -> None:
 def test_bad_values_are_refused_with_a_message_and_change_nothing(
     rota: Rota, overrides: dict[str, str], message: str
 ) -> None:
-    _client(rota.admin).post(URL, _form(min_rest_hours="10"))  # a saved value to keep
-    response = _client(rota.admin).post(URL, _form(**({"min_rest_hours": "9"} | overrides)))
+    signed_in(rota.admin).post(URL, _form(min_rest_hours="10"))  # a saved value to keep
+    response = signed_in(rota.admin).post(URL, _form(**({"min_rest_hours": "9"} | overrides)))
     assert response.status_code == 400
     assert message in response.content.decode()
     assert _settings(rota).min_rest_hours == Decimal("10")
@@ -104,7 +91,7 @@ def test_rest_made_a_warning_lets_the_week_publish_without_an_override(rota: Rot
     add_shift(rota, person, at(MONDAY + dt.timedelta(days=1), 6))  # 8 h of rest
     with pytest.raises(services.RulesBlockedError):
         services.week_publish(tenant=rota.tenant, actor=rota.manager, week_start=MONDAY)
-    _client(rota.admin).post(URL, _form(rest_is_hard=None))
+    signed_in(rota.admin).post(URL, _form(rest_is_hard=None))
     with tenant_context(rota.tenant):
         shifts = list(Shift.objects.all())
         found = [v for vs in violations_for(rota.tenant, shifts).values() for v in vs]
