@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,9 +42,15 @@ PAYROLL_COLUMNS = [
 ]  # fmt: skip
 
 
-def _week_params(request: TenantRequest) -> tuple[dt.date, uuid.UUID | None, uuid.UUID | None]:
+def _week_params(
+    request: TenantRequest, *, strict: bool = False
+) -> tuple[dt.date, uuid.UUID | None, uuid.UUID | None]:
+    """The week, site and position asked for. A query string that does not parse shows this
+    week at every site; with `strict` (an action, not a view) it is a 404 instead."""
     form = WeekForm(request.GET)
     if not form.is_valid():
+        if strict:
+            raise Http404
         return selectors.week_start_of(selectors.today_in(request.tenant)), None, None
     week = form.cleaned_data["week"] or selectors.today_in(request.tenant)
     return selectors.week_start_of(week), form.cleaned_data["site"], form.cleaned_data["position"]
@@ -78,7 +85,7 @@ def _rows_shown(asked: int) -> int:
     ROWS_AT_ONCE, then ROWS_AFTER at a time): so that any count is one of a few cached weeks."""
     if asked <= ROWS_AT_ONCE:
         return ROWS_AT_ONCE
-    return ROWS_AT_ONCE + -(-(asked - ROWS_AT_ONCE) // ROWS_AFTER) * ROWS_AFTER
+    return ROWS_AT_ONCE + math.ceil((asked - ROWS_AT_ONCE) / ROWS_AFTER) * ROWS_AFTER
 
 
 def _number(request: TenantRequest, name: str) -> int:
@@ -484,9 +491,8 @@ def week_clear(request: TenantRequest) -> HttpResponse:
 @require_permission(Permission.PUBLISH_ROTA)
 def week_publish(request: TenantRequest) -> HttpResponse:
     """Review the week's drafts and every rule break, then publish (all sites or one)."""
-    if request.method == "POST" and not WeekForm(request.GET).is_valid():
-        raise Http404  # a forged week or site: never fall back to this week at every site
-    week, site_id, _position = _week_params(request)
+    # A forged week or site in a POST never falls back to this week at every site.
+    week, site_id, _position = _week_params(request, strict=request.method == "POST")
     site = None
     if site_id:
         site = sites_for_member(request.membership).filter(pk=site_id).first()

@@ -67,6 +67,7 @@ def test_the_demo_seeds_the_embedded_database_once(tmp_path: Path) -> None:
 
 WEEK_SUMMARY = """
 import json
+import zoneinfo
 from scheduling import selectors
 from scheduling.models import Site, WorkProfile
 from tenancy.context import tenant_context
@@ -75,7 +76,6 @@ summary = {}
 for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
     with tenant_context(tenant):
         week = selectors.week_start_of(selectors.today_in(tenant))
-        import zoneinfo
         sites = list(Site.objects.all())
         zones = {site.pk: zoneinfo.ZoneInfo(site.time_zone) for site in sites}
         shifts = [
