@@ -229,11 +229,11 @@ def measure_rows(get: Callable[..., bytes], *, runs: int) -> dict[str, Any]:
 # What the profile reports: the share of a request's time spent in each of these (those that
 # exist in the code measured), and how often per request the costly template steps run.
 PROFILED_SHARES = (
-    "scheduling.rota_views.rota",
-    "scheduling.selectors.rota_week",
-    "scheduling.selectors._violations",
-    "scheduling.rules.check_rows",
-    "scheduling.rota_html.RotaRows.html",
+    "scheduling.rota.views.rota",
+    "scheduling.rota.selectors.rota_week",
+    "scheduling.rules.checks.violations_in_context",
+    "scheduling.rules.engine.check_rows",
+    "scheduling.rota.html.RotaRows.html",
     "tenancy.http._rendered",
 )
 PROFILED_CALLS = (
@@ -290,10 +290,10 @@ def where_the_time_goes(stats: pstats.Stats, request: Callable[[], bytes]) -> di
 
 
 def rota_week_alone(slug: str, week: dt.date, *, runs: int) -> float:
-    """The median ms of scheduling.selectors.rota_week alone (queries, rules, grid; no
+    """The median ms of scheduling.rota.selectors.rota_week alone (queries, rules, grid; no
     template), in a tenant context as the view calls it: what the page costs before rendering."""
-    from scheduling.rota_views import ROWS_AT_ONCE
-    from scheduling.selectors import rota_week
+    from scheduling.rota.selectors import rota_week
+    from scheduling.rota.views import ROWS_AT_ONCE
     from tenancy.context import tenant_context
 
     tenant, _user, membership = tenant_and_admin(slug)
@@ -309,7 +309,8 @@ def rota_week_alone(slug: str, week: dt.date, *, runs: int) -> float:
 def week_of(tenant: Tenant, week_start: dt.date) -> list[Shift]:
     """The week's shifts at every site, selected as the rota page selects them."""
     from scheduling.models import Site
-    from scheduling.selectors import local_date, week_shifts
+    from scheduling.rota.selectors import week_shifts
+    from scheduling.time import local_date
 
     zones = {
         site.pk: zoneinfo.ZoneInfo(site.time_zone) for site in Site.objects.filter(tenant=tenant)
@@ -323,9 +324,9 @@ def week_of(tenant: Tenant, week_start: dt.date) -> list[Shift]:
 
 
 def measure_rules(args: argparse.Namespace) -> dict[str, Any]:
-    """scheduling.selectors.violations_for over the week's shifts (queries included), each run
+    """scheduling.rules.checks.violations_for over the week's shifts (queries included), each run
     in its own tenant context as a request would be."""
-    from scheduling.selectors import violations_for
+    from scheduling.rules.checks import violations_for
     from tenancy.context import tenant_context
 
     tenant, _user, _membership = tenant_and_admin(args.slug)
@@ -357,7 +358,7 @@ def measure_rules(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def measure_publish(args: argparse.Namespace) -> dict[str, Any]:
-    """scheduling.services.week_publish of the whole week by an admin (who may override the
+    """scheduling.rota.services.week_publish of the whole week by an admin (who may override the
     rules), inside an outer transaction so that the service's own work and what happens at
     commit (the after-commit emails, run eagerly here: no broker) are timed apart. Every shift
     of the week is made a draft first (not timed), so that all of it is checked and published."""
@@ -365,7 +366,7 @@ def measure_publish(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import transaction
 
     from scheduling.models import Shift
-    from scheduling.services import week_publish
+    from scheduling.rota.services import week_publish
     from tenancy.context import tenant_context
 
     tenant, _user, actor = tenant_and_admin(args.slug)

@@ -145,7 +145,7 @@ def render(r: dict[str, Any]) -> str:
         "",
         "Computed on every request (`ROTA_CACHE_SECONDS=0`: what a request costs right after "
         "a change, and what the week's computation costs), and reused while nothing it shows "
-        f"has changed (kept in {reused['cache']}; `scheduling/rota_cache.py`):",
+        f"has changed (kept in {reused['cache']}; `scheduling/rota/cache.py`):",
         "",
         "| tenant | employees | shifts | the week | timed requests | p50 | p95 | queries | "
         "`rota_week` alone (p50) | target | |",

@@ -49,7 +49,7 @@ UNSET = (
     "ROTA_CACHE_ENTRIES",
 )  # fmt: skip
 # The rota computed on every request (its cost, what row-level security costs it), or reused
-# while nothing it shows has changed (scheduling/rota_cache.py), from Redis as in production
+# while nothing it shows has changed (scheduling/rota/cache.py), from Redis as in production
 # when a Redis answers on 127.0.0.1:6379 (database 3, which nothing else here uses).
 COMPUTED = {"ROTA_CACHE_SECONDS": "0"}
 REDIS_CACHE_URL = "redis://127.0.0.1:6379/3"

@@ -9,8 +9,8 @@ import zoneinfo
 from decimal import Decimal
 
 from scheduling.models import Position, SchedulingSettings, Shift, Site
-from scheduling.selectors import local_midnight, today_in, week_start_of
-from scheduling.services import work_profile_save
+from scheduling.setup.services import work_profile_save
+from scheduling.time import local_midnight, today_in, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind

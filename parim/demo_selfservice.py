@@ -11,7 +11,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from scheduling import availability, leave, marketplace, messaging, patterns
+from scheduling.leave import services as availability
+from scheduling.leave import services as leave
+from scheduling.marketplace import services as marketplace
+from scheduling.messaging import selectors as messaging_selectors
+from scheduling.messaging import services as messaging_services
 from scheduling.models import (
     AvailabilityKind,
     LeaveRequest,
@@ -21,7 +25,8 @@ from scheduling.models import (
     WorkProfilePosition,
     WorkProfileSite,
 )
-from scheduling.selectors import local_midnight, today_in, week_start_of
+from scheduling.patterns import services as patterns
+from scheduling.time import local_midnight, today_in, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
@@ -80,11 +85,11 @@ def seed_selfservice(tenant: Tenant, domain: str) -> int:
         site = Site.objects.filter(pk__in=WorkProfileSite.objects.filter(
             profile__membership=employee).values("site_id")).first()  # fmt: skip
     if site is not None:
-        messaging.message_send(
+        messaging_services.message_send(
             tenant=tenant, actor=manager, subject="New hoist training on Thursday",
             body="The new ceiling hoist is fitted in the east wing. A 30-minute training session "
             "runs at 14:00 on Thursday in the staff room; please come if you are on shift.",
-            audience=messaging.Audience(site=site),
+            audience=messaging_selectors.Audience(site=site),
         )  # fmt: skip
         written += 1
     written += _marketplace(tenant, manager, workers, next_week)

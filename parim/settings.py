@@ -411,7 +411,7 @@ CACHES: dict[str, Any] = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Computed rota weeks (scheduling/rota_cache.py), reused while nothing they were computed from
+# Computed rota weeks (scheduling/rota/cache.py), reused while nothing they were computed from
 # has changed: in the Redis at ROTA_CACHE_URL, shared by every process (its own database or
 # instance, with maxmemory and allkeys-lru: never the broker's, whose tasks must not be
 # evicted or blocked); else in each process's memory. ROTA_CACHE_SECONDS=0 turns reuse off.

@@ -1,13 +1,29 @@
-"""Access helpers of the scheduling app (404 alike for missing and another tenant's)."""
+"""Access helpers of the scheduling app: fetches that answer 404 alike for missing and another
+company's, and the sites a member may schedule."""
 
 from __future__ import annotations
 
 import uuid
 
-from scheduling.models import Site
+from django.db.models import QuerySet
+
+from scheduling.models import (
+    SCHEDULE_SITE,
+    Site,
+)
 from tenancy.access import tenant_object_get_or_404
-from tenancy.models import Tenant
+from tenancy.models import Membership, Tenant
+from tenancy.object_permissions import objects_permitted
 
 
 def site_get_or_404(*, tenant: Tenant, id: uuid.UUID | str) -> Site:
     return tenant_object_get_or_404(Site, tenant=tenant, id=id)
+
+
+def sites_for_member(membership: Membership) -> QuerySet[Site]:
+    """The sites `membership` may schedule: all of the tenant's, or only those granted to a
+    member limited to chosen sites (django-guardian object permissions)."""
+    sites = Site.objects.filter(tenant_id=membership.tenant_id).order_by("name")
+    if membership.all_sites:
+        return sites
+    return objects_permitted(membership=membership, permission=SCHEDULE_SITE, queryset=sites)

@@ -808,7 +808,7 @@ class EmailPreferences(TenantModel):
 class RotaChange(TenantModel):
     """A transaction that changed something the rota is computed from, written by PostgreSQL
     triggers (migration 0005), never by application code: one row per company and
-    transaction, holding only the transaction's id. scheduling/rota_cache.py reuses a computed
+    transaction, holding only the transaction's id. scheduling/rota/cache.py reuses a computed
     week while no row appears that the week's database snapshot could not see. Only ever
     inserted (then pruned), so writers never wait on each other."""
 

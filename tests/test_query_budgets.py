@@ -66,12 +66,12 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     "billing status": (14, lambda t, m: "/alpha/billing/status/"),
     # The rota with people but no shifts here (its reads include everyone's leave and
     # availability: 3); with shifts (one more read of the rules' context)
-    # tests/scheduling/test_rota_pages.py pins it at 10 and 300 people.
-    # Each with the check of the cached week first (tests/scheduling/test_rota_cache.py).
+    # tests/scheduling/rota/test_pages.py pins it at 10 and 300 people.
+    # Each with the check of the cached week first (tests/scheduling/rota/test_cache.py).
     "rota": (18, lambda t, m: "/alpha/rota/"),
     # The rest of the rota's rows, fetched when the table scrolls (same reads, no page chrome).
     "rota rows": (18, lambda t, m: "/alpha/rota/rows/"),
-    # The day timeline: the rota's reads (tests/scheduling/test_rota_day.py with shifts).
+    # The day timeline: the rota's reads (tests/scheduling/rota/test_day.py with shifts).
     "rota day": (17, lambda t, m: "/alpha/rota/day/"),
     "rota publish": (14, lambda t, m: "/alpha/rota/publish/"),
     "new shift dialog": (11, lambda t, m: "/alpha/rota/shifts/new/"),
@@ -163,13 +163,16 @@ def test_scheduling_object_pages_query_budgets() -> None:
     """The shift dialog, the calendar feed, a policy's page and its document: the same number
     of queries with one and with several of everything."""
     from gdpr import policies
-    from scheduling import services
+    from scheduling.employee import services as employee_services
+    from scheduling.rota import services as rota_services
     from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
 
     rota = build_rota(people=2)
     client = Client()
     client.force_login(rota.admin.user)
-    feed_token = services.calendar_feed_renew(tenant=rota.tenant, membership=rota.people[0])
+    feed_token = employee_services.calendar_feed_renew(
+        tenant=rota.tenant, membership=rota.people[0]
+    )
     version = policies.policy_publish(
         tenant=rota.tenant,
         actor=rota.admin,
@@ -189,7 +192,7 @@ def test_scheduling_object_pages_query_budgets() -> None:
             add_shift(rota, rota.people[0], at(MONDAY, 9) + dt.timedelta(days=day + 1))
             add_shift(rota, rota.people[1], at(MONDAY, 9) + dt.timedelta(days=day + 1))
         if extra:
-            services.week_publish(
+            rota_services.week_publish(
                 tenant=rota.tenant,
                 actor=rota.admin,
                 week_start=MONDAY,
@@ -261,7 +264,9 @@ def test_data_rights_pages_query_budgets() -> None:
 def test_leave_and_availability_pages_query_budgets() -> None:
     """My leave, my availability, the leave requests page and a person's leave: the same
     number of queries with a few and with more requests, people and availability."""
-    from scheduling import availability, leave
+    from scheduling.leave import selectors as leave_selectors
+    from scheduling.leave import services as leave
+    from scheduling.leave import services as leave_services
 
     tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
     client, owner = _owner_client(tenant)
@@ -280,11 +285,11 @@ def test_leave_and_availability_pages_query_budgets() -> None:
                     leave.leave_request(tenant=tenant, membership=person, leave_type_id=sick.pk,
                                         start=day + dt.timedelta(days=1),
                                         end=day + dt.timedelta(days=1))  # fmt: skip
-            hour = 6 + len(availability.weekly_of(tenant, owner))
-            availability.weekly_add(tenant=tenant, membership=owner, weekday=0,
+            hour = 6 + len(leave_selectors.weekly_of(tenant, owner))
+            leave_services.weekly_add(tenant=tenant, membership=owner, weekday=0,
                                     start=dt.time(hour), end=dt.time(hour + 1),
                                     kind="preferred")  # fmt: skip
-            availability.exception_add(tenant=tenant, membership=owner, day=day,
+            leave_services.exception_add(tenant=tenant, membership=owner, day=day,
                                        kind="available", today=day)  # fmt: skip
             day += dt.timedelta(days=7)
         urls = {

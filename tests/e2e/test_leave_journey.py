@@ -10,8 +10,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from scheduling import leave
-from scheduling.selectors import today_in
+from scheduling.leave import services as leave
+from scheduling.time import today_in
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.e2e.test_rota_journeys import _company, _shift
 from tests.factories import TEST_PASSWORD

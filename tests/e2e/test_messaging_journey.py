@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from playwright.sync_api import Page, expect
 
-from scheduling import services
 from scheduling.models import Position, Site
+from scheduling.setup import services
 from tenancy.context import tenant_context
 from tenancy.permissions import RoleKind
 from tests.e2e.conftest import assert_accessible, sign_in

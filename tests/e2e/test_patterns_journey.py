@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from playwright.sync_api import Page, expect
 
-from scheduling import services
 from scheduling.models import Position, Site
-from scheduling.selectors import week_start_of
+from scheduling.rota import services as rota_services
+from scheduling.setup import services as setup_services
+from scheduling.time import week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
@@ -32,16 +33,16 @@ def _company() -> tuple[Tenant, Membership, Membership, Membership]:
         site = Site.objects.create(name="Rosewood House", time_zone="Europe/London")
         carer = Position.objects.create(name="Carer", colour="teal")
     for person in (sam, ella):
-        services.work_profile_save(
+        setup_services.work_profile_save(
             tenant=acme, actor=admin, membership=person, positions=[carer], sites=[site],
             contracted_hours=Decimal(30), hourly_rate=Decimal("12.00"), max_hours_7_days=None,
             min_rest_hours=None,
         )  # fmt: skip
     for person, day, hour in ((sam, 0, 9), (ella, 1, 7), (sam, 3, 14)):
         start = at(_this_week() + dt.timedelta(days=day), hour).astimezone(dt.UTC)
-        services.shift_save(
+        rota_services.shift_save(
             tenant=acme, actor=manager, shift=None,
-            data=services.ShiftInput(site=site, position=carer, membership=person,
+            data=rota_services.ShiftInput(site=site, position=carer, membership=person,
                                      start_at=start, end_at=start + dt.timedelta(hours=8),
                                      break_minutes=30),
         )  # fmt: skip

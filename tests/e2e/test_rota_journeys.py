@@ -12,9 +12,10 @@ from typing import Any
 from icalendar import Calendar
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from scheduling import services
 from scheduling.models import Position, Shift, Site
-from scheduling.rota_views import ROWS_AT_ONCE
+from scheduling.rota import services as rota_services
+from scheduling.rota.views import ROWS_AT_ONCE
+from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
@@ -34,7 +35,7 @@ def _company() -> tuple[Tenant, Membership, Membership, Membership]:
         site = Site.objects.create(name="Rosewood House", time_zone="Europe/London")
         carer = Position.objects.create(name="Carer", colour="teal")
     for person in (sam, ella):
-        services.work_profile_save(
+        setup_services.work_profile_save(
             tenant=acme, actor=admin, membership=person, positions=[carer], sites=[site],
             contracted_hours=Decimal(30), hourly_rate=Decimal("12.00"), max_hours_7_days=None,
             min_rest_hours=None,
@@ -54,9 +55,9 @@ def _shift(
     with tenant_context(acme):
         site, carer = Site.objects.get(), Position.objects.get()
     start = start.astimezone(dt.UTC)
-    return services.shift_save(
+    return rota_services.shift_save(
         tenant=acme, actor=manager, shift=None,
-        data=services.ShiftInput(site=site, position=carer, membership=person, start_at=start,
+        data=rota_services.ShiftInput(site=site, position=carer, membership=person, start_at=start,
                                  end_at=start + dt.timedelta(hours=hours),
                                  break_minutes=break_minutes),
     )  # fmt: skip
@@ -116,7 +117,7 @@ def test_an_employee_sees_published_shifts_in_my_shifts_on_a_phone(
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     _shift(acme, manager, sam, at(tomorrow, 9), hours=8, break_minutes=30)
     _shift(acme, manager, ella, at(tomorrow, 10), hours=8, break_minutes=30)
-    services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
+    rota_services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
     _shift(acme, manager, sam, at(tomorrow, 20) + dt.timedelta(days=2), hours=3)
     # (that last one stays a draft: Sam must not see it)
 
@@ -135,7 +136,7 @@ def test_the_calendar_feed_parses_and_holds_only_the_employees_published_shifts(
     acme, manager, sam, ella = _company()
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     made = {person.pk: _shift(acme, manager, person, at(tomorrow, 9)) for person in (sam, ella)}
-    services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
+    rota_services.week_publish(tenant=acme, actor=manager, week_start=tomorrow)
 
     sign_in(page, "sam@acme.test", TEST_PASSWORD)
     page.goto("/acme/my-shifts/")
@@ -234,7 +235,7 @@ def test_a_manager_opens_a_day_as_a_timeline_and_opens_a_shift_from_it(
 def test_two_managers_on_one_week_each_see_the_others_change_at_the_next_load(
     page: Page, browser: Browser, live_server: Any, transactional_db: None
 ) -> None:
-    """The rota reuses its computed week between loads (scheduling/rota_cache.py): another
+    """The rota reuses its computed week between loads (scheduling/rota/cache.py): another
     manager's change, and a renamed person, show at the very next load all the same."""
     acme, manager, sam, _ella = _company()
     _shift(acme, manager, sam, at(dt.date.today(), 9))

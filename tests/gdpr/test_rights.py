@@ -23,7 +23,6 @@ from audit.models import AuditEntry
 from gdpr import policies, rights
 from gdpr import services as gdpr_services
 from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
-from scheduling import services as scheduling_services
 from scheduling.models import (
     EmailPreferences,
     Notification,
@@ -34,6 +33,7 @@ from scheduling.models import (
     Site,
     WorkProfile,
 )
+from scheduling.setup import services as scheduling_services
 from tenancy import services as tenancy_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, SensitiveKind, Tenant

@@ -21,8 +21,9 @@ from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
 from gdpr import policies, rights
 from gdpr import services as gdpr_services
-from scheduling import availability, leave
-from scheduling import services as scheduling_services
+from scheduling.employee import services as employee_services
+from scheduling.leave import services as availability
+from scheduling.leave import services as leave
 from scheduling.models import (
     SCHEDULE_SITE,
     EmailPreferences,
@@ -41,6 +42,7 @@ from scheduling.models import (
     WeekTemplate,
     WeekTemplateShift,
 )
+from scheduling.setup import services as setup_services
 from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, SensitiveKind, Tenant, TenantModel
@@ -126,12 +128,12 @@ def _populate(tenant: Tenant, label: str) -> Side:
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
-    scheduling_services.work_profile_save(
+    setup_services.work_profile_save(
         tenant=tenant, actor=owner, membership=other, positions=[position], sites=[site],
         contracted_hours=Decimal(30), hourly_rate=Decimal("12.50"), max_hours_7_days=None,
         min_rest_hours=None,
     )  # fmt: skip
-    feed_token = scheduling_services.calendar_feed_renew(tenant=tenant, membership=other)
+    feed_token = employee_services.calendar_feed_renew(tenant=tenant, membership=other)
     gdpr_services.data_settings_save(
         tenant=tenant, actor=owner, kinds=list(SensitiveKind.values),
         former_employee_retention_days=730, audit_retention_days=2555,

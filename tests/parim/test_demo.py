@@ -68,21 +68,23 @@ def test_the_demo_seeds_the_embedded_database_once(tmp_path: Path) -> None:
 WEEK_SUMMARY = """
 import json
 import zoneinfo
-from scheduling import selectors
 from scheduling.models import Site, WorkProfile
+from scheduling.rota.selectors import week_shifts
+from scheduling.rules.checks import violations_for
+from scheduling.time import local_date, today_in, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Tenant
 summary = {}
 for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
     with tenant_context(tenant):
-        week = selectors.week_start_of(selectors.today_in(tenant))
+        week = week_start_of(today_in(tenant))
         sites = list(Site.objects.all())
         zones = {site.pk: zoneinfo.ZoneInfo(site.time_zone) for site in sites}
         shifts = [
-            shift for shift in selectors.week_shifts(tenant, week, list(zones))
-            if 0 <= (selectors.local_date(shift, zones) - week).days < 7
+            shift for shift in week_shifts(tenant, week, list(zones))
+            if 0 <= (local_date(shift, zones) - week).days < 7
         ]
-        found = selectors.violations_for(tenant, shifts)
+        found = violations_for(tenant, shifts)
         summary[tenant.slug] = {
             "sites": len(sites),
             "workers": WorkProfile.objects.filter(sites__isnull=False).distinct().count(),

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from django.test import Client
 
-from scheduling import services
 from scheduling.models import Position, Shift, Site
+from scheduling.rota import services as rota_services
+from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
@@ -50,7 +51,7 @@ def build_rota(slug: str = "alpha", people: int = 2) -> Rota:
     staff = []
     for index in range(people):
         person = member(tenant, full_name=f"Employee {index:03d}", email=f"e{index}@{slug}.test")
-        services.work_profile_save(
+        setup_services.work_profile_save(
             tenant=tenant,
             actor=admin,
             membership=person,
@@ -85,11 +86,11 @@ def add_shift(
     break_minutes: int = 30,
 ) -> Shift:
     start = start.astimezone(dt.UTC)  # so that `hours` is elapsed time, not wall-clock time
-    return services.shift_save(
+    return rota_services.shift_save(
         tenant=rota.tenant,
         actor=rota.admin,
         shift=None,
-        data=services.ShiftInput(
+        data=rota_services.ShiftInput(
             site=site or rota.site,
             position=position or rota.carer,
             membership=person,

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.cache import caches
 from django.core.management.base import BaseCommand
 
-from scheduling.rota_cache import ALIAS
+from scheduling.rota.cache import ALIAS
 
 
 class Command(BaseCommand):

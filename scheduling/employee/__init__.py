@@ -1,0 +1,1 @@
+"""An employee's own schedule: my shifts and the calendar feed."""

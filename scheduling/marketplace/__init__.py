@@ -1,0 +1,1 @@
+"""Open shifts, claims and swaps."""

@@ -1,0 +1,1 @@
+"""Messages, notifications (the one notify path) and reminders."""

@@ -1,0 +1,1 @@
+"""Repeating patterns: week templates and rotations."""

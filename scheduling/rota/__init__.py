@@ -1,0 +1,1 @@
+"""The rota: the week grid, the shift dialog, copy, clear and publish, the cache, payroll."""

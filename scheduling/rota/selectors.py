@@ -1,0 +1,395 @@
+"""Reads of the rota: the week grid in a fixed number of queries, whatever the number of people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from scheduling import rules
+from scheduling.access import sites_for_member
+from scheduling.columns import Epoch, UuidText, from_epoch, id_columns
+from scheduling.models import (
+    Position,
+    SchedulingSettings,
+    Shift,
+    Site,
+)
+from scheduling.rules.checks import RULE_CONTEXT, Loaded, violations_in_context
+from scheduling.rules.facts import (
+    FACT_ID,
+    FACT_PERSON,
+    FactsRow,
+    TimeOff,
+    profiles_by_text_id,
+    scheduling_settings,
+    time_off_between,
+)
+from scheduling.time import WEEK, local_midnight, today_in, week_start_of, week_window
+from tenancy.models import Membership, Tenant
+
+
+@dataclass(slots=True)
+class ShiftCard:
+    """A shift as the rota shows it: local times at its site, and its rule breaks."""
+
+    id: str
+    site: Site
+    position: Position
+    start: dt.datetime
+    end: dt.datetime
+    draft: bool
+    version: int
+    violations: Sequence[rules.Violation]
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end.date() > self.start.date()
+
+    @property
+    def hard(self) -> bool:
+        return any(v.hard for v in self.violations)
+
+
+@dataclass(slots=True)
+class Row:
+    """A person's week (or the open shifts'): each day's shifts by start, and the totals."""
+
+    member_id: str | None  # None: the open shifts row
+    name: str
+    days: list[list[ShiftCard]]
+    minutes: int = 0
+    cost: Decimal = Decimal(0)
+    contracted_hours: Decimal | None = None
+    # Each day's leave and unavailability as (kind, label): ("leave", "Annual leave"),
+    # ("unavailable", "Unavailable 18:00-24:00"). None: none all week.
+    away: list[list[tuple[str, str]]] | None = None
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal(self.minutes) / 60
+
+
+@dataclass
+class Day:
+    date: dt.date
+    minutes: int = 0
+    cost: Decimal = Decimal(0)
+    is_today: bool = False
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal(self.minutes) / 60
+
+
+class WeekDates:
+    """The dates around a week that starts on `week_start` (a Monday)."""
+
+    week_start: dt.date
+
+    @property
+    def previous_week(self) -> dt.date:
+        return self.week_start - WEEK
+
+    @property
+    def next_week(self) -> dt.date:
+        return self.week_start + WEEK
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
+
+
+@dataclass(frozen=True)
+class RotaSummary(WeekDates):
+    """What the rota page shows around its rows (the filters, the counts): a RotaWeek without
+    its rows, small enough to keep with the rendered rows (scheduling/rota/cache.py)."""
+
+    week_start: dt.date
+    sites: list[Site]
+    positions: list[Position]
+    site: Site | None
+    position: Position | None
+    people: int
+    drafts: int
+    published: int
+    drafts_at_sites: int
+    hard_violations: int
+    soft_violations: int
+
+
+@dataclass
+class RotaWeek(WeekDates):
+    """The week at the shown sites: every day's totals and counts, and the rows asked for
+    (`rows`, the people from the `first`-th of `people` in all; the open shifts' row with the
+    first). `violations` holds the rule breaks of those rows' shifts; the counts of hard and
+    soft ones are of every shift shown (or only of those rows', when not judging everyone)."""
+
+    week_start: dt.date
+    days: list[Day]
+    sites: list[Site]
+    positions: list[Position]
+    site: Site | None
+    position: Position | None
+    open_row: Row
+    rows: list[Row]
+    first: int
+    people: int
+    violations: dict[Hashable, list[rules.Violation]]  # by shift id (text)
+    hard_violations: int
+    soft_violations: int
+    settings: SchedulingSettings
+    drafts: int
+    published: int
+    drafts_at_sites: int
+
+    @property
+    def rest(self) -> int:
+        """How many people come after the rows built."""
+        return self.people - self.first - len(self.rows)
+
+    def summary(self) -> RotaSummary:
+        return RotaSummary(
+            week_start=self.week_start, sites=self.sites, positions=self.positions,
+            site=self.site, position=self.position, people=self.people, drafts=self.drafts,
+            published=self.published, drafts_at_sites=self.drafts_at_sites,
+            hard_violations=self.hard_violations, soft_violations=self.soft_violations,
+        )  # fmt: skip
+
+    @property
+    def minutes(self) -> int:
+        return sum(day.minutes for day in self.days)
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal(self.minutes) / 60
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((day.cost for day in self.days), Decimal(0))
+
+
+def _mark_away(
+    built: dict[str, Row], away: TimeOff, dates: list[dt.date], zone: zoneinfo.ZoneInfo
+) -> None:
+    """Put each built row's leave and unavailability on the days they touch, with the hours
+    when they cover only part of a day (in the company's time, like the leave itself)."""
+    bounds = [(local_midnight(d, zone), local_midnight(d + dt.timedelta(days=1), zone))
+              for d in dates]  # fmt: skip
+    unavailable_text = _("Unavailable")
+    plain = _("unavailable")
+    for kind, by_member in (("leave", away[0]), ("unavailable", away[1])):
+        for member_id, stretches in by_member.items():
+            row = built.get(member_id)
+            if row is None:
+                continue
+            for start, end, what in sorted(stretches):
+                for day, (midnight, next_midnight) in enumerate(bounds):
+                    if not (start < next_midnight and midnight < end):
+                        continue
+                    label = what
+                    if kind == "unavailable":
+                        label = unavailable_text if what == plain else f"{unavailable_text}: {what}"
+                    if start > midnight or end < next_midnight:
+                        begin = max(start, midnight).astimezone(zone)
+                        until = min(end, next_midnight).astimezone(zone)
+                        last = "24:00" if until == next_midnight else f"{until:%H:%M}"
+                        label += f" {begin:%H:%M}\u2013{last}"
+                    if row.away is None:
+                        row.away = [[] for _day in dates]
+                    row.away[day].append((kind, label))
+
+
+def pay(hourly_rate: Decimal | None, paid_minutes: int) -> Decimal:
+    """What `paid_minutes` cost at `hourly_rate` (none: nothing), to the penny."""
+    if hourly_rate is None:
+        return Decimal(0)
+    return (hourly_rate * paid_minutes / 60).quantize(Decimal("0.01"))
+
+
+def week_shifts(
+    tenant: Tenant, week_start: dt.date, site_ids: Iterable[uuid.UUID | str]
+) -> QuerySet[Shift]:
+    """Shifts that may start within the week at any of the sites: two days' margin either side
+    (site time zones differ from the company's); callers keep those whose local date is in."""
+    start, end = week_window(tenant, week_start)
+    return Shift.objects.filter(
+        tenant=tenant, site_id__in=list(site_ids), start_at__gte=start, start_at__lt=end
+    )
+
+
+# What the grid reads of each shift (not notes, nor creation and publication times), as plain
+# values: a busy week has thousands of shifts, and model instances of them cost more than
+# everything else the page does. Ids as text (UuidText), times as Epoch.
+GRID_COLUMNS = (
+    *id_columns(True, "id", "membership_id", "site_id", "position_id"),
+    Epoch("start_at"), Epoch("end_at"), "break_minutes", "status", "version",
+)  # fmt: skip
+
+
+_in_order = attrgetter("start", "id")  # as Shift's ordering: start_at, id
+
+
+def rota_week(
+    membership: Membership,
+    week_start: dt.date,
+    *,
+    site_id: uuid.UUID | None = None,
+    position_id: uuid.UUID | None = None,
+    rows: slice | None = None,
+    judge_everyone: bool = True,
+) -> RotaWeek:
+    """Everything the rota page shows, in a fixed number of queries: sites, positions,
+    settings, members, profiles (3), the week's shifts, and the rules' context.
+
+    The totals and counts are always the whole week's. `rows` (a slice of the people listed)
+    limits the rows built, with their shifts; the open shifts' row comes with the first.
+    `judge_everyone` judges every shift shown (the page's count of rule breaks), else only
+    the shifts of the rows built."""
+    tenant = membership.tenant
+    week_start = week_start_of(week_start)
+    sites = list(sites_for_member(membership))
+    site = next((s for s in sites if s.pk == site_id), None)
+    shown_sites = [site] if site else sites
+    shown_site_ids = {str(s.pk) for s in shown_sites}
+    positions = list(Position.objects.filter(tenant=tenant).order_by("name"))
+    position = next((p for p in positions if p.pk == position_id), None)
+    position_key = str(position.pk) if position else None
+    settings = scheduling_settings(tenant)
+    # Every id below is text (UuidText).
+    zones = {str(s.pk): zoneinfo.ZoneInfo(s.time_zone) for s in sites}
+    site_by_id = {str(s.pk): s for s in sites}
+    position_by_id = {str(p.pk): p for p in positions}
+    members = list(
+        Membership.objects.filter(tenant=tenant, status=Membership.Status.ACTIVE)
+        .order_by("user__full_name", "user__email")
+        .values_list(UuidText("id"), "user__full_name", "user__email")
+    )
+    profiles = profiles_by_text_id(tenant)
+    window_start, window_end = week_window(tenant, week_start)
+    # Unordered: the few shifts of one day and person are put in order below.
+    window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
+    published_status = Shift.Status.PUBLISHED
+    # Plain tuples of plain values: thousands of them, which the garbage collector untracks.
+    published: list[FactsRow] = []  # the window's published, assigned shifts
+    shown: list[tuple[Any, ...]] = []  # (facts, day, local start and end, paid, draft, version)
+    drafts_at_sites = 0
+    window = window_query.values_list(*GRID_COLUMNS)
+    for pk, member_id, site_of, position_of, start_s, end_s, breaks, status, version in window:
+        start_at, end_at = from_epoch(start_s), from_epoch(end_s)
+        facts = (pk, member_id, start_at, end_at, breaks, site_of, position_of)
+        is_published = status == published_status
+        if is_published and member_id is not None:
+            published.append(facts)
+        zone = zones[site_of]
+        start = start_at.astimezone(zone)
+        day = (start.date() - week_start).days
+        if not 0 <= day < 7:
+            continue
+        if not is_published:
+            # "Clear drafts" deletes every draft of the week at the shown sites, whatever
+            # the position filter.
+            drafts_at_sites += 1
+        if position_key is not None and position_of != position_key:
+            continue
+        paid = int((end_at - start_at).total_seconds() // 60) - breaks
+        shown.append((facts, day, start, end_at.astimezone(zone), paid, not is_published, version))
+    rostered = {facts[FACT_PERSON] for facts, *_rest in shown}
+    everyone_shown = membership.all_sites and site is None and position is None
+
+    def listed(member_id: str) -> bool:
+        if member_id in rostered or everyone_shown:
+            return True
+        works_here = not profiles.sites.get(member_id, frozenset()).isdisjoint(shown_site_ids)
+        if position_key is not None:
+            return works_here and position_key in profiles.positions.get(member_id, ())
+        return works_here
+
+    people = [(member_id, full_name or email) for member_id, full_name, email in members
+              if listed(member_id)]  # fmt: skip
+    listed_ids = {member_id for member_id, _name in people}
+    chosen = people[rows] if rows is not None else people
+    first = rows.indices(len(people))[0] if rows is not None else 0
+    built: dict[str, Row] = {}
+    for member_id, name in chosen:
+        profile = profiles.by_member.get(member_id)
+        built[member_id] = Row(
+            member_id=member_id, name=name, days=[[] for _ in range(7)],
+            contracted_hours=profile.contracted_hours if profile else None,
+        )  # fmt: skip
+    with_open = first == 0
+    open_row = Row(member_id=None, name="", days=[[] for _ in range(7)])
+
+    # Every shift's rule breaks are counted, but only those of the rows built are written.
+    judged = [facts for facts, *_rest in shown if judge_everyone or facts[FACT_PERSON] in built]
+    described = {
+        facts[FACT_ID] for facts, *_rest in shown
+        if facts[FACT_PERSON] in built or (with_open and facts[FACT_PERSON] is None)
+    }  # fmt: skip
+    tally = rules.Tally()
+    # Time off of everyone listed, far enough around the week for the rules' context too.
+    away = time_off_between(
+        tenant, window_start - RULE_CONTEXT, window_end + RULE_CONTEXT, listed_ids,
+        read_everyone=True,
+    )  # fmt: skip
+    violations = violations_in_context(
+        tenant, judged, settings, profiles,
+        Loaded(query=window_query, published=published, site_ids=shown_site_ids,
+               start=window_start, end=window_end),
+        described=described, tally=tally, away=away,
+    )  # fmt: skip
+    today = today_in(tenant)
+    dates = [week_start + dt.timedelta(days=n) for n in range(7)]
+    days = [Day(date=date, is_today=date == today) for date in dates]
+    costs: dict[tuple[Decimal | None, int], Decimal] = {}  # (rate, minutes) -> cost
+    drafts = published_count = 0
+    no_violations: tuple[rules.Violation, ...] = ()
+    for facts, day, start, end, paid, draft, version in shown:
+        pk, member_id, _start, _end, _breaks, site_of, position_of = facts
+        row: Row | None = open_row if with_open else None
+        if member_id is not None:
+            if member_id not in listed_ids:  # rostered but no longer an active member
+                continue
+            row = built.get(member_id)
+        if draft:
+            drafts += 1
+        else:
+            published_count += 1
+        if row is not None:
+            row.days[day].append(ShiftCard(
+                id=pk, site=site_by_id[site_of], position=position_by_id[position_of],
+                start=start, end=end, draft=draft, version=version,
+                violations=violations.get(pk, no_violations),
+            ))  # fmt: skip
+        if member_id is None:
+            continue
+        profile = profiles.by_member.get(member_id)
+        rate = profile.hourly_rate if profile else None
+        cost = costs.get((rate, paid))
+        if cost is None:
+            cost = costs[rate, paid] = pay(rate, paid)
+        days[day].minutes += paid
+        days[day].cost += cost
+        if row is not None:
+            row.minutes += paid
+            row.cost += cost
+    for row in (open_row, *built.values()):
+        for cards in row.days:
+            if len(cards) > 1:
+                cards.sort(key=_in_order)
+    _mark_away(built, away, dates, zoneinfo.ZoneInfo(tenant.time_zone))
+    return RotaWeek(
+        week_start=week_start, days=days, sites=sites, positions=positions, site=site,
+        position=position, open_row=open_row, rows=list(built.values()), first=first,
+        people=len(people), violations=violations, hard_violations=tally.hard,
+        soft_violations=tally.soft, settings=settings, drafts=drafts, published=published_count,
+        drafts_at_sites=drafts_at_sites,
+    )  # fmt: skip

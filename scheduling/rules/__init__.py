@@ -1,0 +1,84 @@
+"""Working-time rules: which shifts of a rota break which rule, and why.
+
+A pure engine: it reads plain facts (:class:`ShiftFacts`, :class:`PersonFacts`, :class:`RuleSet`)
+and returns :class:`Violation` objects. It knows nothing of models or the database, so callers
+load what they need once and the rules can be tested exhaustively without either.
+
+Open shifts (``person is None``) are ignored entirely: never checked, never counted. The other
+shifts are grouped by person; a person missing from ``people`` has no positions, no sites and no
+personal overrides. Every duration below is real elapsed time between UTC instants, so a night
+on which the clocks change is an hour shorter or longer, as it is for the person working it.
+
+The rules, exactly:
+
+``overlap`` (always hard)
+    Two different shifts ``a`` and ``b`` of one person overlap when
+    ``a.start < b.end and b.start < a.end``. A shift ending as the next one starts does not
+    overlap it. Each shift gets a violation naming the other.
+
+``rest`` (hard when ``RuleSet.rest_is_hard``)
+    Two different shifts of one person that do not overlap, with ``a.end <= b.start`` and
+    ``b.start - a.end`` less than the person's minimum rest (``PersonFacts.min_rest_minutes``,
+    else ``RuleSet.min_rest_minutes``). Every such pair counts, not only neighbours; exactly the
+    minimum is fine. Each shift gets a violation naming the other.
+
+``max_hours`` (hard when ``RuleSet.max_hours_is_hard``)
+    "At most 48 hours in any 7 days", with work counted at the start of its shift. A shift ``s``
+    is flagged when the :attr:`~ShiftFacts.paid_minutes` of the person's shifts starting in
+    ``(s.start - 7 days, s.start]`` add up to more than the person's maximum
+    (``PersonFacts.max_minutes_7_days``, else ``RuleSet.max_minutes_7_days``). Shifts sharing a
+    start are all in each other's window; exactly the maximum is fine.
+
+``weekly_rest`` (hard when ``RuleSet.weekly_rest_is_hard``)
+    "At least 24 hours' uninterrupted rest in each 7 days" over fixed weeks, as the UK Working
+    Time Regulations 1998 (reg. 11) allow. A week runs from Monday 00:00 to the next Monday
+    00:00 in ``RuleSet.time_zone``, so the weeks in which the clocks change are 167 or 169 hours
+    long. For each week in which the person starts at least one shift, the person is busy during
+    the union of all their shifts ``[start, end)`` (unpaid breaks are not rest), clipped to the
+    week, including shifts begun the week before. When the longest free stretch inside the week,
+    counting from the week's start and up to its end, is shorter than
+    ``RuleSet.min_weekly_rest_minutes``, every shift the person starts in that week is flagged.
+
+``position`` and ``site`` (hard when ``RuleSet.qualification_is_hard``)
+    The shift's position is not among the person's positions, or its site not among their sites.
+
+``leave`` (always hard)
+    The shift overlaps one of the person's :attr:`~PersonFacts.leave` intervals (approved leave):
+    ``shift.start < leave.end and leave.start < shift.end``. Once per shift, naming the
+    earliest such interval.
+
+``unavailable`` (hard when ``RuleSet.unavailability_is_hard``)
+    The same, for the person's :attr:`~PersonFacts.unavailable` intervals (the times they said
+    they cannot work).
+
+Costs: sorting each person's shifts, then one sweep per rule, so O(n log n + k) for n shifts
+and k clashing pairs. Messages are written only for the shifts reported, with each text
+translated once per :func:`check`."""
+
+from scheduling.rules.engine import (
+    Code,
+    FactsRow,
+    PersonFacts,
+    RuleSet,
+    ShiftFacts,
+    Tally,
+    TimeOff,
+    Violation,
+    check,
+    check_rows,
+    format_minutes,
+)
+
+__all__ = [
+    "Code",
+    "FactsRow",
+    "PersonFacts",
+    "RuleSet",
+    "ShiftFacts",
+    "Tally",
+    "TimeOff",
+    "Violation",
+    "check",
+    "check_rows",
+    "format_minutes",
+]

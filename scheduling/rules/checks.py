@@ -1,0 +1,207 @@
+"""Rule checks over stored shifts: a set of shifts judged with the same people's published shifts
+around them, and what publishing would add."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Hashable, Iterable
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.db.models import QuerySet
+
+from scheduling import rules
+from scheduling.columns import Epoch, from_epoch, id_columns
+from scheduling.models import (
+    SchedulingSettings,
+    Shift,
+)
+from scheduling.rules.facts import (
+    FACT_END,
+    FACT_ID,
+    FACT_PERSON,
+    FACT_START,
+    FactsRow,
+    Profiles,
+    TimeOff,
+    profiles_of,
+    rule_set,
+    scheduling_settings,
+    shift_facts,
+    time_off,
+)
+from tenancy.models import Tenant
+
+# Rules look this far either side of the shifts being checked (rest, 7-day windows, weeks).
+RULE_CONTEXT = dt.timedelta(days=8)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Shifts the caller has read already (`query`), with ids as text: every shift at
+    `site_ids` starting in [start, end), of which `published` are the published ones."""
+
+    query: QuerySet[Shift]
+    published: list[FactsRow]
+    site_ids: set[str]
+    start: dt.datetime
+    end: dt.datetime
+
+
+def _published_context(
+    tenant: Tenant, judged: list[FactsRow], loaded: Loaded | None = None
+) -> dict[Hashable, FactsRow]:
+    """The published shifts of the people of `judged` within RULE_CONTEXT of them, at any site
+    (rest and hours are the person's, whoever scheduled them), as the rules' facts (no model
+    instances: a busy week has thousands). Drafts elsewhere are not commitments yet, so they
+    neither count nor block. One query. Ids are text when `loaded` is given (the rota), else
+    uuid.UUID."""
+    people = {facts[FACT_PERSON] for facts in judged if facts[FACT_PERSON] is not None}
+    if not people:
+        return {}
+    first = min(facts[FACT_START] for facts in judged) - RULE_CONTEXT
+    last = max(facts[FACT_END] for facts in judged) + RULE_CONTEXT
+    query = Shift.objects.filter(
+        tenant=tenant, status=Shift.Status.PUBLISHED, start_at__lt=last, end_at__gt=first
+    )
+    known: dict[Hashable, FactsRow] = {}
+    if loaded is None:
+        query = query.filter(membership_id__in=list(people))
+    else:  # read those rows once, not twice
+        # The people as a subquery (of everyone in what was read: a few more, whom the rules
+        # skip), not as hundreds of ids to send.
+        query = query.filter(
+            membership_id__in=loaded.query.values("membership_id")
+        ).exclude(
+            site_id__in=list(loaded.site_ids), start_at__gte=loaded.start, start_at__lt=loaded.end
+        )  # fmt: skip
+        known = {
+            facts[FACT_ID]: facts for facts in loaded.published if facts[FACT_PERSON] in people
+        }
+    text_ids = loaded is not None
+    rows = query.values_list(
+        *id_columns(text_ids, "id", "membership_id"), Epoch("start_at"), Epoch("end_at"),
+        "break_minutes", *id_columns(text_ids, "site_id", "position_id"),
+    )  # fmt: skip
+    return known | {
+        pk: (pk, person, from_epoch(start), from_epoch(end), breaks, site, position)
+        for pk, person, start, end, breaks, site, position in rows
+    }
+
+
+def _check(
+    tenant: Tenant,
+    facts: Iterable[FactsRow],
+    settings: SchedulingSettings,
+    profiles: Profiles[Any],
+    only: set[Hashable] | None = None,
+    tally: rules.Tally | None = None,
+    count: AbstractSet[Hashable] = frozenset(),
+    away: TimeOff | None = None,
+) -> dict[Hashable, list[rules.Violation]]:
+    """The rules over `facts`; `away` is read here (3 queries) unless the caller has it."""
+    rows = facts if isinstance(facts, list) else list(facts)
+    if away is None:
+        away = time_off(tenant, rows)
+    return rules.check_rows(
+        rows, profiles.facts(away), rule_set(tenant, settings), only=only, count=count,
+        tally=tally,
+    )  # fmt: skip
+
+
+def violations_for(
+    tenant: Tenant,
+    shifts: list[Shift],
+    *,
+    settings: SchedulingSettings | None = None,
+    profiles: Profiles[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, list[rules.Violation]]:
+    """The rule breaks of `shifts`, judged together with the same people's published shifts
+    around them. Three to five queries, whatever the number of shifts."""
+    judged = [shift_facts(shift) for shift in shifts]
+    people = {shift.membership_id for shift in shifts if shift.membership_id is not None}
+    if not people:
+        return {}
+    found = violations_in_context(
+        tenant, judged, settings or scheduling_settings(tenant),
+        profiles or profiles_of(tenant, people),
+    )  # fmt: skip
+    return cast(dict[uuid.UUID, list[rules.Violation]], found)
+
+
+def violations_in_context(
+    tenant: Tenant,
+    judged: list[FactsRow],
+    settings: SchedulingSettings,
+    profiles: Profiles[Any],
+    loaded: Loaded | None = None,
+    *,
+    described: set[Hashable] | None = None,
+    tally: rules.Tally | None = None,
+    away: TimeOff | None = None,
+) -> dict[Hashable, list[rules.Violation]]:
+    """The rule breaks of `judged`, with their context (see violations_for); with `tally`,
+    only those of `described` are returned, and every one of `judged` is counted there."""
+    if not any(facts[FACT_PERSON] is not None for facts in judged):
+        return {}
+    # Unsaved or just-changed shifts under judgement replace their stored versions.
+    facts = _published_context(tenant, judged, loaded)
+    facts.update({row[FACT_ID]: row for row in judged})
+    ids = {row[FACT_ID] for row in judged}
+    if tally is None:
+        return _check(tenant, facts.values(), settings, profiles, only=ids, away=away)
+    return _check(tenant, facts.values(), settings, profiles, only=described or set(),
+                  tally=tally, count=ids, away=away)  # fmt: skip
+
+
+def _keys(found: dict[Hashable, list[rules.Violation]]) -> set[tuple[object, ...]]:
+    return {(v.shift_id, v.code, v.other_shift_id) for vs in found.values() for v in vs if v.hard}
+
+
+def hard_violations_added(
+    tenant: Tenant, changed: list[Shift]
+) -> dict[uuid.UUID, list[rules.Violation]]:
+    """The hard rule breaks that `changed` (drafts about to be published, or a new version of
+    a published shift) would add to what is published: on those shifts themselves, and on
+    published shifts that only break a rule because of them (48 hours in 7 days is charged to
+    the later shift; weekly rest to every shift of the week). Breaks that exist anyway do not
+    count. Four to six queries."""
+    return _after_and_added(tenant, changed)[1]
+
+
+def publish_review(
+    tenant: Tenant, drafts: list[Shift]
+) -> tuple[dict[uuid.UUID, list[rules.Violation]], dict[uuid.UUID, list[rules.Violation]]]:
+    """What the publish page shows of `drafts`: every rule break of each (as violations_for
+    finds them) and the hard breaks publishing would add (as hard_violations_added finds
+    them), from one read of their context."""
+    after, added = _after_and_added(tenant, drafts)
+    ids = {shift.pk for shift in drafts}
+    return {cast(uuid.UUID, pk): vs for pk, vs in after.items() if pk in ids and vs}, added
+
+
+def _after_and_added(
+    tenant: Tenant, changed: list[Shift]
+) -> tuple[dict[Hashable, list[rules.Violation]], dict[uuid.UUID, list[rules.Violation]]]:
+    """The rule breaks of everything once `changed` is in (theirs and the published shifts'
+    around them), and the hard ones of those that `changed` adds."""
+    people = {shift.membership_id for shift in changed if shift.membership_id is not None}
+    if not people:
+        return {}, {}
+    published = _published_context(tenant, [shift_facts(shift) for shift in changed])
+    settings = scheduling_settings(tenant)
+    profiles = profiles_of(tenant, people)
+    after_facts = dict(published)
+    after_facts.update({shift.pk: shift_facts(shift) for shift in changed})
+    away = time_off(tenant, list(after_facts.values()))
+    before = _check(tenant, published.values(), settings, profiles, away=away)
+    after = _check(tenant, after_facts.values(), settings, profiles, away=away)
+    new = _keys(after) - _keys(before)
+    added: dict[uuid.UUID, list[rules.Violation]] = {}
+    for pk, violations in after.items():
+        kept = [v for v in violations if (v.shift_id, v.code, v.other_shift_id) in new]
+        if kept:
+            added[cast(uuid.UUID, pk)] = kept
+    return after, added

@@ -1,0 +1,1 @@
+"""Setting up scheduling: sites, positions, work profiles, the working-time settings."""
