@@ -7,7 +7,6 @@ from scheduling.messaging.tasks import (
     send_notification_emails,
     send_shift_reminders,
     send_unpublished_reminders,
-    send_week_schedule,
 )
 from scheduling.rota.tasks import prune_rota_changes
 
@@ -16,5 +15,4 @@ __all__ = [
     "send_notification_emails",
     "send_shift_reminders",
     "send_unpublished_reminders",
-    "send_week_schedule",
 ]

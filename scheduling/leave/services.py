@@ -4,19 +4,18 @@ notified through the one notify path), weekly availability and dated changes."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import emit
 from scheduling.leave.selectors import allowance_of, approvers, balance, leave_amount
+from scheduling.messaging.services import notify
 from scheduling.models import (
     Availability,
     AvailabilityException,
@@ -24,6 +23,7 @@ from scheduling.models import (
     LeaveRequest,
     LeaveType,
     LeaveUnit,
+    NotificationKind,
 )
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -164,25 +164,21 @@ def leave_request(
         row.save()
         emit("leave.requested", tenant=tenant, user=membership.user, target=row,
              data={"type": leave_type.name, "amount": str(amount), "unit": unit})  # fmt: skip
-        _email_approvers(tenant, membership, row)
+        _notify_approvers(tenant, membership, row)
     return row
 
 
-def _email_approvers(tenant: Tenant, membership: Membership, row: LeaveRequest) -> None:
-    name = membership.user.display_name
-    subject = _("Leave request from %(name)s") % {"name": name}
-    body = _(
-        "%(name)s asks for %(type)s from %(start)s to %(end)s. Answer it in %(company)s, "
-        "under Leave."
-    ) % {
-        "name": name, "type": row.leave_type.name.lower(), "start": f"{row.start_date:%d %B}",
-        "end": f"{row.end_date:%d %B %Y}", "company": tenant.name,
-    }  # fmt: skip
-    for person in approvers(tenant):
-        if person.pk != membership.pk:
-            transaction.on_commit(functools.partial(
-                send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [person.user.email]
-            ))  # fmt: skip
+def _notify_approvers(tenant: Tenant, membership: Membership, row: LeaveRequest) -> None:
+    """Ask those who approve leave to decide; the notification names the person only as its
+    actor, so an erasure leaves no copy of the name."""
+    values = {"type": row.leave_type.name, "start": f"{row.start_date:%d %B}",
+              "end": f"{row.end_date:%d %B %Y}"}  # fmt: skip
+    notify(
+        tenant=tenant, recipients=approvers(tenant), kind=NotificationKind.REQUEST,
+        actor=membership, title=_("A leave request is waiting for you"),
+        body=_("%(type)s from %(start)s to %(end)s.") % values,
+        url=reverse("leave-requests", kwargs={"tenant_slug": tenant.slug}),
+    )  # fmt: skip
 
 
 def leave_decide(
@@ -215,16 +211,17 @@ def leave_decide(
         emit("leave.approved" if approve else "leave.declined", tenant=tenant, user=actor.user,
              target=row)  # fmt: skip
         verdict = _("approved") if approve else _("declined")
-        subject = _("Your leave request was %(verdict)s") % {"verdict": verdict}
         body = _("%(type)s from %(start)s to %(end)s: %(verdict)s.") % {
             "type": row.leave_type.name, "start": f"{row.start_date:%d %B}",
             "end": f"{row.end_date:%d %B %Y}", "verdict": verdict,
         }  # fmt: skip
         if comment:
             body += "\n\n" + comment
-        transaction.on_commit(functools.partial(
-            send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [row.membership.user.email]
-        ))  # fmt: skip
+        notify(
+            tenant=tenant, recipients=[row.membership], kind=NotificationKind.DECISION,
+            actor=actor, title=_("Your leave request was %(verdict)s") % {"verdict": verdict},
+            body=body, url=reverse("my-leave", kwargs={"tenant_slug": tenant.slug}),
+        )  # fmt: skip
     return row
 
 

@@ -3,6 +3,10 @@ messages and their readers, audiences."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -17,11 +21,13 @@ from scheduling.models import (
     Notification,
     NotificationKind,
     Position,
+    Shift,
     Site,
     WorkProfile,
     WorkProfilePosition,
     WorkProfileSite,
 )
+from scheduling.time import week_start_of, week_window
 from tenancy.models import Membership, Role, Tenant
 from tenancy.permissions import Permission
 
@@ -190,3 +196,40 @@ def publishers(tenant: Tenant) -> list[Membership]:
                                   user__is_active=True)
         .select_related("user")
     )  # fmt: skip
+
+
+def week_lines(
+    tenant: Tenant, weeks: Sequence[tuple[uuid.UUID, dt.date]]
+) -> dict[tuple[uuid.UUID, dt.date], list[str]]:
+    """Each (person, Monday)'s published shifts as lines of text ("Mon 07 Dec 09:00-17:00  Carer
+    at Harbour View"), the week being each shift's site's, as on the rota and when publishing.
+    One query, whatever the number of people and weeks."""
+    if not weeks:
+        return {}
+    first = min(week for _member, week in weeks)
+    last = max(week for _member, week in weeks)
+    start, _end = week_window(tenant, first)
+    _start, end = week_window(tenant, last)
+    wanted = set(weeks)
+    shifts = (
+        Shift.objects.filter(
+            tenant=tenant, status=Shift.Status.PUBLISHED, start_at__gte=start, start_at__lt=end,
+            membership_id__in={member for member, _week in weeks},
+        )
+        .select_related("site", "position")
+        .order_by("start_at", "id")
+    )  # fmt: skip
+    found: dict[tuple[uuid.UUID, dt.date], list[str]] = {}
+    for shift in shifts:
+        zone = zoneinfo.ZoneInfo(shift.site.time_zone)
+        start_local = shift.start_at.astimezone(zone)
+        assert shift.membership_id is not None  # noqa: S101 (membership_id__in above)
+        key = (shift.membership_id, week_start_of(start_local.date()))
+        if key not in wanted:
+            continue
+        end_local = shift.end_at.astimezone(zone)
+        found.setdefault(key, []).append(
+            f"{start_local:%a %d %b} {start_local:%H:%M}-{end_local:%H:%M}"
+            f"  {shift.position.name} at {shift.site.name}"
+        )
+    return found

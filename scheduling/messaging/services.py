@@ -3,19 +3,22 @@ email as their preferences allow), messages, reading and email preferences."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import string
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.events import emit
-from scheduling.messaging.selectors import Audience, audience_members, audience_text
+from scheduling.messaging.selectors import Audience, audience_members, audience_text, week_lines
 from scheduling.models import (
     EmailPreferences,
     Message,
@@ -25,6 +28,17 @@ from scheduling.models import (
 )
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One person's notification, for :func:`notify_each` (each person's own text)."""
+
+    recipient: Membership
+    title: str
+    body: str = ""
+    url: str = ""
+    key: str = ""
 
 
 def notify(
@@ -40,32 +54,56 @@ def notify(
     key: str = "",
     email: bool = True,
 ) -> list[Notification]:
-    """One notification for each distinct active recipient (the actor excepted), saved in the
-    caller's transaction. With a ``key``, people who already hold a notification with that key
-    get none (so a reminder task may run again safely). With ``email``, a task started on commit
-    emails those whose preferences allow it. Returns the notifications made."""
+    """The same notification for each distinct active recipient (the actor excepted): see
+    :func:`notify_each`, the one way anyone is told anything."""
+    notices = [Notice(person, title, body, url, key) for person in recipients]
+    return notify_each(tenant=tenant, kind=kind, notices=notices, actor=actor, message=message,
+                       email=email)  # fmt: skip
+
+
+def notify_each(
+    *,
+    tenant: Tenant,
+    kind: NotificationKind,
+    notices: Iterable[Notice],
+    actor: Membership | None = None,
+    message: Message | None = None,
+    email: bool = True,
+) -> list[Notification]:
+    """One in-app notification per notice of a distinct active recipient (the actor excepted),
+    saved in the caller's transaction. With a ``key``, people who already hold a notification
+    with that key get none (so a reminder task may run again safely). With ``email``, a task
+    started on commit emails those whose preferences allow this ``kind``. Returns the
+    notifications made."""
     seen: set[uuid.UUID] = set()
-    people: list[Membership] = []
-    for person in recipients:
+    wanted: list[Notice] = []
+    for notice in notices:
+        person = notice.recipient
         if person.status != Membership.Status.ACTIVE or person.pk in seen:
             continue
         if actor is not None and person.pk == actor.pk:
             continue
         seen.add(person.pk)
-        people.append(person)
-    if not people:
+        wanted.append(notice)
+    if not wanted:
         return []
     with tenant_context(tenant):
-        if key:
+        keys = {notice.key for notice in wanted if notice.key}
+        if keys:
             held = set(
                 Notification.objects.filter(
-                    tenant=tenant, key=key, recipient__in=[p.pk for p in people]
-                ).values_list("recipient_id", flat=True)
+                    tenant=tenant, key__in=keys, recipient__in=[n.recipient.pk for n in wanted]
+                ).values_list("recipient_id", "key")
             )
-            people = [p for p in people if p.pk not in held]
-        fields = {"tenant": tenant, "kind": kind, "actor": actor, "title": title[:200],
-                  "body": body, "url": url, "message": message, "key": key}  # fmt: skip
-        rows = [Notification(recipient=person, **fields) for person in people]
+            wanted = [n for n in wanted if not n.key or (n.recipient.pk, n.key) not in held]
+        rows = [
+            Notification(
+                tenant=tenant, recipient=notice.recipient, kind=kind, actor=actor,
+                title=notice.title[:200], body=notice.body[:5000], url=notice.url,
+                message=message, key=notice.key,
+            )
+            for notice in wanted
+        ]  # fmt: skip
         Notification.objects.bulk_create(rows)
     if email and rows:
         from scheduling.messaging.tasks import send_notification_emails
@@ -75,6 +113,47 @@ def notify(
             functools.partial(send_notification_emails.delay, str(tenant.pk), ids), robust=True
         )
     return rows
+
+
+def week_schedules_notify(
+    *, tenant: Tenant, weeks: Iterable[tuple[uuid.UUID, dt.date]], published: bool
+) -> list[Notification]:
+    """Tell each person their published shifts of one week, as they now stand: after a week is
+    published (``published``), or after a published shift of theirs changed or was cancelled.
+    ``weeks`` are (membership id, Monday) pairs, the week being the shifts' site's. A
+    notification of kind "schedule" each (emailed as the person allows), in the caller's
+    transaction; three queries, whatever the number of people."""
+    wanted = sorted(set(weeks))
+    if not wanted:
+        return []
+    with tenant_context(tenant):
+        people = {
+            m.pk: m
+            for m in Membership.objects.filter(
+                tenant=tenant, pk__in={member for member, _week in wanted}
+            ).select_related("user")
+        }
+        lines = week_lines(tenant, wanted)
+    url = reverse("my-shifts", kwargs={"tenant_slug": tenant.slug})
+    notices = []
+    for member_id, week in wanted:
+        person = people.get(member_id)
+        if person is None or not person.user.is_active:
+            continue
+        values = {"week": f"{week.day} {week:%b}", "company": tenant.name,
+                  "day": f"{week:%A} {week.day} {week:%B}"}  # fmt: skip
+        if published:
+            title = _("Your shifts for the week of %(week)s are published") % values
+            intro = _("%(company)s has published your shifts for the week starting %(day)s:")
+        else:
+            title = _("Your shifts for the week of %(week)s have changed") % values
+            intro = _("%(company)s has changed your shifts for the week starting %(day)s. "
+                      "They now are:")  # fmt: skip
+        shifts = lines.get((member_id, week)) or [_("No shifts.")]
+        body = "\n".join([intro % values, "", *(f"  {line}" for line in shifts), "",
+                          _("Times are local to each site.")])  # fmt: skip
+        notices.append(Notice(person, title, body, url))
+    return notify_each(tenant=tenant, kind=NotificationKind.SCHEDULE, notices=notices)
 
 
 def notification_read(

@@ -6,70 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-import zoneinfo
 from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
-from scheduling.models import Shift
-from scheduling.time import week_window
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=30, max_retries=5)
-def send_week_schedule(tenant_id: str, membership_id: str, week: str, reason: str) -> bool:
-    """Email one person their published shifts of one week: after publishing ("published"),
-    or after a published shift of theirs changed or was cancelled ("changed")."""
-    tenant = Tenant.objects.get(pk=uuid.UUID(tenant_id))
-    week_start = dt.date.fromisoformat(week)
-    week_end = week_start + dt.timedelta(days=7)
-    start, end = week_window(tenant, week_start)
-    with tenant_context(tenant):
-        membership = (
-            Membership.objects.select_related("user")
-            .filter(pk=uuid.UUID(membership_id), status=Membership.Status.ACTIVE)
-            .first()
-        )
-        if membership is None or not membership.user.is_active:
-            return False
-        shifts = list(
-            Shift.objects.filter(
-                membership=membership, status=Shift.Status.PUBLISHED, start_at__gte=start,
-                start_at__lt=end,
-            ).select_related("site", "position").order_by("start_at")
-        )  # fmt: skip
-    lines = []
-    for shift in shifts:  # the week is the site's, as on the rota and when publishing
-        site_zone = zoneinfo.ZoneInfo(shift.site.time_zone)
-        start_local = shift.start_at.astimezone(site_zone)
-        if not week_start <= start_local.date() < week_end:
-            continue
-        end_local = shift.end_at.astimezone(site_zone)
-        lines.append(
-            f"{start_local:%a %d %b} {start_local:%H:%M}-{end_local:%H:%M}"
-            f"  {shift.position.name} at {shift.site.name}"
-        )
-    context = {"tenant": tenant, "user": membership.user, "week_start": week_start,
-               "lines": lines, "reason": reason}  # fmt: skip
-    subject = (
-        _("Your shifts for the week of %(week)s at %(company)s")
-        if reason == "published"
-        else _("Your shifts for the week of %(week)s have changed (%(company)s)")
-    ) % {"week": week_start.strftime("%d %b"), "company": tenant.name}
-    send_mail(
-        subject=subject,
-        message=render_to_string("emails/week_schedule.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[membership.user.email],
-    )
-    return True
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=30, max_retries=5)

@@ -4,7 +4,6 @@ Hard rule breaks block unless overridden with a reason; stale edits are refused.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 import zoneinfo
 from collections import Counter
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.events import emit
 from scheduling import rules
 from scheduling.access import sites_for_member
+from scheduling.messaging.services import week_schedules_notify
 from scheduling.models import (
     Position,
     Publication,
@@ -224,26 +224,22 @@ def shift_delete(*, tenant: Tenant, actor: Membership, shift: Shift, version: in
 
 
 def _notify_change(tenant: Tenant, versions: list[Shift]) -> None:
-    """After commit, send each person a published shift concerned (before or after the
-    change) their week's shifts as they now stand."""
-    from scheduling.messaging.tasks import send_week_schedule
-
-    people = [v for v in versions if v.membership_id is not None]
-    if not people:
+    """Tell each person a published shift concerned (before or after the change) their week's
+    shifts as they now stand, through the one notify path."""
+    if all(v.membership_id is None for v in versions):
         return
     zones = {  # a shift's week is its site's, as on the rota and when publishing
         pk: zoneinfo.ZoneInfo(name)
         for pk, name in Site.objects.filter(
-            tenant=tenant, pk__in={v.site_id for v in people}
+            tenant=tenant, pk__in={v.site_id for v in versions if v.membership_id is not None}
         ).values_list("pk", "time_zone")
     }
-    targets = {
-        (str(v.membership_id), week_start_of(local_date(v, zones)).isoformat()) for v in people
-    }
-    for member_id, week in sorted(targets):
-        transaction.on_commit(
-            functools.partial(send_week_schedule.delay, str(tenant.pk), member_id, week, "changed")
-        )
+    weeks = [
+        (v.membership_id, week_start_of(local_date(v, zones)))
+        for v in versions
+        if v.membership_id is not None
+    ]
+    week_schedules_notify(tenant=tenant, weeks=weeks, published=False)
 
 
 def shift_assign(
@@ -425,12 +421,8 @@ def week_publish(
                  data={"reason": override_reason.strip(), "violations": [
                      {"shift": str(pk), "rule": v.code} for pk, vs in hard.items() for v in vs
                  ]})  # fmt: skip
-        from scheduling.messaging.tasks import send_week_schedule
-
-        people = sorted({str(s.membership_id) for s in drafts if s.membership_id is not None})
-        for member_id in people:
-            transaction.on_commit(functools.partial(
-                send_week_schedule.delay, str(tenant.pk), member_id, week_start.isoformat(),
-                "published",
-            ))  # fmt: skip
+        people = {s.membership_id for s in drafts if s.membership_id is not None}
+        week_schedules_notify(
+            tenant=tenant, weeks=[(pk, week_start) for pk in people], published=True
+        )
     return publication

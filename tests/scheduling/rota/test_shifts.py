@@ -292,7 +292,7 @@ def test_a_sites_own_time_zone_decides_the_week_its_emails_show(
     with TestCase.captureOnCommitCallbacks(execute=True):
         rota_services.week_publish(tenant=rota.tenant, actor=rota.admin, week_start=MONDAY)
     assert [(m.to[0], m.subject) for m in mailoutbox] == [
-        ("e0@alpha.test", "Your shifts for the week of 23 Nov at Alpha Care")
+        ("e0@alpha.test", "Your shifts for the week of 23 Nov are published (Alpha Care)")
     ]
     assert "Sun 29 Nov 22:00-04:00  Carer at Rosewood" in mailoutbox[0].body
     mailoutbox.clear()
