@@ -29,32 +29,73 @@ class Link:
     also: tuple[str, ...] = ()
 
 
-LINKS: tuple[Link, ...] = (
-    Link("dashboard", _("Dashboard")),
-    Link("notifications", _("Notifications")),
-    Link("my-shifts", _("My shifts")),
-    Link("my-leave", _("Leave & availability"), also=("my-availability",)),
-    Link("open-shifts", _("Open shifts")),
-    Link("swaps", _("Swaps"), also=("swap-offer",)),
-    Link("leave-requests", _("Leave requests"), Permission.APPROVE_LEAVE),
-    Link("messages-sent", _("Messages"), Permission.SEND_MESSAGES, also=("message-new",)),
-    Link("rota", _("Rota"), Permission.BUILD_ROTA),
-    Link("sites", _("Sites"), Permission.BUILD_ROTA),
-    Link("people", _("People"), Permission.MANAGE_PEOPLE),
-    Link("roles", _("Roles"), Permission.MANAGE_PEOPLE),
-    Link("payroll", _("Payroll"), Permission.EXPORT_PAYROLL),
-    Link("audit-log", _("Audit log"), Permission.VIEW_AUDIT_LOG),
-    Link("billing", _("Billing"), Permission.MANAGE_BILLING),
-    Link("privacy-settings", _("Privacy"), Permission.MANAGE_PRIVACY),
-    Link("security-settings", _("Security"), Permission.MANAGE_SETTINGS),
-)
+@dataclass(frozen=True)
+class Group:
+    """A heading and its links; a group none of whose links the member may use is not shown.
+    The first group has no heading (home and notifications)."""
+
+    label: Promise | None
+    links: tuple[Link, ...]
+
+
+GROUPS: tuple[Group, ...] = (
+    Group(None, (
+        Link("dashboard", _("Home")),
+        Link("notifications", _("Notifications"), also=("notification-open", "message-read",
+                                                        "email-preferences")),
+    )),
+    Group(_("My work"), (
+        Link("my-shifts", _("My shifts")),
+        Link("my-leave", _("Leave & availability"), also=("my-availability",)),
+        Link("open-shifts", _("Open shifts")),
+        Link("swaps", _("Swaps"), also=("swap-offer",)),
+    )),
+    Group(_("Schedule"), (
+        Link("rota", _("Rota"), Permission.BUILD_ROTA,
+             also=("rota-day", "shift-new", "shift-edit", "shift-delete", "rota-publish")),
+        Link("patterns", _("Patterns"), Permission.BUILD_ROTA,
+             also=("pattern-template-new", "pattern-template", "pattern-template-delete",
+                   "pattern-rotation-new", "pattern-rotation", "pattern-rotation-delete")),
+        Link("leave-requests", _("Leave requests"), Permission.APPROVE_LEAVE),
+        Link("messages-sent", _("Messages"), Permission.SEND_MESSAGES,
+             also=("message-new", "message-detail")),
+        Link("payroll", _("Payroll"), Permission.EXPORT_PAYROLL),
+    )),
+    Group(_("Team"), (
+        Link("people", _("People"), Permission.MANAGE_PEOPLE,
+             also=("member-update", "member-sites", "work-profile", "member-leave",
+                   "member-details")),
+        Link("roles", _("Roles"), Permission.MANAGE_PEOPLE, also=("role-new", "role-edit",
+                                                                   "role-delete")),
+        Link("sites", _("Sites"), Permission.BUILD_ROTA, also=("site-new", "site-edit")),
+        Link("positions", _("Positions"), Permission.BUILD_ROTA,
+             also=("position-new", "position-edit")),
+    )),
+    Group(_("Company"), (
+        Link("working-time-settings", _("Working-time rules"), Permission.MANAGE_SETTINGS),
+        Link("message-settings", _("Automatic messages"), Permission.MANAGE_SETTINGS),
+        Link("security-settings", _("Security"), Permission.MANAGE_SETTINGS),
+        Link("billing", _("Billing"), Permission.MANAGE_BILLING),
+    )),
+    Group(_("Compliance"), (
+        Link("privacy-settings", _("Privacy"), Permission.MANAGE_PRIVACY,
+             also=("data-settings",)),
+        Link("policies", _("Policies"), Permission.MANAGE_PRIVACY, also=("policy-detail",)),
+        Link("erasure-requests", _("Erasure requests"), Permission.MANAGE_PRIVACY,
+             also=("erasure-detail",)),
+        Link("audit-log", _("Audit log"), Permission.VIEW_AUDIT_LOG, also=("audit-entry",)),
+    )),
+)  # fmt: skip
+
+LINKS: tuple[Link, ...] = tuple(link for group in GROUPS for link in group.links)
 
 
 @register.simple_tag(takes_context=True)
 def main_nav(context: template.Context) -> SafeString:
-    """The links the member may follow, the current page's marked; the notifications link with
-    its unread badge, which htmx fills in after the page has loaded. None for someone who is
-    not a member."""
+    """The groups of links the member may follow, the current page's marked; the notifications
+    link with its unread badge, which htmx fills in after the page has loaded. A sidebar on wide
+    screens and a menu behind the header's button on phones (static/css, static/js). Nothing
+    for someone who is not a member."""
     request = context["request"]
     membership = getattr(request, "membership", None)
     if membership is None:  # a page for people who are not members yet, such as an invitation
@@ -62,21 +103,36 @@ def main_nav(context: template.Context) -> SafeString:
     slug = request.tenant.slug
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match is not None else None
-    items = []
-    for link in LINKS:
-        if link.permission is not None and not membership.has(link.permission):
+    sections = []
+    for index, group in enumerate(GROUPS):
+        items = []
+        for link in group.links:
+            if link.permission is not None and not membership.has(link.permission):
+                continue
+            here = current in (link.url_name, *link.also)
+            marked = mark_safe(' aria-current="page"') if here else ""
+            badge = ""
+            if link.url_name == "notifications":
+                badge = format_html(
+                    ' <span id="notifications-badge" hx-get="{}" hx-trigger="load, every 60s"'
+                    ' hx-swap="innerHTML" hx-select="[data-unread]"></span>',
+                    tenant_reverse("notifications-badge", slug),
+                )
+            items.append((tenant_reverse(link.url_name, slug), marked, link.label, badge))
+        if not items:
             continue
-        marked = mark_safe(' aria-current="page"') if current in (link.url_name, *link.also) else ""
-        badge = ""
-        if link.url_name == "notifications":
-            badge = format_html(
-                ' <span id="notifications-badge" hx-get="{}" hx-trigger="load, every 60s"'
-                ' hx-swap="innerHTML" hx-select="[data-unread]"></span>',
-                tenant_reverse("notifications-badge", slug),
-            )
-        items.append((tenant_reverse(link.url_name, slug), marked, link.label, badge))
+        links = format_html_join("\n", '      <li><a href="{}"{}>{}{}</a></li>', items)
+        if group.label is None:
+            sections.append(format_html('    <ul class="app-nav__list">\n{}\n    </ul>', links))
+        else:
+            heading = f"nav-group-{index}"
+            sections.append(format_html(
+                '    <h2 class="app-nav__heading" id="{}">{}</h2>\n'
+                '    <ul class="app-nav__list" aria-labelledby="{}">\n{}\n    </ul>',
+                heading, group.label, heading, links,
+            ))  # fmt: skip
     return format_html(
-        '<nav class="main-nav" aria-label="{}">\n  <ul>\n{}\n  </ul>\n</nav>',
+        '<nav class="app-nav" id="app-nav" aria-label="{}">\n{}\n</nav>',
         _("Main"),
-        format_html_join("\n", '    <li><a href="{}"{}>{}{}</a></li>', items),
+        format_html_join("\n", "{}", ((section,) for section in sections)),
     )

@@ -29,6 +29,39 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("dialog[data-open-on-load]").forEach((dialog) => dialog.showModal());
 });
 
+// ---------- The navigation: behind the header's Menu button on narrow screens ----------
+// Without script the navigation simply shows above the page; with it, the button opens and
+// closes it (Escape closes it and gives the focus back to the button).
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector(".nav-toggle");
+  const nav = document.getElementById("app-nav");
+  if (!toggle || !nav) {
+    return;
+  }
+  document.documentElement.classList.add("js-nav");
+  toggle.hidden = false;
+  const setOpen = (open) => {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    nav.classList.toggle("app-nav--open", open);
+  };
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    setOpen(open);
+    if (open) {
+      const first = nav.querySelector('a[aria-current="page"]') || nav.querySelector("a");
+      if (first) {
+        first.focus();
+      }
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && nav.classList.contains("app-nav--open")) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+});
+
 // ---------- htmx: CSRF token on every request it sends ----------
 document.addEventListener("htmx:configRequest", (event) => {
   const meta = document.querySelector('meta[name="csrf-token"]');
