@@ -56,3 +56,23 @@ class SchedulingConfig(AppConfig):
                 order=40,
             )
         )
+
+        from scheduling.home import panels
+        from tenancy.home import HomePanel, register_panel
+        from tenancy.permissions import Permission
+
+        for panel in (
+            HomePanel(key="today", template="scheduling/home/today.html",
+                      build=panels.today_and_tomorrow, order=10,
+                      permission=Permission.BUILD_ROTA),
+            HomePanel(key="next-shifts", template="scheduling/home/next_shifts.html",
+                      build=panels.next_shifts, order=20),
+            HomePanel(key="waiting", template="scheduling/home/waiting.html",
+                      build=panels.waiting_for_you, order=30, column="side"),
+            HomePanel(key="drafts", template="scheduling/home/drafts.html",
+                      build=panels.weeks_in_draft, order=40, column="side",
+                      permission=Permission.BUILD_ROTA),
+            HomePanel(key="my-requests", template="scheduling/home/my_requests.html",
+                      build=panels.my_requests, order=50, column="side"),
+        ):  # fmt: skip
+            register_panel(panel)

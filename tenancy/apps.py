@@ -31,3 +31,17 @@ class TenancyConfig(AppConfig):
                 order=15,
             )
         )
+
+        from tenancy import home_panels
+        from tenancy.home import HomePanel, register_panel
+        from tenancy.permissions import Permission
+
+        register_panel(HomePanel(
+            key="set-up", template="tenancy/home/set_up.html", build=home_panels.set_up,
+            order=5, permission=Permission.MANAGE_SETTINGS,
+        ))  # fmt: skip
+        register_panel(HomePanel(
+            key="people", template="tenancy/home/people.html",
+            build=home_panels.people_to_follow_up, order=60,
+            permission=Permission.MANAGE_PEOPLE, column="side",
+        ))  # fmt: skip

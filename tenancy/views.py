@@ -31,9 +31,9 @@ from tenancy.forms import (
     SecurityPolicyForm,
     add_service_errors,
 )
+from tenancy.home import panels_for
 from tenancy.http import TenantRequest, require_permission, tenant_public_view, tenant_view
-from tenancy.models import Invitation, Membership, Role, Tenant
-from tenancy.onboarding import checklist
+from tenancy.models import Invitation, Membership, Role
 from tenancy.permissions import Permission, RoleKind
 from tenancy.selectors import memberships_of_user
 
@@ -54,13 +54,15 @@ def tenant_picker(request: HttpRequest) -> HttpResponse:
 
 @tenant_view
 def dashboard(request: TenantRequest) -> HttpResponse:
-    context: dict[str, Any] = {"role": request.membership.role}
-    # A company in its trial sees what is left to set up (those who can set it up do).
-    if request.tenant.status == Tenant.Status.TRIAL and request.membership.has(
-        Permission.MANAGE_SETTINGS
-    ):
-        context["checklist"] = checklist(request.tenant)
-    return TemplateResponse(request, "tenancy/dashboard.html", context)
+    """The home page: the panels the person's role may see that have something to show (each
+    app registers its own, tenancy.home), the wide ones first on a wide screen."""
+    shown = panels_for(request)
+    context: dict[str, Any] = {
+        "role": request.membership.role,
+        "main": [(p, data) for p, data in shown if p.column == "main"],
+        "side": [(p, data) for p, data in shown if p.column != "main"],
+    }
+    return TemplateResponse(request, "tenancy/home.html", context)
 
 
 # People --------------------------------------------------------------------------------------

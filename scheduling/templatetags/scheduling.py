@@ -38,3 +38,13 @@ def local_range(shift: Any) -> str:
     text = f"{date_format(start, 'D j M')} {start:%H:%M}\u2013{end:%H:%M}"
     days = (end.date() - start.date()).days
     return f"{text} (+{days})" if days else text
+
+
+@register.filter
+def local_times(shift: Any) -> str:
+    """Like "22:00-06:00 (+1)": the shift's times at its site, without the day."""
+    zone = zoneinfo.ZoneInfo(shift.site.time_zone)
+    start, end = shift.start_at.astimezone(zone), shift.end_at.astimezone(zone)
+    days = (end.date() - start.date()).days
+    text = f"{start:%H:%M}\u2013{end:%H:%M}"
+    return f"{text} (+{days})" if days else text
