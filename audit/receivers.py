@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from axes.helpers import get_failure_limit
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -84,6 +85,12 @@ def on_login_failed(
 def on_lockout(
     sender: Any, request: HttpRequest, username: str | None, ip_address: str, **kwargs: Any
 ) -> None:
+    # django-axes signals again for each attempt while locked; the lock itself is the attempt
+    # that reached the limit, and only that one is recorded.
+    credentials = getattr(request, "axes_credentials", None)
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures is not None and failures > get_failure_limit(request, credentials):
+        return
     user = _known_user({"username": username})
     if user is None:
         logger.warning("sign-in locked for an unknown account")
