@@ -20,7 +20,7 @@ from tests.factories import TEST_PASSWORD, enrol_two_factor, member, totp_code
 pytestmark = pytest.mark.django_db
 
 EMAIL = "maria@example.test"
-NEW_PASSWORD = "another long passphrase for maria"  # noqa: S105  (a test value)
+NEW_PASSWORD = "another long passphrase for maria"
 
 
 def _password_step(client: Client, password: str = TEST_PASSWORD) -> None:
@@ -78,7 +78,8 @@ def _change_password(client: Client, user: User) -> None:
 
 def _change_email(client: Client, user: User) -> None:
     client.force_login(user)
-    client.post("/accounts/email/", {"new_email": "maria.r@example.test", "password": TEST_PASSWORD})
+    client.post("/accounts/email/",
+                {"new_email": "maria.r@example.test", "password": TEST_PASSWORD})  # fmt: skip
     user.refresh_from_db()
     assert user.email == "maria.r@example.test"
 
