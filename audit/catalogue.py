@@ -115,6 +115,23 @@ def codes_labelled(text: str, infos: Iterable[EventInfo] | None = None) -> list[
     return [info.code for info in (infos or _index().values()) if needle in info.label.casefold()]
 
 
+# What entries can be about beyond the registered models (whose label is their verbose name).
+_TARGET_TYPES: dict[str, Promise] = {"accounts.user": _("Person"), "tenancy.tenant": _("Company")}
+
+
+def target_types() -> dict[str, str]:
+    """Every kind of thing an entry can be about, by `target_type`, with its label."""
+    types = {m._meta.label_lower: model_label(m) for m in registered_models()}
+    return types | {key: str(label) for key, label in _TARGET_TYPES.items()}
+
+
+def target_type_label(target_type: str) -> str:
+    if target_type in _TARGET_TYPES:
+        return str(_TARGET_TYPES[target_type])
+    model = model_of(target_type)
+    return model_label(model) if model is not None else target_type
+
+
 def model_of(target_type: str) -> type[models.Model] | None:
     """The model an entry's `target_type` ("app_label.model_name") names, if it is installed."""
     from django.apps import apps

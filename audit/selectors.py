@@ -7,12 +7,10 @@ import zoneinfo
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 
 from accounts.catalogue import Category
-from audit.catalogue import all_events, codes_in, codes_labelled, model_label
+from audit.catalogue import all_events, codes_in, codes_labelled, target_types
 from audit.models import AuditEntry
-from audit.registry import registered_models
 from audit.sentences import Person
 from tenancy.models import Tenant
 
@@ -27,14 +25,11 @@ def filter_choices(people: list[Person]) -> dict[str, Any]:
     for info in all_events():
         if info.category is not None:
             events.setdefault(str(info.category.label), []).append((info.code, info.label))
-    types = {f"{m._meta.app_label}.{m._meta.model_name}": model_label(m)
-             for m in registered_models()}  # fmt: skip
-    types |= {"accounts.user": str(_("Person")), "tenancy.tenant": str(_("Company"))}
     return {
         "people": [(person.user_id, person.name) for person in people],
         "categories": [(str(c), str(c.label)) for c in Category],
         "events": list(events.items()),
-        "target_types": sorted(types.items(), key=lambda item: item[1]),
+        "target_types": sorted(target_types().items(), key=lambda item: item[1]),
     }
 
 

@@ -26,7 +26,7 @@ from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from audit.catalogue import EventInfo, ModelChange, describe, model_label, model_of
+from audit.catalogue import EventInfo, ModelChange, describe, model_label, target_type_label
 from tenancy.models import Membership, SensitiveKind, Tenant
 from tenancy.permissions import Permission
 
@@ -325,13 +325,12 @@ class Describer:
 
     def about(self, facts: EntryFacts) -> tuple[str, str]:
         """What the entry is about, and that thing's type, in words."""
-        model = model_of(facts.target_type)
-        kind = model_label(model) if model is not None else facts.target_type
+        kind = target_type_label(facts.target_type)
         if facts.redacted_at is not None:
             return _("(erased)"), kind
         if facts.target_type == "accounts.user":
             name = self.names.people_by_user.get(facts.object_pk)
-            return (name or facts.object_repr), _("Person")
+            return (name or facts.object_repr), kind
         if facts.target_type == "tenancy.membership":
             return (self.names.people_by_membership.get(facts.object_pk) or kind), kind
         if not facts.object_repr or facts.object_pk in facts.object_repr:
