@@ -148,12 +148,6 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("Audit entries are removed only by the retention purge.")
 
-    @property
-    def actor_label(self) -> str:
-        if self.redacted_at is not None:
-            return str(_("(erased person)"))
-        return self.actor_email or str(_("System"))
-
 
 def _lock_chain(tenant_id: Any) -> None:
     # Held to the end of the transaction: one writer at a time per tenant's chain.
