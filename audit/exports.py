@@ -34,8 +34,9 @@ def _rows(tenant: Tenant, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
     read = COLUMNS + [f for f in EntryFacts.FIELDS if f not in COLUMNS]
     with tenant_context(tenant):
         rows = audit_entries(tenant, filters).values(*read).iterator(chunk_size=CHUNK)
+        describer = Describer(tenant)  # one for the export: what it has worded, it keeps
         while chunk := list(itertools.islice(rows, CHUNK)):
-            words = Describer(tenant).describe([EntryFacts.from_row(row) for row in chunk])
+            words = describer.describe([EntryFacts.from_row(row) for row in chunk])
             for row, said in zip(chunk, words, strict=True):
                 row.update(label=said.label, category=said.category, sentence=said.sentence)
                 yield row

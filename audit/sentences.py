@@ -12,9 +12,9 @@ import datetime as dt
 import string
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -22,11 +22,11 @@ from django.db.models import Model, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats
 from django.utils.functional import Promise
-from django.utils.text import capfirst, get_text_list
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from audit.catalogue import EventInfo, ModelChange, describe, model_label, target_type_label
+from audit.catalogue import EventInfo, ModelChange, describe, target_type_label
 from tenancy.models import Membership, SensitiveKind, Tenant
 from tenancy.permissions import Permission
 
@@ -43,6 +43,14 @@ def register_names(kind: str, model: str, field: str = "name") -> None:
     NAME_SOURCES[kind] = (model, field)
 
 
+# Who did it, or what it is about, when no name can be given.
+ERASED_PERSON = gettext_lazy("(erased person)")
+FORMER_MEMBER = gettext_lazy("a former member")
+NOT_SIGNED_IN = gettext_lazy("Someone not signed in")
+AUTOMATIC = gettext_lazy("Parim (automatic)")
+ERASED = gettext_lazy("(erased)")
+DELETED_SINCE = gettext_lazy("one since deleted")
+
 # Values a call site writes instead of an id, and how they read.
 _STAND_INS: dict[str, Promise] = {
     "all": gettext_lazy("all sites"),
@@ -50,7 +58,7 @@ _STAND_INS: dict[str, Promise] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EntryFacts:
     """What an entry's words are made from: an AuditEntry, or a row of an export."""
 
@@ -81,7 +89,7 @@ class EntryFacts:
         return self.additional_data if isinstance(self.additional_data, dict) else {}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Words:
     """An entry as a person reads it."""
 
@@ -189,10 +197,6 @@ KINDS: dict[str, Callable[[Any], str]] = {
 }
 
 
-def _reference_kinds() -> set[str]:
-    return {"member", *NAME_SOURCES}
-
-
 class _MissingValueError(Exception):
     """A sentence needs a value the entry does not hold."""
 
@@ -201,25 +205,18 @@ class _Said(str):
     """A value already in words (who, what about, the model's name): written as it is."""
 
 
-class _Formatter(string.Formatter):
-    def __init__(self, render: Callable[[Any, str], str]) -> None:
-        self.render = render
+Template = list[tuple[str, str | None, str]]  # (text before, field name, kind) parts
 
-    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, int) or kwargs.get(key) in (None, "", []):
-            raise _MissingValueError(key)
-        return kwargs[key]
 
-    def format_field(self, value: Any, format_spec: str) -> str:
-        return str(value) if isinstance(value, _Said) else self.render(value, format_spec)
+def _parsed(template: str) -> Template:
+    return [
+        (literal, name, spec or "")
+        for literal, name, spec, _conversion in string.Formatter().parse(template)
+    ]
 
 
 def _fields(template: str) -> list[tuple[str, str]]:
-    return [
-        (name, spec or "")
-        for _literal, name, spec, _conversion in string.Formatter().parse(template)
-        if name
-    ]
+    return [(name, kind) for _literal, name, kind in _parsed(template) if name]
 
 
 def _uuid(value: Any) -> str | None:
@@ -229,19 +226,59 @@ def _uuid(value: Any) -> str | None:
         return None
 
 
+def _key(value: Any) -> Hashable | None:
+    """`value` as a memo key, or None when it is not worth one (or cannot be one)."""
+    if isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str | int) for item in value):
+        return tuple(value)
+    return None
+
+
+@dataclass(frozen=True)
+class _EventText:
+    info: EventInfo
+    label: str
+    category: str
+    template: Template | None  # a named event's sentence; None for a model change
+
+
 class Describer:
     """Describes batches of entries. The names a batch refers to are looked up once for the
     batch: people from `people` when the page has them already (the person filter's list),
-    otherwise in one query; each other kind of name (sites) in one query."""
+    otherwise in one query; each other kind of name (sites) in one query. Everything worded
+    the same way twice (a label, a template, a date) is worded once per describer, so one
+    describer serves a whole export cheaply."""
 
     def __init__(self, tenant: Tenant, people: Iterable[Person] | None = None) -> None:
         self.tenant = tenant
         self.all_people = people is not None
         self.names = Names.of_people(people or [])
+        self._memo: dict[Hashable, Any] = {}
 
     def describe(self, entries: Sequence[EntryFacts]) -> list[Words]:
         self._look_up(entries)
         return [self._words(facts) for facts in entries]
+
+    def _once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+    def _say(self, text: Promise) -> str:
+        """`text` translated, once."""
+        return cast(str, self._once(("say", id(text)), lambda: str(text)))
+
+    def _event(self, code: str) -> _EventText:
+        def compute() -> _EventText:
+            info = describe(code)
+            category = str(info.category.label) if info.category is not None else ""
+            template = _parsed(str(info.event.sentence)) if info.event is not None else None
+            return _EventText(info, info.label, category, template)
+
+        return cast(_EventText, self._once(("event", code), compute))
 
     # Names -------------------------------------------------------------------------------------
 
@@ -249,6 +286,7 @@ class Describer:
         users: set[str] = set()
         memberships: set[str] = set()
         wanted: dict[str, set[str]] = defaultdict(set)
+        references = {"member", *NAME_SOURCES}
         for facts in entries:
             if facts.actor_id is not None:
                 users.add(str(facts.actor_id))
@@ -256,12 +294,11 @@ class Describer:
                 users.add(facts.object_pk)
             elif facts.target_type == "tenancy.membership":
                 memberships.add(facts.object_pk)
-            info = describe(facts.event)
-            for name, kind in _fields(str(info.event.sentence)) if info.event else []:
-                pk = _uuid(facts.data.get(name)) if kind in _reference_kinds() else None
+            for _literal, name, kind in self._event(facts.event).template or []:
+                pk = _uuid(facts.data.get(name)) if name and kind in references else None
                 if pk is not None and kind == "member":
                     memberships.add(pk)
-                elif pk is not None:
+                elif pk is not None and pk not in self.names.by_kind.get(kind, {}):
                     wanted[kind].add(pk)
         if not self.all_people:
             self._look_up_people(users, memberships)
@@ -273,9 +310,8 @@ class Describer:
             found.update({str(pk): str(name) for pk, name in rows.values_list("pk", name_field)})
 
     def _look_up_people(self, users: set[str], memberships: set[str]) -> None:
-        users -= set(self.names.people_by_user)
+        users = {pk for pk in users if _uuid(pk)} - set(self.names.people_by_user)
         memberships = {pk for pk in memberships if _uuid(pk)} - set(self.names.people_by_membership)
-        users = {pk for pk in users if _uuid(pk)}
         if not users and not memberships:
             return
         rows = Membership.objects.filter(tenant=self.tenant).filter(
@@ -288,23 +324,29 @@ class Describer:
 
     def _reference(self, value: Any, kind: str) -> str:
         if str(value) in _STAND_INS:
-            return str(_STAND_INS[str(value)])
+            return self._say(_STAND_INS[str(value)])
         pk = _uuid(value)
         if pk is None:
             return _text(value)
         if kind == "member":
-            return self.names.people_by_membership.get(pk) or _("a former member")
-        return self.names.by_kind.get(kind, {}).get(pk) or _("one since deleted")
+            return self.names.people_by_membership.get(pk) or self._say(FORMER_MEMBER)
+        return self.names.by_kind.get(kind, {}).get(pk) or self._say(DELETED_SINCE)
 
     def _render(self, value: Any, kind: str) -> str:
-        if kind in _reference_kinds():
+        if kind == "member" or kind in NAME_SOURCES:
             return self._reference(value, kind)
         if kind not in KINDS:
             raise _MissingValueError(kind)
+        key = _key(value)
+        if key is not None and (kind, key) in self._memo:
+            return cast(str, self._memo[kind, key])
         try:
-            return KINDS[kind](value)
+            text = KINDS[kind](value)
         except (TypeError, ValueError) as error:
             raise _MissingValueError(kind) from error
+        if key is not None:
+            self._memo[kind, key] = text
+        return text
 
     # Words -------------------------------------------------------------------------------------
 
@@ -314,20 +356,21 @@ class Describer:
             if name:
                 return name
         if facts.redacted_at is not None:
-            return _("(erased person)")
+            return self._say(ERASED_PERSON)
         if facts.actor_email:
             return facts.actor_email
         if facts.actor_id is not None:
-            return _("a former member")
+            return self._say(FORMER_MEMBER)
         if facts.remote_addr:
-            return _("Someone not signed in")
-        return _("Parim (automatic)")
+            return self._say(NOT_SIGNED_IN)
+        return self._say(AUTOMATIC)
 
     def about(self, facts: EntryFacts) -> tuple[str, str]:
         """What the entry is about, and that thing's type, in words."""
-        kind = target_type_label(facts.target_type)
+        kind = cast(str, self._once(("type", facts.target_type),
+                                    lambda: target_type_label(facts.target_type)))  # fmt: skip
         if facts.redacted_at is not None:
-            return _("(erased)"), kind
+            return self._say(ERASED), kind
         if facts.target_type == "accounts.user":
             name = self.names.people_by_user.get(facts.object_pk)
             return (name or facts.object_repr), kind
@@ -338,32 +381,53 @@ class Describer:
         return _text(facts.object_repr), kind
 
     def _words(self, facts: EntryFacts) -> Words:
-        info = describe(facts.event)
+        event = self._event(facts.event)
         who = self.who(facts)
         about, about_type = self.about(facts)
-        sentence = self._sentence(info, facts, who=who, about=about)
-        category = str(info.category.label) if info.category is not None else ""
-        return Words(facts.event, info.label, category, sentence, who, about, about_type)
+        sentence = self._sentence(event, facts, who=who, about=about, about_type=about_type)
+        return Words(facts.event, event.label, event.category, sentence, who, about, about_type)
 
-    def _sentence(self, info: EventInfo, facts: EntryFacts, *, who: str, about: str) -> str:
+    def _sentence(
+        self, event: _EventText, facts: EntryFacts, *, who: str, about: str, about_type: str
+    ) -> str:
+        info = event.info
         values: dict[str, Any] = {**facts.data, "actor": _Said(who), "target": _Said(about)}
-        if info.event is not None:
-            template = str(info.event.sentence)
-        elif info.model is not None and info.change is not None:
-            fields = _changed_fields(info.model, facts.changes)
-            named = about != model_label(info.model)
-            template = _model_sentence(info.change, named=named, fields=bool(fields))
-            values.update(model=_Said(model_label(info.model)), fields=_Said(fields))
-        else:
-            return info.label
+        template = event.template
+        if template is None and info.model is not None and info.change is not None:
+            fields = self._changed_fields(info.model, facts.changes)
+            named = about != about_type
+            template = cast(Template, self._once(
+                ("model", info.change, named, bool(fields)),
+                lambda: _parsed(_model_sentence(info.change, named=named, fields=bool(fields))),
+            ))  # fmt: skip
+            values.update(model=_Said(about_type), fields=_Said(fields))
+        if template is None:
+            return event.label
+        parts = []
         try:
-            text = _Formatter(self._render).format(template, **values)
+            for literal, name, kind in template:
+                parts.append(literal)
+                if name is None:
+                    continue
+                value = values.get(name)
+                if value is None or value == "" or value == []:
+                    raise _MissingValueError(name)
+                parts.append(str(value) if isinstance(value, _Said) else self._render(value, kind))
         except _MissingValueError:
-            return info.label
-        return capfirst(text) or info.label
+            return event.label
+        text = "".join(parts)
+        return text[:1].upper() + text[1:] if text else event.label
+
+    def _changed_fields(self, model: type[Model], changes: Any) -> str:
+        """The names of the fields an update changed (never their values)."""
+        if not isinstance(changes, dict) or not changes:
+            return ""
+        names = tuple(sorted(changes))
+        return cast(str, self._once(("fields", model, names),
+                                    lambda: _field_labels(model, names)))  # fmt: skip
 
 
-def _model_sentence(change: ModelChange, *, named: bool, fields: bool) -> str:
+def _model_sentence(change: ModelChange | None, *, named: bool, fields: bool) -> str:
     if change == ModelChange.CREATED:
         if named:
             return _("{model} “{target}” created by {actor}")
@@ -381,15 +445,12 @@ def _model_sentence(change: ModelChange, *, named: bool, fields: bool) -> str:
     return _("{model} deleted by {actor}")
 
 
-def _changed_fields(model: type[Model], changes: Any) -> str:
-    """The names of the fields an update changed (never their values)."""
-    if not isinstance(changes, dict) or not changes:
-        return ""
-    names = []
-    for name in sorted(changes):
+def _field_labels(model: type[Model], names: Sequence[str]) -> str:
+    labels = []
+    for name in names:
         try:
             verbose = getattr(model._meta.get_field(name), "verbose_name", name)
         except FieldDoesNotExist:  # a field since removed reads as its name
             verbose = name
-        names.append(str(verbose).replace("_", " "))
-    return str(get_text_list(names, _("and")))
+        labels.append(str(verbose).replace("_", " "))
+    return str(get_text_list(labels, _("and")))
