@@ -64,9 +64,9 @@ def email_change(*, request: HttpRequest, user: User, new_email: str) -> None:
 
 def user_deactivate(*, user: User) -> None:
     """A deactivated account cannot sign in, and its sessions end at their next request."""
-    from accounts.events import emit
+    from accounts.events import Event, emit
 
-    emit("user.deactivated", user=user)  # while the memberships still say where to record it
+    emit(Event.USER_DEACTIVATED, user=user)  # while the memberships still say where to record it
     User.objects.filter(pk=user.pk).update(
         is_active=False, session_generation=F("session_generation") + 1
     )

@@ -24,7 +24,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.events import emit
+from accounts.events import Event, emit
 from accounts.forms import (
     EmailAuthenticationForm,
     EmailChangeForm,
@@ -99,7 +99,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         if result.wait_seconds:
             form.add_error("code", _wait_message(result.wait_seconds))
         elif device is None:
-            emit("two_factor.failed", user=user, request=request)
+            emit(Event.TWO_FACTOR_FAILED, user=user, request=request)
             form.add_error(
                 "code",
                 _("That code is not right, has expired or was already used. Try the current code."),
@@ -114,7 +114,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             if isinstance(device, BackupCodeDevice):
                 left = device.remaining
-                emit("two_factor.backup_code_used", user=user, request=request,
+                emit(Event.TWO_FACTOR_BACKUP_CODE_USED, user=user, request=request,
                      data={"remaining": left})  # fmt: skip
                 messages.warning(
                     request,
@@ -195,7 +195,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     services.password_change(
         request=request, user=user, new_password=form.cleaned_data["new_password"]
     )
-    emit("password.changed", user=user, request=request)
+    emit(Event.PASSWORD_CHANGED, user=user, request=request)
     messages.success(request, _("Your password was changed. Your other sessions were signed out."))
     return redirect("account")
 
@@ -210,7 +210,9 @@ def email_change(request: HttpRequest) -> HttpResponse:
         return _account_page(request, email_form=form)
     old_email = user.email
     services.email_change(request=request, user=user, new_email=form.cleaned_data["new_email"])
-    emit("email.changed", user=user, request=request, data={"from": old_email, "to": user.email})
+    emit(
+        Event.EMAIL_CHANGED, user=user, request=request, data={"from": old_email, "to": user.email}
+    )
     messages.success(
         request, _("Your email address was changed. Your other sessions were signed out.")
     )
@@ -221,7 +223,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     services.sessions_end_others(request=request, user=cast(User, request.user))
-    emit("sessions.ended", user=request.user, request=request)
+    emit(Event.SESSIONS_ENDED, user=request.user, request=request)
     messages.success(request, _("You were signed out on every other device and browser."))
     return redirect("account")
 
@@ -300,7 +302,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     device.refresh_from_db()
     otp_login(request, device)
     services.sessions_end_others(request=request, user=user)
-    emit("two_factor.enabled", user=user, request=request)
+    emit(Event.TWO_FACTOR_ENABLED, user=user, request=request)
     return TemplateResponse(
         request,
         "accounts/backup_codes.html",
@@ -320,7 +322,7 @@ def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
         return _account_page(request, confirm_form=form)
     codes = services.backup_codes_regenerate(user=user)
     services.sessions_end_others(request=request, user=user)
-    emit("two_factor.backup_codes_regenerated", user=user, request=request)
+    emit(Event.TWO_FACTOR_BACKUP_CODES_REGENERATED, user=user, request=request)
     return TemplateResponse(
         request, "accounts/backup_codes.html", {"codes": codes, "next": reverse("account")}
     )
@@ -335,7 +337,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, confirm_form=form)
     services.two_factor_disable(request=request, user=user)
-    emit("two_factor.disabled", user=user, request=request)
+    emit(Event.TWO_FACTOR_DISABLED, user=user, request=request)
     messages.success(
         request,
         _("Two-factor authentication is off. Your other sessions were signed out."),
@@ -363,7 +365,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        emit("password.reset", user=form.user, request=self.request)
+        emit(Event.PASSWORD_RESET, user=form.user, request=self.request)
         return response
 
 

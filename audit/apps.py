@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.catalogue import Category
         from audit import receivers  # noqa: F401  (connects the signal receivers)
         from audit.registry import register
         from tenancy.models import Invitation, Membership, PrivacySettings, Role, SecurityPolicy
@@ -14,5 +15,12 @@ class AuditConfig(AppConfig):
         register(Role)
         register(Membership)
         register(Invitation, mask_fields=["token_hash"])
-        register(SecurityPolicy)
-        register(PrivacySettings)
+        register(SecurityPolicy, category=Category.SECURITY)
+        register(PrivacySettings, category=Category.PRIVACY)
+
+        from audit.sentences import register_names
+
+        # Sentences name the site a rota event was about ({site:site}). The model is named as a
+        # string, like a cross-app foreign key; its registration belongs with scheduling's own
+        # (scheduling/apps.py), where it can move once that app's restructuring has landed.
+        register_names("site", "scheduling.Site")

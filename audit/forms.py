@@ -1,4 +1,5 @@
-"""The auditor's filter: date range, person, event, object type and free text."""
+"""The auditor's filter: date range, person, category, event, object type and free text, with
+the catalogue's labels (each event listed under its category)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class AuditFilterForm(forms.Form):
         widget=DATE_WIDGET,
     )
     actor = forms.ChoiceField(label=_("Person"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
     event = forms.ChoiceField(label=_("Event"), required=False)
     target_type = forms.ChoiceField(label=_("Object type"), required=False)
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
@@ -34,13 +36,15 @@ class AuditFilterForm(forms.Form):
         data: Any,
         *,
         people: list[tuple[str, str]],
-        events: list[str],
-        target_types: list[str],
+        categories: list[tuple[str, str]],
+        events: list[tuple[str, list[tuple[str, str]]]],
+        target_types: list[tuple[str, str]],
     ) -> None:
         super().__init__(data)
         self._set_choices("actor", [("", _("Anyone")), *people])
-        self._set_choices("event", [("", _("Any event"))] + [(e, e) for e in events])
-        self._set_choices("target_type", [("", _("Any type"))] + [(t, t) for t in target_types])
+        self._set_choices("category", [("", _("Any category")), *categories])
+        self._set_choices("event", [("", _("Any event")), *events])
+        self._set_choices("target_type", [("", _("Any type")), *target_types])
 
     def _set_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
         field = self.fields[name]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit import chain
+from audit.catalogue import model_change_code
 from audit.context import client_ip, current_request, request_id, user_agent
 from tenancy.context import TenantContextError, current_tenant
 from tenancy.ids import uuid7
@@ -98,10 +99,8 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
             raise TenantContextError("Audit entries are written inside a tenant context.")
         self.tenant = tenant
         self._fill_from_request()
-        if not self.event:
-            self.event = _MODEL_EVENTS.get(self.action, "record.changed").format(
-                model=self.content_type.model
-            )
+        if not self.event:  # written by django-auditlog: a change to a registered model
+            self.event = model_change_code(self.content_type.model, self.action)
         if not self.target_type:
             self.target_type = f"{self.content_type.app_label}.{self.content_type.model}"
         with transaction.atomic():
@@ -148,20 +147,6 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("Audit entries are removed only by the retention purge.")
-
-    @property
-    def actor_label(self) -> str:
-        if self.redacted_at is not None:
-            return str(_("(erased person)"))
-        return self.actor_email or str(_("System"))
-
-
-_MODEL_EVENTS = {
-    AbstractLogEntry.Action.CREATE: "{model}.created",
-    AbstractLogEntry.Action.UPDATE: "{model}.updated",
-    AbstractLogEntry.Action.DELETE: "{model}.deleted",
-    AbstractLogEntry.Action.ACCESS: "{model}.viewed",
-}
 
 
 def _lock_chain(tenant_id: Any) -> None:

@@ -1,4 +1,5 @@
-"""Registering tenant models with django-auditlog, so every change to them is an audit entry."""
+"""Registering tenant models with django-auditlog, so every change to them is an audit entry,
+and each registered model's category in the event catalogue."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from auditlog.registry import auditlog
 from django.db import models
+
+from accounts.catalogue import Category
 
 # Tenant models that are not registered, and why (test_audit_registry checks the list).
 NOT_REGISTERED: dict[str, str] = {
@@ -18,6 +21,28 @@ NOT_REGISTERED: dict[str, str] = {
     "audited; it holds only a transaction id, to tell the rota's cache that its week is stale",
 }
 
+# A registered model's changes are in its app's category unless it is registered with another.
+APP_CATEGORIES: dict[str, Category] = {
+    "accounts": Category.SECURITY,
+    "tenancy": Category.PEOPLE,
+    "audit": Category.AUDIT,
+    "scheduling": Category.SCHEDULE,
+    "gdpr": Category.PRIVACY,
+    "billing": Category.BILLING,
+}
+_categories: dict[str, Category] = {}
 
-def register(model: type[models.Model], **options: Any) -> None:
+
+def register(
+    model: type[models.Model], *, category: Category | None = None, **options: Any
+) -> None:
     auditlog.register(model, serialize_data=False, **options)
+    _categories[model._meta.label_lower] = category or APP_CATEGORIES[model._meta.app_label]
+
+
+def registered_models() -> list[type[models.Model]]:
+    return list(auditlog.get_models())
+
+
+def category_of(model: type[models.Model]) -> Category:
+    return _categories.get(model._meta.label_lower) or APP_CATEGORIES[model._meta.app_label]

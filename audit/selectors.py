@@ -8,58 +8,29 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from accounts.catalogue import Category
+from audit.catalogue import all_events, codes_in, codes_labelled, target_types
 from audit.models import AuditEntry
-from tenancy.models import Membership, Tenant
+from audit.sentences import Person
+from tenancy.models import Tenant
 
 PAGE_SIZE = 50
 
 
-# Events recorded explicitly (beyond the created/updated/deleted of every registered model).
-NAMED_EVENTS = [
-    "access.denied", "audit.exported", "audit.retention_purged", "auth.lockout", "auth.login",
-    "auth.login_failed", "auth.logout", "email.changed", "invitation.accepted", "invitation.sent",
-    "password.changed", "password.reset", "sessions.ended", "two_factor.backup_code_used",
-    "two_factor.backup_codes_regenerated", "two_factor.disabled", "two_factor.enabled",
-    "two_factor.failed", "tenant.signed_up", "billing.checkout_started", "billing.portal_opened",
-    "billing.entitlement_changed", "calendar.renewed", "calendar.revoked", "payroll.exported",
-    "personal_data.viewed", "personal_data.changed", "privacy.kinds_changed",
-    "rota.drafts_cleared", "rota.published", "rota.rules_overridden",
-    "rota.week_copied", "policy.published", "policy.accepted", "policy.reminded",
-    "user.deactivated", "data_export.requested", "data_export.ready", "data_export.downloaded",
-    "erasure.requested", "erasure.withdrawn", "erasure.declined", "erasure.approved",
-    "person.anonymised", "leave.requested", "leave.approved", "leave.declined", "leave.cancelled",
-    "availability.changed", "open_shift.claimed", "open_shift.claim_approved",
-    "open_shift.claim_declined", "open_shift.claim_withdrawn", "swap.offered", "swap.accepted",
-    "swap.refused", "swap.approved", "swap.declined", "swap.cancelled", "template.saved",
-    "template.applied", "rotation.saved", "rotation.applied", "message.sent",
-    "reminders.sent", "email_preferences.changed",
-]  # fmt: skip
-
-
-def filter_choices(tenant: Tenant) -> dict[str, Any]:
-    """Choices for the filter: the tenant's people (one query), and the events and object types
-    known from the code, so no scan of a large log is needed."""
-    from auditlog.registry import auditlog
-
-    people = [
-        (str(m.user_id), f"{m.user.full_name or m.user.email}")
-        for m in Membership.objects.filter(tenant=tenant).select_related("user")
-        .order_by("user__full_name", "user__email")
-    ]  # fmt: skip
-    models = auditlog.get_models()
-    events = sorted(
-        NAMED_EVENTS
-        + [
-            f"{m._meta.model_name}.{verb}"
-            for m in models
-            for verb in ("created", "updated", "deleted")
-        ]
-    )
-    types = sorted(
-        {f"{m._meta.app_label}.{m._meta.model_name}" for m in models}
-        | {"accounts.user", "tenancy.tenant"}
-    )
-    return {"people": people, "events": events, "target_types": types}
+def filter_choices(people: list[Person]) -> dict[str, Any]:
+    """Choices for the filter, in words: the tenant's people (read by the caller, who also
+    names them in the sentences), and the catalogue's categories, events and object types, so
+    no scan of a large log is needed."""
+    events: dict[str, list[tuple[str, str]]] = {}
+    for info in all_events():
+        if info.category is not None:
+            events.setdefault(str(info.category.label), []).append((info.code, info.label))
+    return {
+        "people": [(person.user_id, person.name) for person in people],
+        "categories": [(str(c), str(c.label)) for c in Category],
+        "events": list(events.items()),
+        "target_types": sorted(target_types().items(), key=lambda item: item[1]),
+    }
 
 
 def audit_entries(tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEntry]:
@@ -77,16 +48,20 @@ def audit_entries(tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEntr
         entries = entries.filter(timestamp__lt=end)
     if filters.get("actor"):
         entries = entries.filter(actor_id=filters["actor"])
+    if filters.get("category"):
+        entries = entries.filter(event__in=codes_in(filters["category"]))
     if filters.get("event"):
         entries = entries.filter(event=filters["event"])
     if filters.get("target_type"):
         entries = entries.filter(target_type=filters["target_type"])
     if filters.get("q"):
         text = filters["q"]
-        entries = entries.filter(
+        matches = (
             Q(object_repr__icontains=text) | Q(event__icontains=text)
             | Q(actor_email__icontains=text) | Q(object_pk=text)
         )  # fmt: skip
+        labelled = codes_labelled(text)  # "published" also finds the codes labelled so
+        entries = entries.filter(matches | Q(event__in=labelled) if labelled else matches)
     return entries.order_by("-sequence")
 
 

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.catalogue import Event
 from audit import chain
 from audit.context import current_request
 from audit.models import AuditEntry
@@ -31,7 +32,7 @@ UPDATE = AbstractLogEntry.Action.UPDATE
 
 
 def record(
-    event: str,
+    event: Event | str,
     *,
     tenant: Tenant,
     target: models.Model,
@@ -40,13 +41,15 @@ def record(
     request: HttpRequest | None = None,
     action: int = ACCESS,
 ) -> AuditEntry:
-    """Append one event to `tenant`'s chain. `target` is what it concerns (a person, a role, the
+    """Append one event to `tenant`'s chain. `event` is a catalogue member or its code (any
+    other name raises UnknownEventError); `target` is what it concerns (a person, a role, the
     tenant itself); `data` holds details, never secrets."""
+    code = Event.of(event).value
     token = current_request.set(request) if request is not None else None
     try:
         with tenant_context(tenant):
             entry = AuditEntry(
-                event=event,
+                event=code,
                 action=action,
                 content_type=ContentType.objects.get_for_model(target),
                 object_pk=str(target.pk),
@@ -62,7 +65,7 @@ def record(
 
 
 def record_for_person(
-    event: str,
+    event: Event | str,
     *,
     user: User,
     data: dict[str, Any] | None = None,
@@ -71,6 +74,7 @@ def record_for_person(
 ) -> int:
     """An event before any tenant is chosen (sign-in, two-factor, password): recorded in every
     tenant the person belongs to. Returns how many entries were written."""
+    event = Event.of(event)
     written = 0
     for membership in memberships_of_user(user):
         record(
@@ -110,7 +114,7 @@ def retention_purge(*, tenant: Tenant, before: datetime, actor: User | None = No
             return 0
         purged_through, boundary_hash = cut
         record(
-            "audit.retention_purged",
+            Event.AUDIT_RETENTION_PURGED,
             tenant=tenant,
             target=tenant,
             actor=actor,
@@ -130,7 +134,7 @@ def chain_start(tenant: Tenant) -> tuple[str, int]:
     """Where the tenant's kept chain begins: ("", 1), or after a retention purge the boundary
     recorded by the newest checkpoint entry."""
     checkpoint = (
-        AuditEntry.objects.filter(tenant=tenant, event="audit.retention_purged")
+        AuditEntry.objects.filter(tenant=tenant, event=Event.AUDIT_RETENTION_PURGED)
         .order_by("-sequence")
         .values_list("additional_data", flat=True)
         .first()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from billing.models import StripeEvent, Subscription
 from billing.stripe_api import api
 from tenancy.context import tenant_context
@@ -65,14 +65,14 @@ def checkout_start(*, tenant: Tenant, actor: Membership, success_url: str, cance
         success_url=success_url,
         cancel_url=cancel_url,
     )
-    emit("billing.checkout_started", tenant=tenant, user=actor.user, target=tenant)
+    emit(Event.BILLING_CHECKOUT_STARTED, tenant=tenant, user=actor.user, target=tenant)
     return str(session["url"])
 
 
 def portal_start(*, tenant: Tenant, actor: Membership, return_url: str) -> str:
     customer = customer_for(tenant, actor.user.email)
     session = api().billing_portal.Session.create(customer=customer, return_url=return_url)
-    emit("billing.portal_opened", tenant=tenant, user=actor.user, target=tenant)
+    emit(Event.BILLING_PORTAL_OPENED, tenant=tenant, user=actor.user, target=tenant)
     return str(session["url"])
 
 
@@ -193,7 +193,7 @@ def subscription_apply(*, tenant: Tenant, subscription: Any) -> None:
             locked.status = Tenant.Status.READ_ONLY
         locked.save(update_fields=["status", "grace_ends_at"])
         if locked.status != before:
-            emit("billing.entitlement_changed", tenant=tenant, target=tenant,
+            emit(Event.BILLING_ENTITLEMENT_CHANGED, tenant=tenant, target=tenant,
                  data={"from": before, "to": locked.status, "stripe_status": status})  # fmt: skip
         if status in LIVE and row.quantity != active_seats(tenant):
             # Members changed between Checkout and this event: bring the seats in step.

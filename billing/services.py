@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from accounts.models import User
 from accounts.tokens import new_token, token_hash
 from billing.models import Signup
@@ -106,6 +106,6 @@ def signup_complete(*, signup: Signup) -> tuple[User, Tenant]:
         locked.password_hash = ""  # the account holds it now
         locked.save(update_fields=["completed_at", "created_tenant", "password_hash"])
         trial_end = tenant.trial_ends_at.isoformat() if tenant.trial_ends_at else None
-        emit("tenant.signed_up", tenant=tenant, user=user, target=tenant,
+        emit(Event.TENANT_SIGNED_UP, tenant=tenant, user=user, target=tenant,
              data={"trial_ends_at": trial_end})  # fmt: skip
     return user, tenant

@@ -16,7 +16,7 @@ from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from gdpr.models import Policy, PolicyAcceptance, PolicyVersion
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -79,7 +79,7 @@ def policy_publish(
             summary=summary.strip(), published_by=actor,
         )  # fmt: skip
         Tenant.objects.filter(pk=tenant.pk).update(policy_serial=F("policy_serial") + 1)
-        emit("policy.published", tenant=tenant, user=actor.user, target=version,
+        emit(Event.POLICY_PUBLISHED, tenant=tenant, user=actor.user, target=version,
              data={"policy": policy.title, "version": version.number,
                    "sha256": version.sha256})  # fmt: skip
     return version
@@ -129,7 +129,7 @@ def policies_accept(
                 sha256=version.sha256,
             )  # fmt: skip
             # About the person (so that an erasure finds it), naming the version in the data.
-            emit("policy.accepted", tenant=tenant, user=membership.user, target=membership,
+            emit(Event.POLICY_ACCEPTED, tenant=tenant, user=membership.user, target=membership,
                  data={"policy": version.policy.title, "version": version.number,
                        "sha256": version.sha256, "ip": ip_address})  # fmt: skip
         Membership.objects.filter(pk=membership.pk).update(policies_accepted_serial=serial)
@@ -181,6 +181,6 @@ def remind(*, tenant: Tenant, actor: Membership, policy: Policy, url: str) -> in
             functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email])
         )
     with tenant_context(tenant):
-        emit("policy.reminded", tenant=tenant, user=actor.user, target=report.version,
+        emit(Event.POLICY_REMINDED, tenant=tenant, user=actor.user, target=report.version,
              data={"people": len(recipients)})  # fmt: skip
     return len(recipients)

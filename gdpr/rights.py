@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from accounts.models import User
 from accounts.services import user_create, user_erase
 from audit.services import redact_person, retention_purge
@@ -89,7 +89,7 @@ def export_request(
                   "those, or try again tomorrow.") % {"count": EXPORTS_PER_DAY}
             )  # fmt: skip
         export = DataExport.objects.create(membership=membership)
-        emit("data_export.requested", tenant=tenant, user=membership.user, request=request,
+        emit(Event.DATA_EXPORT_REQUESTED, tenant=tenant, user=membership.user, request=request,
              target=export)  # fmt: skip
         transaction.on_commit(
             functools.partial(build_data_export.delay, str(tenant.pk), str(export.pk))
@@ -134,7 +134,8 @@ def export_build(*, tenant: Tenant, export_id: uuid.UUID | str) -> DataExport | 
         export.finished_at, export.expires_at = now, now + EXPORT_LIFETIME
         export.save(update_fields=["content", "size", "status", "progress", "finished_at",
                                    "expires_at"])  # fmt: skip
-        emit("data_export.ready", tenant=tenant, user=export.membership.user, target=export,
+        # Prepared by a task, not by the person (whose export it is: the target says so).
+        emit(Event.DATA_EXPORT_READY, tenant=tenant, target=export,
              data={"bytes": len(content)})  # fmt: skip
     return export
 
@@ -161,7 +162,7 @@ def export_for_download(
 def export_downloaded(*, tenant: Tenant, export: DataExport, request: HttpRequest) -> None:
     with tenant_context(tenant):
         DataExport.objects.filter(pk=export.pk).update(download_count=F("download_count") + 1)
-        emit("data_export.downloaded", tenant=tenant, user=request.user, request=request,
+        emit(Event.DATA_EXPORT_DOWNLOADED, tenant=tenant, user=request.user, request=request,
              target=export, data={"bytes": export.size})  # fmt: skip
 
 
@@ -214,7 +215,7 @@ def erasure_request(
         except IntegrityError:  # a second request at the same moment: the constraint holds
             pending = erasure_pending(tenant, membership)
             raise ValidationError(_already_pending(pending)) from None
-        emit("erasure.requested", tenant=tenant, user=membership.user, request=request,
+        emit(Event.ERASURE_REQUESTED, tenant=tenant, user=membership.user, request=request,
              target=erasure, data={"due_by": erasure.due_by.isoformat()})  # fmt: skip
         _notify_privacy_team(tenant, erasure, inbox_url)
     return erasure
@@ -269,7 +270,7 @@ def erasure_withdraw(*, tenant: Tenant, membership: Membership, request: HttpReq
             return False
         erasure.status, erasure.decided_at = ErasureRequest.Status.WITHDRAWN, timezone.now()
         erasure.save(update_fields=["status", "decided_at"])
-        emit("erasure.withdrawn", tenant=tenant, user=membership.user, request=request,
+        emit(Event.ERASURE_WITHDRAWN, tenant=tenant, user=membership.user, request=request,
              target=erasure)  # fmt: skip
     return True
 
@@ -306,7 +307,7 @@ def erasure_decline(
         locked.status, locked.decline_reason = ErasureRequest.Status.DECLINED, reason
         locked.decided_by, locked.decided_at = actor, timezone.now()
         locked.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
-        emit("erasure.declined", tenant=tenant, user=actor.user, request=request, target=locked)
+        emit(Event.ERASURE_DECLINED, tenant=tenant, user=actor.user, request=request, target=locked)
         body = render_to_string("emails/erasure_declined.txt",
                                 {"tenant": tenant, "erasure": locked})  # fmt: skip
         subject = _("Your erasure request at %(company)s") % {"company": tenant.name}
@@ -334,7 +335,7 @@ def erasure_approve(
         locked.status = ErasureRequest.Status.APPROVED
         locked.decided_by, locked.decided_at = actor, timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
-        emit("erasure.approved", tenant=tenant, user=actor.user, request=request, target=locked)
+        emit(Event.ERASURE_APPROVED, tenant=tenant, user=actor.user, request=request, target=locked)
         pseudonym = person_anonymise(tenant=tenant, membership=locked.membership,
                                      reason="request")  # fmt: skip
         body = render_to_string("emails/erasure_done.txt", {"tenant": tenant})
@@ -443,7 +444,7 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
                                    full_name=pseudonym)  # fmt: skip
             User.objects.filter(pk=stand_in.pk).update(is_active=False)
             Membership.objects.filter(pk=m.pk).update(user=stand_in)
-        emit("person.anonymised", tenant=tenant, target=m,
+        emit(Event.PERSON_ANONYMISED, tenant=tenant, target=m,
              data={"reason": reason, "account_erased": account_erased})  # fmt: skip
     return pseudonym
 

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from gdpr import crypto
 from gdpr.models import PersonalDetails
 from tenancy.context import tenant_context
@@ -86,7 +86,7 @@ def data_settings_save(
         row.full_clean()
         row.save()
         if added or removed:
-            emit("privacy.kinds_changed", tenant=tenant, user=actor.user, target=row,
+            emit(Event.PRIVACY_KINDS_CHANGED, tenant=tenant, user=actor.user, target=row,
                  data={"added": added, "removed": removed, "people_erased": affected})  # fmt: skip
     return affected
 
@@ -114,7 +114,7 @@ def details_read(
         row = PersonalDetails.objects.filter(tenant=tenant, membership=membership).first()
     values = {kind: read_value(row, kind) for kind in kinds}
     if kinds:
-        emit("personal_data.viewed", tenant=tenant, user=actor.user, request=request,
+        emit(Event.PERSONAL_DATA_VIEWED, tenant=tenant, user=actor.user, request=request,
              target=membership, data={"fields": kinds})  # fmt: skip
     return Details(kinds=kinds, values=values, updated_at=row.updated_at if row else None)
 
@@ -154,6 +154,6 @@ def details_save(
             row.updated_at = timezone.now()
             row.full_clean()
             row.save()
-            emit("personal_data.changed", tenant=tenant, user=actor.user, target=membership,
+            emit(Event.PERSONAL_DATA_CHANGED, tenant=tenant, user=actor.user, target=membership,
                  data={"fields": changed})  # fmt: skip
     return changed

@@ -178,10 +178,10 @@ def _tenant_public_view(
 def permission_denied(request: TenantRequest, permission: Permission) -> HttpResponse:
     """The 403 page, and an audit entry of the attempt. Returned rather than raised, so that
     the tenant's transaction commits and the entry is kept."""
-    from accounts.events import emit
+    from accounts.events import Event, emit
 
     emit(
-        "access.denied",
+        Event.ACCESS_DENIED,
         tenant=request.tenant,
         user=request.user,
         request=request,

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from accounts.tokens import new_token, token_hash
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, SecurityPolicy, Tenant
@@ -323,7 +323,7 @@ def invitation_create(
         url = accept_url_for(token)
         context = {"tenant": tenant, "inviter": actor.user, "role": role, "url": url,
                    "expires_at": invitation.expires_at}  # fmt: skip
-        emit("invitation.sent", tenant=tenant, target=invitation,
+        emit(Event.INVITATION_SENT, tenant=tenant, target=invitation,
              data={"email": email, "role": role.name})  # fmt: skip
         transaction.on_commit(
             lambda: send_mail(
@@ -372,7 +372,7 @@ def invitation_accept(*, tenant: Tenant, invitation: Invitation, user: User) -> 
             membership.save(update_fields=["role", "status", "left_at", "anonymised_at"])
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
-        emit("invitation.accepted", tenant=tenant, user=user, target=locked,
+        emit(Event.INVITATION_ACCEPTED, tenant=tenant, user=user, target=locked,
              data={"role": locked.role.name})  # fmt: skip
     return membership
 

@@ -60,6 +60,8 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     "new role": (8, lambda t, m: "/alpha/roles/new/"),
     "edit role": (9, lambda t, m: f"/alpha/roles/{m.role_id}/"),
     "member sites": (12, lambda t, m: f"/alpha/people/{m.pk}/sites/"),
+    # An entry that names no one (a site created by no signed-in person); naming people and a
+    # site adds a query each (tests/audit/test_auditor_pages.py).
     "audit entry": (9, lambda t, m: f"/alpha/audit/{_latest_entry(t)}/"),
     "billing": (14, lambda t, m: "/alpha/billing/"),
     "billing return": (14, lambda t, m: "/alpha/billing/return/"),

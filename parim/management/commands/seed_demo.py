@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from accounts.catalogue import Event
 from accounts.models import User
 from accounts.services import user_create
 from audit.services import record
@@ -258,8 +259,8 @@ class Command(BaseCommand):
                 user__email=f"employee@{demo.domain}"
             )
         for person in (owner, manager, employee):
-            record("auth.login", tenant=tenant, target=person.user, actor=person.user)
-        record("auth.login_failed", tenant=tenant, target=employee.user)
+            record(Event.AUTH_LOGIN, tenant=tenant, target=person.user, actor=person.user)
+        record(Event.AUTH_LOGIN_FAILED, tenant=tenant, target=employee.user)
         with tenant_context(tenant):
             lead = Role.objects.create(
                 name="Shift lead", permissions=["build_rota", "send_messages"]
@@ -274,6 +275,6 @@ class Command(BaseCommand):
             role=builtin_role(tenant=tenant, kind=RoleKind.EMPLOYEE),
             accept_url_for=lambda token: f"http://127.0.0.1:8000/{tenant.slug}/join/{token}/",
         )  # fmt: skip
-        record("access.denied", tenant=tenant, target=employee, actor=employee.user,
+        record(Event.ACCESS_DENIED, tenant=tenant, target=employee, actor=employee.user,
                data={"permission": "view_audit_log", "path": f"/{tenant.slug}/audit/"})  # fmt: skip
         return 1
