@@ -178,15 +178,15 @@ class Event(StrEnum):
     )  # fmt: skip
     LEAVE_REQUESTED = (
         "leave.requested", Category.SCHEDULE, _("Leave requested"),
-        _("{actor} asked for {type} ({amount} {unit})"),
+        _("{actor} asked for {type} from {from:date} to {to:date} ({amount} {unit})"),
     )  # fmt: skip
     LEAVE_APPROVED = (
         "leave.approved", Category.SCHEDULE, _("Leave approved"),
-        _("{actor} approved a leave request"),
+        _("{actor} approved {type} for {member:member} from {from:date} to {to:date}"),
     )  # fmt: skip
     LEAVE_DECLINED = (
         "leave.declined", Category.SCHEDULE, _("Leave declined"),
-        _("{actor} declined a leave request"),
+        _("{actor} declined {type} for {member:member} from {from:date} to {to:date}"),
     )  # fmt: skip
     LEAVE_CANCELLED = (
         "leave.cancelled", Category.SCHEDULE, _("Leave cancelled"),
@@ -194,15 +194,16 @@ class Event(StrEnum):
     )  # fmt: skip
     OPEN_SHIFT_CLAIMED = (
         "open_shift.claimed", Category.SCHEDULE, _("Open shift claimed"),
-        _("{actor} claimed an open shift"),
+        _("{actor} claimed an open shift at {site:site} on {day:date}"),
     )  # fmt: skip
     OPEN_SHIFT_CLAIM_APPROVED = (
         "open_shift.claim_approved", Category.SCHEDULE, _("Claim approved"),
-        _("{actor} approved a claim for an open shift"),
+        _("{actor} gave {member:member} the open shift at {site:site} on {day:date}"),
     )  # fmt: skip
     OPEN_SHIFT_CLAIM_DECLINED = (
         "open_shift.claim_declined", Category.SCHEDULE, _("Claim declined"),
-        _("{actor} declined a claim for an open shift"),
+        _("{actor} declined the claim of {member:member} on the open shift at {site:site} "
+          "on {day:date}"),
     )  # fmt: skip
     OPEN_SHIFT_CLAIM_WITHDRAWN = (
         "open_shift.claim_withdrawn", Category.SCHEDULE, _("Claim withdrawn"),
@@ -210,23 +211,25 @@ class Event(StrEnum):
     )  # fmt: skip
     SWAP_OFFERED = (
         "swap.offered", Category.SCHEDULE, _("Shift offered"),
-        _("{actor} offered a shift to {to:member}"),
+        _("{actor} offered their shift at {site:site} on {day:date} to {to:member}"),
     )  # fmt: skip
     SWAP_ACCEPTED = (
         "swap.accepted", Category.SCHEDULE, _("Swap accepted"),
-        _("{actor} accepted a shift swap"),
+        _("{actor} accepted the shift at {site:site} on {day:date}"),
     )  # fmt: skip
     SWAP_REFUSED = (
         "swap.refused", Category.SCHEDULE, _("Swap refused"),
-        _("{actor} refused a shift offered to them"),
+        _("{actor} refused the shift at {site:site} on {day:date} offered to them"),
     )  # fmt: skip
     SWAP_APPROVED = (
         "swap.approved", Category.SCHEDULE, _("Swap approved"),
-        _("{actor} approved a shift swap"),
+        _("{actor} approved the swap of the shift at {site:site} on {day:date} from "
+          "{giver:member} to {taker:member}"),
     )  # fmt: skip
     SWAP_DECLINED = (
         "swap.declined", Category.SCHEDULE, _("Swap declined"),
-        _("{actor} declined a shift swap"),
+        _("{actor} declined the swap of the shift at {site:site} on {day:date} from "
+          "{giver:member} to {taker:member}"),
     )  # fmt: skip
     SWAP_CANCELLED = (
         "swap.cancelled", Category.SCHEDULE, _("Swap cancelled"),

@@ -22,7 +22,7 @@ activity = Signal()
 
 
 def emit(
-    event: Event | str,
+    event: Event,
     *,
     user: Any = None,
     request: HttpRequest | None = None,
@@ -30,8 +30,9 @@ def emit(
     target: Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Report `event`: a catalogue member, or its code (checked here, so a misspelt or
-    uncatalogued name raises UnknownEventError before anything is written)."""
+    """Report `event`, a member of the catalogue (typed, so mypy refuses anything else; a
+    string from an untyped caller is checked here too, so a misspelt or uncatalogued name
+    raises UnknownEventError before anything is written)."""
     member = Event.of(event)
     activity.send(
         sender=member.split(".", 1)[0],

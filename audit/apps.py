@@ -18,9 +18,11 @@ class AuditConfig(AppConfig):
         register(SecurityPolicy, category=Category.SECURITY)
         register(PrivacySettings, category=Category.PRIVACY)
 
-        from audit.sentences import register_names
+        from audit.home_panels import audit_overview
+        from tenancy.home import HomePanel, register_panel
+        from tenancy.permissions import Permission
 
-        # Sentences name the site a rota event was about ({site:site}). The model is named as a
-        # string, like a cross-app foreign key; its registration belongs with scheduling's own
-        # (scheduling/apps.py), where it can move once that app's restructuring has landed.
-        register_names("site", "scheduling.Site")
+        register_panel(HomePanel(
+            key="audit", template="audit/home/overview.html", build=audit_overview, order=15,
+            permission=Permission.VIEW_AUDIT_LOG,
+        ))  # fmt: skip

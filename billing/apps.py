@@ -29,3 +29,12 @@ class BillingConfig(AppConfig):
 
         post_save.connect(membership_changed, sender=Membership, weak=False,
                           dispatch_uid="billing-seat-sync")  # fmt: skip
+
+        from billing.home_panels import billing_overview
+        from tenancy.home import HomePanel, register_panel
+        from tenancy.permissions import Permission
+
+        register_panel(HomePanel(
+            key="billing", template="billing/home/overview.html", build=billing_overview,
+            order=70, permission=Permission.MANAGE_BILLING, column="side",
+        ))  # fmt: skip

@@ -34,6 +34,11 @@ class SchedulingConfig(AppConfig):
         # Who sent what to whom is kept; the text itself is the company's correspondence.
         register(models.Message, exclude_fields=["body"])
 
+        from audit.sentences import register_names
+
+        # Sentences name the site a rota event was about ({site:site}).
+        register_names("site", "scheduling.Site")
+
         from tenancy.onboarding import OnboardingStep, register_step
 
         register_step(

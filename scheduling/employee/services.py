@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from accounts.tokens import new_token, token_hash
 from scheduling.models import (
     WorkProfile,
@@ -19,7 +19,7 @@ def calendar_feed_renew(*, tenant: Tenant, membership: Membership) -> str:
         profile, _created = WorkProfile.objects.get_or_create(membership=membership)
         profile.calendar_token_hash = token_hash(token)
         profile.save(update_fields=["calendar_token_hash", "updated_at"])
-        emit("calendar.renewed", tenant=tenant, user=membership.user, target=profile)
+        emit(Event.CALENDAR_RENEWED, tenant=tenant, user=membership.user, target=profile)
     return token
 
 
@@ -29,4 +29,4 @@ def calendar_feed_revoke(*, tenant: Tenant, membership: Membership) -> None:
         if profile is not None and profile.calendar_token_hash:
             profile.calendar_token_hash = ""
             profile.save(update_fields=["calendar_token_hash", "updated_at"])
-            emit("calendar.revoked", tenant=tenant, user=membership.user, target=profile)
+            emit(Event.CALENDAR_REVOKED, tenant=tenant, user=membership.user, target=profile)

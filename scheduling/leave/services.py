@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling.leave.selectors import allowance_of, approvers, balance, leave_amount
 from scheduling.messaging.services import notify
 from scheduling.models import (
@@ -162,8 +162,9 @@ def leave_request(
         )  # fmt: skip
         row.full_clean(exclude=["tenant", "membership", "leave_type"])
         row.save()
-        emit("leave.requested", tenant=tenant, user=membership.user, target=row,
-             data={"type": leave_type.name, "amount": str(amount), "unit": unit})  # fmt: skip
+        emit(Event.LEAVE_REQUESTED, tenant=tenant, user=membership.user, target=row,
+             data={"type": leave_type.name, "amount": str(amount), "unit": unit,
+                   "from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
         _notify_approvers(tenant, membership, row)
     return row
 
@@ -208,8 +209,11 @@ def leave_decide(
         row.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.DECLINED
         row.decided_by, row.decided_at, row.decision_comment = actor, timezone.now(), comment
         row.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-        emit("leave.approved" if approve else "leave.declined", tenant=tenant, user=actor.user,
-             target=row)  # fmt: skip
+        event = Event.LEAVE_APPROVED if approve else Event.LEAVE_DECLINED
+        emit(event, tenant=tenant, user=actor.user, target=row, data={
+            "member": str(row.membership_id), "type": row.leave_type.name,
+            "from": row.start_date.isoformat(), "to": row.end_date.isoformat(),
+        })  # fmt: skip
         verdict = _("approved") if approve else _("declined")
         body = _("%(type)s from %(start)s to %(end)s: %(verdict)s.") % {
             "type": row.leave_type.name, "start": f"{row.start_date:%d %B}",
@@ -232,7 +236,7 @@ def leave_cancel(*, tenant: Tenant, membership: Membership, leave: LeaveRequest)
             tenant=tenant, pk=leave.pk, membership=membership, status=LeaveRequest.Status.PENDING
         ).update(status=LeaveRequest.Status.CANCELLED, decided_at=timezone.now())
         if updated:
-            emit("leave.cancelled", tenant=tenant, user=membership.user, target=leave)
+            emit(Event.LEAVE_CANCELLED, tenant=tenant, user=membership.user, target=leave)
     return bool(updated)
 
 
@@ -258,7 +262,7 @@ def weekly_add(
                            end_time=end, kind=kind)  # fmt: skip
         row.full_clean(exclude=["tenant", "membership"])
         row.save()
-        emit("availability.changed", tenant=tenant, user=membership.user, target=row)
+        emit(Event.AVAILABILITY_CHANGED, tenant=tenant, user=membership.user, target=row)
     return row
 
 
@@ -276,7 +280,7 @@ def exception_add(
                                     start_time=start, end_time=end, note=note.strip())  # fmt: skip
         row.full_clean(exclude=["tenant", "membership"])
         row.save()
-        emit("availability.changed", tenant=tenant, user=membership.user, target=row)
+        emit(Event.AVAILABILITY_CHANGED, tenant=tenant, user=membership.user, target=row)
     return row
 
 
@@ -287,7 +291,7 @@ def remove(*, tenant: Tenant, membership: Membership, row_id: uuid.UUID | str) -
             row = model.objects.filter(tenant=tenant, membership=membership, pk=row_id).first()
             if row is not None:
                 row.delete()
-                emit("availability.changed", tenant=tenant, user=membership.user,
+                emit(Event.AVAILABILITY_CHANGED, tenant=tenant, user=membership.user,
                      target=membership)  # fmt: skip
                 return True
     return False

@@ -4,6 +4,7 @@ rule, decided by a manager where the company says, notified through the notify p
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling import rules
 from scheduling.marketplace.selectors import (
     OPEN_SWAP,
@@ -77,6 +78,13 @@ def _messages(found: dict[uuid.UUID, list[rules.Violation]]) -> list[str]:
     return list(dict.fromkeys(v.message for violations in found.values() for v in violations))
 
 
+def _about(shift: Shift, tenant: Tenant) -> dict[str, str]:
+    """What an audit entry says of a shift: its id, its site, and its day in the company's
+    time (ids and a date, no personal values)."""
+    day = shift.start_at.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
+    return {"shift": str(shift.pk), "site": str(shift.site_id), "day": day.isoformat()}
+
+
 def _url(tenant: Tenant, page: str) -> str:
     return f"/{tenant.slug}/{page}/"
 
@@ -120,13 +128,13 @@ def claim_create(*, tenant: Tenant, membership: Membership, shift: Shift) -> Shi
             claim.status, claim.decided_at = ShiftClaim.Status.APPROVED, now
             _retire_stale_approval(current)
         _save_claim(claim, is_new=True)
-        emit("open_shift.claimed", tenant=tenant, user=membership.user, target=claim,
-             data={"shift": str(current.pk), "automatic": automatic})  # fmt: skip
+        emit(Event.OPEN_SHIFT_CLAIMED, tenant=tenant, user=membership.user, target=claim,
+             data={**_about(current, tenant), "automatic": automatic})  # fmt: skip
         if automatic:
             services.shift_assign(tenant=tenant, actor=membership, shift=current,
                                   membership=membership)  # fmt: skip
-            emit("open_shift.claim_approved", tenant=tenant, user=membership.user, target=claim,
-                 data={"shift": str(current.pk), "automatic": True})  # fmt: skip
+            emit(Event.OPEN_SHIFT_CLAIM_APPROVED, tenant=tenant, user=membership.user, target=claim,
+                 data={**_about(current, tenant), "automatic": True})  # fmt: skip
             _decline_others(tenant, None, current, claim)
         else:
             notify(
@@ -179,11 +187,15 @@ def _decline_others(
         other.decision_comment = _("The shift was given to someone else.")
         other.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
         emit(
-            "open_shift.claim_declined",
+            Event.OPEN_SHIFT_CLAIM_DECLINED,
             tenant=tenant,
             user=actor.user if actor else None,
             target=other,
-            data={"shift": str(shift.pk), "reason": "given to someone else"},
+            data={
+                **_about(shift, tenant),
+                "member": str(other.membership_id),
+                "reason": "given to someone else",
+            },
         )
     if others:
         notify(
@@ -237,9 +249,9 @@ def claim_decide(
         row.status = ShiftClaim.Status.APPROVED if approve else ShiftClaim.Status.DECLINED
         row.decided_by, row.decided_at, row.decision_comment = actor, timezone.now(), comment
         _save_claim(row)
-        emit("open_shift.claim_approved" if approve else "open_shift.claim_declined",
+        emit(Event.OPEN_SHIFT_CLAIM_APPROVED if approve else Event.OPEN_SHIFT_CLAIM_DECLINED,
              tenant=tenant, user=actor.user, target=row,
-             data={"shift": str(shift.pk)})  # fmt: skip
+             data={**_about(shift, tenant), "member": str(row.membership_id)})  # fmt: skip
         if approve:
             services.shift_assign(tenant=tenant, actor=actor, shift=shift,
                                   membership=row.membership)  # fmt: skip
@@ -277,7 +289,7 @@ def claim_withdraw(*, tenant: Tenant, membership: Membership, claim: ShiftClaim)
                                   % {"status": row.get_status_display().lower()})  # fmt: skip
         row.status, row.decided_at = ShiftClaim.Status.WITHDRAWN, timezone.now()
         row.save(update_fields=["status", "decided_at"])
-        emit("open_shift.claim_withdrawn", tenant=tenant, user=membership.user, target=row,
+        emit(Event.OPEN_SHIFT_CLAIM_WITHDRAWN, tenant=tenant, user=membership.user, target=row,
              data={"shift": str(row.shift_id)})  # fmt: skip
     return row
 
@@ -318,8 +330,8 @@ def swap_offer(
         except IntegrityError:
             raise ValidationError(_("This shift is already offered. Cancel that offer first "
                                     "to make another.")) from None  # fmt: skip
-        emit("swap.offered", tenant=tenant, user=membership.user, target=swap,
-             data={"shift": str(current.pk),
+        emit(Event.SWAP_OFFERED, tenant=tenant, user=membership.user, target=swap,
+             data={**_about(current, tenant),
                    "to": str(offered_to.pk) if offered_to else "anyone qualified"})  # fmt: skip
         if offered_to is not None:
             recipients, title = [offered_to], _("A colleague offers you a shift")
@@ -420,8 +432,8 @@ def swap_accept(
         )  # fmt: skip
         row.return_shift = given
         row.save(update_fields=["status", "accepted_by", "accepted_at", "return_shift"])
-        emit("swap.accepted", tenant=tenant, user=membership.user, target=row,
-             data={"shift": str(shift.pk),
+        emit(Event.SWAP_ACCEPTED, tenant=tenant, user=membership.user, target=row,
+             data={**_about(shift, tenant),
                    "return_shift": str(given.pk) if given else None})  # fmt: skip
         sites = [shift.site_id] + ([given.site_id] if given else [])
         people = {row.offered_by_id, membership.pk}
@@ -455,8 +467,8 @@ def swap_refuse(*, tenant: Tenant, membership: Membership, swap: ShiftSwap) -> S
         _check_status(row, ShiftSwap.Status.OFFERED)
         row.status, row.decided_at = ShiftSwap.Status.REFUSED, timezone.now()
         row.save(update_fields=["status", "decided_at"])
-        emit("swap.refused", tenant=tenant, user=membership.user, target=row,
-             data={"shift": str(shift.pk)})  # fmt: skip
+        emit(Event.SWAP_REFUSED, tenant=tenant, user=membership.user, target=row,
+             data={**_about(shift, tenant)})  # fmt: skip
         notify(tenant=tenant, recipients=[row.offered_by], kind=NotificationKind.DECISION,
                actor=membership, title=_("Your shift offer was refused"),
                body=describe(shift), url=_url(tenant, "swaps"))  # fmt: skip
@@ -472,8 +484,8 @@ def swap_cancel(*, tenant: Tenant, membership: Membership, swap: ShiftSwap) -> S
         _check_status(row, *OPEN_SWAP)
         row.status, row.decided_at = ShiftSwap.Status.CANCELLED, timezone.now()
         row.save(update_fields=["status", "decided_at"])
-        emit("swap.cancelled", tenant=tenant, user=membership.user, target=row,
-             data={"shift": str(shift.pk)})  # fmt: skip
+        emit(Event.SWAP_CANCELLED, tenant=tenant, user=membership.user, target=row,
+             data={**_about(shift, tenant)})  # fmt: skip
         if row.accepted_by is not None:
             notify(tenant=tenant, recipients=[row.accepted_by], kind=NotificationKind.DECISION,
                    actor=membership, title=_("A shift swap you accepted was cancelled"),
@@ -520,15 +532,17 @@ def swap_decide(
         row.status = ShiftSwap.Status.APPROVED if approve else ShiftSwap.Status.DECLINED
         row.decided_by, row.decided_at, row.decision_comment = actor, timezone.now(), comment
         row.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-        emit("swap.approved" if approve else "swap.declined", tenant=tenant, user=actor.user,
-             target=row, data={"shift": str(shift.pk),
-                               "return_shift": str(given.pk) if given else None})  # fmt: skip
+        event = Event.SWAP_APPROVED if approve else Event.SWAP_DECLINED
+        emit(event, tenant=tenant, user=actor.user, target=row, data={
+            **_about(shift, tenant), "return_shift": str(given.pk) if given else None,
+            "giver": str(giver.pk), "taker": str(taker.pk),
+        })  # fmt: skip
         if approve:
             services.shift_assign(tenant=tenant, actor=actor, shift=shift, membership=taker)
             if given is not None:
                 services.shift_assign(tenant=tenant, actor=actor, shift=given, membership=giver)
             if overridden:
-                emit("rota.rules_overridden", tenant=tenant, user=actor.user, target=row,
+                emit(Event.ROTA_RULES_OVERRIDDEN, tenant=tenant, user=actor.user, target=row,
                      data={"reason": override_reason.strip(),
                            "rules": sorted({v.code for v in overridden})})  # fmt: skip
             _cancel_overtaken(tenant, row, [shift] + ([given] if given else []))
@@ -550,5 +564,5 @@ def _cancel_overtaken(tenant: Tenant, done: ShiftSwap, shifts: Sequence[Shift]) 
         other.status, other.decided_at = ShiftSwap.Status.CANCELLED, timezone.now()
         other.decision_comment = _("The shift changed hands in another swap.")
         other.save(update_fields=["status", "decided_at", "decision_comment"])
-        emit("swap.cancelled", tenant=tenant, target=other,
+        emit(Event.SWAP_CANCELLED, tenant=tenant, target=other,
              data={"shift": str(other.shift_id), "reason": "overtaken"})  # fmt: skip

@@ -9,7 +9,7 @@ import zoneinfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling.messaging.selectors import publishers
 from scheduling.messaging.services import field_default, notify, template_render
 from scheduling.models import (
@@ -80,7 +80,7 @@ def shift_reminders_send(tenant: Tenant, now: dt.datetime) -> int:
             )  # fmt: skip
             sent += len(made)
         if sent:
-            emit("reminders.sent", tenant=tenant, target=tenant,
+            emit(Event.REMINDERS_SENT, tenant=tenant, target=tenant,
                  data={"reminder": "shift", "count": sent})  # fmt: skip
     return sent
 
@@ -120,7 +120,7 @@ def unpublished_reminders_send(tenant: Tenant, now: dt.datetime) -> int:
             url=f"/{tenant.slug}/rota/?week={week.isoformat()}", key=f"unpublished:{week}",
         )  # fmt: skip
         if made:
-            emit("reminders.sent", tenant=tenant, target=tenant,
+            emit(Event.REMINDERS_SENT, tenant=tenant, target=tenant,
                  data={"reminder": "unpublished", "week": week.isoformat(),
                        "count": len(made), "drafts": drafts})  # fmt: skip
     return len(made)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling.messaging.selectors import Audience, audience_members, audience_text, week_lines
 from scheduling.models import (
     EmailPreferences,
@@ -191,7 +191,7 @@ def email_preferences_save(
         prefs.reminders, prefs.schedule = reminders, schedule
         prefs.full_clean()
         prefs.save(update_fields=["messages", "requests", "reminders", "schedule"])
-        emit("email_preferences.changed", tenant=tenant, user=membership.user, target=prefs,
+        emit(Event.EMAIL_PREFERENCES_CHANGED, tenant=tenant, user=membership.user, target=prefs,
              data={"messages": messages, "requests": requests, "reminders": reminders,
                    "schedule": schedule})  # fmt: skip
     return prefs
@@ -276,6 +276,6 @@ def message_send(
             title=message.subject, body=message.body, actor=actor, message=message,
             url=f"/{tenant.slug}/notifications/messages/{message.pk}/",
         )  # fmt: skip
-        emit("message.sent", tenant=tenant, user=actor.user, target=message,
+        emit(Event.MESSAGE_SENT, tenant=tenant, user=actor.user, target=message,
              data={"audience": message.audience, "recipients": len(recipients)})  # fmt: skip
     return message

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling import rules
 from scheduling.access import sites_for_member
 from scheduling.models import (
@@ -212,7 +212,7 @@ def template_save(
             )
             for shift, start, end_local in shifts
         ])  # fmt: skip
-        emit("template.saved", tenant=tenant, user=actor.user, target=template, data={
+        emit(Event.TEMPLATE_SAVED, tenant=tenant, user=actor.user, target=template, data={
             "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
             "shifts": len(shifts),
         })  # fmt: skip
@@ -277,7 +277,7 @@ def template_apply(
             out_of_scope=len(items) - len(mine),
             violations=violations_for(tenant, created) if created else {},
         )  # fmt: skip
-        emit("template.applied", tenant=tenant, user=actor.user, target=template,
+        emit(Event.TEMPLATE_APPLIED, tenant=tenant, user=actor.user, target=template,
              data=_applied_data(result))  # fmt: skip
     return result
 
@@ -375,7 +375,7 @@ def rotation_save(
         except IntegrityError:
             raise ValidationError({"name": _("There is already a rotating pattern with this "
                                              "name.")}) from None  # fmt: skip
-        emit("rotation.saved", tenant=tenant, user=actor.user, target=row,
+        emit(Event.ROTATION_SAVED, tenant=tenant, user=actor.user, target=row,
              data={"created": created, "cycle": cycle, "site": str(site.pk)})  # fmt: skip
     return row
 
@@ -498,6 +498,6 @@ def rotation_apply(
             opened=sum(1 for s in created if s.origin in made_open),
             violations=violations_for(tenant, created) if created else {},
         )  # fmt: skip
-        emit("rotation.applied", tenant=tenant, user=actor.user, target=pattern,
+        emit(Event.ROTATION_APPLIED, tenant=tenant, user=actor.user, target=pattern,
              data=_applied_data(result))  # fmt: skip
     return result

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling import rules
 from scheduling.access import sites_for_member
 from scheduling.messaging.services import week_schedules_notify
@@ -170,7 +170,7 @@ def shift_save(
         shift.save()
         if overridden:
             codes = sorted({v.code for v in overridden})
-            emit("rota.rules_overridden", tenant=tenant, user=actor.user, target=shift,
+            emit(Event.ROTA_RULES_OVERRIDDEN, tenant=tenant, user=actor.user, target=shift,
                  data={"reason": override_reason.strip(), "rules": codes})  # fmt: skip
         if before is not None and before.status == Shift.Status.PUBLISHED:
             _notify_change(tenant, [before, shift])
@@ -345,7 +345,7 @@ def week_copy_previous(
                 break_minutes=shift.break_minutes, notes=shift.notes,
             ))  # fmt: skip
         Shift.objects.bulk_create(created)
-        emit("rota.week_copied", tenant=tenant, user=actor.user, data={
+        emit(Event.ROTA_WEEK_COPIED, tenant=tenant, user=actor.user, data={
             "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
             "shifts": [str(s.pk) for s in created], "skipped": skipped,
         })  # fmt: skip
@@ -362,7 +362,7 @@ def week_clear_drafts(
         drafts = _in_week(list(shifts.filter(status=Shift.Status.DRAFT)), sites, week_start)
         ids = [s.pk for s in drafts]
         Shift.objects.filter(pk__in=ids).delete()
-        emit("rota.drafts_cleared", tenant=tenant, user=actor.user, data={
+        emit(Event.ROTA_DRAFTS_CLEARED, tenant=tenant, user=actor.user, data={
             "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
             "shifts": [str(pk) for pk in ids],
         })  # fmt: skip
@@ -412,12 +412,12 @@ def week_publish(
             hard_violations=sum(len(vs) for vs in hard.values()),
             override_reason=override_reason.strip() if hard else "",
         )  # fmt: skip
-        emit("rota.published", tenant=tenant, user=actor.user, target=publication, data={
+        emit(Event.ROTA_PUBLISHED, tenant=tenant, user=actor.user, target=publication, data={
             "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
             "shifts": [str(pk) for pk in ids],
         })  # fmt: skip
         if hard:
-            emit("rota.rules_overridden", tenant=tenant, user=actor.user, target=publication,
+            emit(Event.ROTA_RULES_OVERRIDDEN, tenant=tenant, user=actor.user, target=publication,
                  data={"reason": override_reason.strip(), "violations": [
                      {"shift": str(pk), "rule": v.code} for pk, vs in hard.items() for v in vs
                  ]})  # fmt: skip

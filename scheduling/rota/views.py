@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling import time as scheduling_time
 from scheduling.access import sites_for_member
 from scheduling.models import Position, Shift, Site
@@ -560,7 +560,7 @@ def payroll(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     with_pay = request.membership.has(Permission.VIEW_PERSONAL_DATA)
     rows = rota_payroll.payroll_rows(request.membership, start, end, with_pay=with_pay)
-    emit("payroll.exported", tenant=request.tenant, user=request.user, request=request,
+    emit(Event.PAYROLL_EXPORTED, tenant=request.tenant, user=request.user, request=request,
          data={"from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
 
     def lines() -> Iterator[str]:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling.access import sites_for_member
 from scheduling.models import (
     SCHEDULE_SITE,
@@ -133,7 +133,7 @@ def work_profile_save(
         profile.full_clean()
         profile.save()
         if rate_changed:
-            emit("personal_data.changed", tenant=tenant, user=actor.user, target=membership,
+            emit(Event.PERSONAL_DATA_CHANGED, tenant=tenant, user=actor.user, target=membership,
                  data={"fields": ["hourly_rate"]})  # fmt: skip
         _set_links(profile, WorkProfilePosition, "position", {p.pk for p in positions})
         _set_links(profile, WorkProfileSite, "site", {s.pk for s in sites})

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from accounts.events import emit
+from accounts.events import Event, emit
 from scheduling.access import site_get_or_404, sites_for_member
 from scheduling.models import Colour, Position, Site
 from scheduling.rules.facts import profiles_of, scheduling_settings
@@ -208,7 +208,7 @@ def work_profile(request: TenantRequest, membership_id: str) -> HttpResponse:
         )
         return redirect("people", tenant_slug=request.tenant.slug)
     if show_rate:
-        emit("personal_data.viewed", tenant=request.tenant, user=request.user, request=request,
+        emit(Event.PERSONAL_DATA_VIEWED, tenant=request.tenant, user=request.user, request=request,
              target=membership, data={"fields": ["hourly_rate"]})  # fmt: skip
     settings = scheduling_settings(request.tenant)
     return TemplateResponse(

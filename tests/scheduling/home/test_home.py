@@ -151,7 +151,9 @@ def test_an_admin_sees_what_is_left_to_set_up_and_who_needs_following_up(rota: R
             invited_by=rota.admin, expires_at=timezone.now() + dt.timedelta(days=7),
         )  # fmt: skip
     page = signed_in(rota.admin).get("/alpha/").content.decode()
-    assert _panels(page) == ["set-up", "today", "next", "waiting", "drafts", "requests", "people"]
+    assert _panels(page) == [
+        "set-up", "today", "audit", "next", "waiting", "drafts", "requests", "people",
+    ]  # fmt: skip
     people = page[page.index('id="home-people"') :]
     assert "4 people without two-factor authentication" in people  # admin, manager, 2 staff
     assert "1 invitation not yet accepted" in people
@@ -163,9 +165,9 @@ def test_an_admin_sees_what_is_left_to_set_up_and_who_needs_following_up(rota: R
         # The tenant page's 8 (see tests/tenancy/test_views.py), then each panel's own.
         (RoleKind.MANAGER, 33),
         (RoleKind.EMPLOYEE, 19),
-        (RoleKind.ADMIN, 39),
-        (RoleKind.AUDITOR, 19),
-        (RoleKind.OWNER, 39),
+        (RoleKind.ADMIN, 43),
+        (RoleKind.AUDITOR, 23),
+        (RoleKind.OWNER, 49),
     ],
 )
 @pytest.mark.parametrize("people", [2, 12])
@@ -183,9 +185,35 @@ def test_the_home_page_reads_a_fixed_number_of_queries_for_each_role(
     viewer = member(rota.tenant, kind=kind)
     if kind == RoleKind.EMPLOYEE:
         viewer = rota.people[0]
+    for person in rota.people:  # security events for the auditor's panel to name
+        Client().post("/accounts/login/", {"username": person.user.email, "password": "wrong"})
     client: Client = signed_in(viewer)
     client.get("/alpha/")  # the first request of a session reads the session's user once more
     with django_assert_num_queries(queries(budget)):
         assert client.get("/alpha/").status_code == 200
     with tenant_context(rota.tenant):
         assert Shift.objects.count() > people
+
+
+def test_an_auditor_sees_the_archive_and_the_latest_security_events_in_words(
+    rota: Rota,
+) -> None:
+    auditor = member(rota.tenant, kind=RoleKind.AUDITOR, full_name="Avery Auditor")
+    client = Client()
+    client.post("/accounts/login/", {"username": auditor.user.email, "password": "wrong"})
+    client = signed_in(auditor)
+    page = client.get("/alpha/").content.decode()
+    assert _panels(page) == ["audit", "next", "requests"]
+    audit = _text(page[page.index('id="home-audit"') : page.index('id="home-next"')])
+    assert "Nothing archived yet." in audit
+    assert "Someone failed to sign in as Avery Auditor" in audit
+    assert 'href="/alpha/audit/?category=security"' in page
+
+
+def test_an_owner_also_sees_billing(rota: Rota) -> None:
+    owner = member(rota.tenant, kind=RoleKind.OWNER)
+    page = signed_in(owner).get("/alpha/").content.decode()
+    assert "billing" in _panels(page)
+    billing = _text(page[page.index('id="home-billing"') :])
+    assert "Seats 5 active members" in billing  # admin, manager, two staff and the owner
+    assert "Billing is not configured on this installation" in billing
