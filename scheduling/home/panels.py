@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from scheduling.access import sites_for_member
 from scheduling.leave.selectors import allowance_of
 from scheduling.marketplace.selectors import claims_waiting, swaps_waiting
-from scheduling.models import LeaveRequest, Shift, ShiftClaim, ShiftSwap, Site
+from scheduling.models import LeaveRequest, Shift, ShiftClaim, ShiftSwap, Site, WorkProfile
 from scheduling.rules.checks import violations_for
 from scheduling.time import WEEK, local_date, local_midnight, today_in, week_start_of
 from tenancy.http import TenantRequest, tenant_reverse
@@ -162,14 +162,17 @@ def weeks_in_draft(request: TenantRequest) -> Mapping[str, Any] | None:
 
 
 def next_shifts(request: TenantRequest) -> Mapping[str, Any] | None:
-    """The member's next published shift, then the rest of their next seven days. Two
-    queries."""
+    """The member's next published shift, then the rest of their next seven days; nothing for
+    someone who neither works shifts (no work profile) nor has one coming. Three queries."""
     member = request.membership
     now = timezone.now()
     mine = Shift.objects.filter(
         tenant=request.tenant, membership=member, status=Shift.Status.PUBLISHED, end_at__gt=now
     ).select_related("site", "position").order_by("start_at", "id")  # fmt: skip
     next_one = mine.first()
+    works_shifts = WorkProfile.objects.filter(tenant=request.tenant, membership=member).exists()
+    if next_one is None and not works_shifts:
+        return None
     week = list(mine.filter(start_at__lt=now + dt.timedelta(days=7))[:14])
     return {
         "next": next_one,
