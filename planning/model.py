@@ -1,0 +1,523 @@
+"""The CP-SAT rota model: hard rules as constraints, wishes and cover as a weighted penalty."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from planning.problem import Problem
+
+Assignment = dict[tuple[str, int], str]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An improving roster was found: seconds since the start, its penalty and the proven bound."""
+
+    seconds: float
+    objective: int
+    bound: int
+
+
+@dataclass(frozen=True)
+class Result:
+    # OPTIMAL (proven), FEASIBLE (a roster, not proven best), INFEASIBLE (proven none), UNKNOWN.
+    status: str
+    assignment: Assignment
+    objective: int | None
+    bound: int | None
+    seconds: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def penalty(problem: Problem, assignment: Mapping[tuple[str, int], str]) -> int:
+    """The objective of a roster: unmet on-requests, unrespected off-requests, cover off target."""
+    total = 0
+    for request in problem.on_requests:
+        if assignment.get((request.person, request.day)) != request.shift_type:
+            total += request.weight
+    for request in problem.off_requests:
+        if assignment.get((request.person, request.day)) == request.shift_type:
+            total += request.weight
+    count: dict[tuple[int, str], int] = {}
+    for (_, day), shift in assignment.items():
+        count[day, shift] = count.get((day, shift), 0) + 1
+    for cover in problem.covers:
+        n = count.get((cover.day, cover.shift_type), 0)
+        total += cover.weight_under * max(0, cover.requirement - n)
+        total += cover.weight_over * max(0, n - cover.requirement)
+    for person in problem.people:
+        if person.target_minutes is not None and person.target_weight:
+            minutes = sum(
+                problem.shift_type(shift).minutes
+                for (who, _), shift in assignment.items()
+                if who == person.id
+            )
+            total += person.target_weight * abs(minutes - person.target_minutes)
+    return total
+
+
+class RotaModel:
+    """The CP-SAT model of a Problem; `x[p, d, t]` is person p working shift type t on day d."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        self.infeasible_reasons: list[str] = list(problem.check())
+        self.types = [s.id for s in problem.shift_types]
+        self.type_index = {s: i for i, s in enumerate(self.types)}
+        self.person_index = {p.id: i for i, p in enumerate(problem.people)}
+        self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.works: dict[tuple[int, int], cp_model.IntVar] = {}
+        self._terms: list[tuple[int, cp_model.IntVar]] = []
+        self._offset = 0
+        if not self.infeasible_reasons:
+            self._build()
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        problem, model = self.problem, self.model
+        horizon = range(problem.num_days)
+        for p, person in enumerate(problem.people):
+            for d in horizon:
+                shifts = []
+                if d not in person.days_off:
+                    for t, type_id in enumerate(self.types):
+                        if type_id in person.shift_types:
+                            var = model.new_bool_var(f"x[{person.id},{d},{type_id}]")
+                            self.x[p, d, t] = var
+                            shifts.append(var)
+                works = model.new_bool_var(f"works[{person.id},{d}]")
+                model.add(sum(shifts) == works)  # at most one shift a day
+                self.works[p, d] = works
+        self._fixed_assignments()
+        self._successions()
+        for p, person in enumerate(problem.people):
+            self._person_limits(p)
+            self._runs(p)
+            self._weekends(p)
+        self._requests()
+        self._cover()
+        self._targets()
+        model.minimize(
+            cp_model.LinearExpr.weighted_sum(
+                [v for _, v in self._terms], [c for c, _ in self._terms]
+            )
+            + self._offset
+        )
+
+    def _fixed_assignments(self) -> None:
+        for fixed in self.problem.fixed:
+            key = (self.person_index[fixed.person], fixed.day, self.type_index[fixed.shift_type])
+            if key not in self.x:
+                self.infeasible_reasons.append(
+                    f"{fixed.person} is fixed on {fixed.shift_type} on day {fixed.day}, "
+                    "which they may not work"
+                )
+                continue
+            self.model.add(self.x[key] == 1)
+
+    def _successions(self) -> None:
+        forbidden: dict[int, list[int]] = {}
+        for a, b in self.problem.forbidden_successions():
+            forbidden.setdefault(self.type_index[a], []).append(self.type_index[b])
+        for (p, d, a), var in self.x.items():
+            after = [self.x[p, d + 1, b] for b in forbidden.get(a, []) if (p, d + 1, b) in self.x]
+            if after:
+                # The next day's shifts already exclude each other, so this clique is exact.
+                self.model.add_at_most_one([var, *after])
+
+    def _person_limits(self, p: int) -> None:
+        problem, model = self.problem, self.model
+        person = problem.people[p]
+        horizon = range(problem.num_days)
+        for type_id, limit in person.max_shifts.items():
+            t = self.type_index[type_id]
+            shifts = [self.x[p, d, t] for d in horizon if (p, d, t) in self.x]
+            if len(shifts) > limit:
+                model.add(sum(shifts) <= limit)
+        minutes = cp_model.LinearExpr.weighted_sum(
+            [self.x[p, d, t] for d in horizon for t in range(len(self.types)) if (p, d, t) in self.x],
+            [
+                problem.shift_types[t].minutes
+                for d in horizon
+                for t in range(len(self.types))
+                if (p, d, t) in self.x
+            ],
+        )
+        if person.max_minutes is not None:
+            model.add(minutes <= person.max_minutes)
+        if person.min_minutes > 0:
+            model.add(minutes >= person.min_minutes)
+
+    def _runs(self, p: int) -> None:
+        person = self.problem.people[p]
+        last = self.problem.num_days - 1
+        w = [self.works[p, d] for d in range(last + 1)]
+        longest = person.max_consecutive_days
+        if longest is not None and longest <= last:
+            for start in range(last + 1 - longest):
+                self.model.add(sum(w[start : start + longest + 1]) <= longest)
+        # A run of work starting on day d > 0 lasts min days, or reaches the last day: for each
+        # i < min with d + i inside the horizon, (off on d-1 and on on d) implies on on d+i.
+        for d in range(1, last + 1):
+            for i in range(1, person.min_consecutive_days):
+                if d + i <= last:
+                    self.model.add_bool_or([w[d - 1], w[d].Not(), w[d + i]])
+            for i in range(1, person.min_consecutive_days_off):
+                if d + i <= last:
+                    self.model.add_bool_or([w[d - 1].Not(), w[d], w[d + i].Not()])
+
+    def _weekends(self, p: int) -> None:
+        person = self.problem.people[p]
+        if person.max_weekends is None:
+            return
+        weekends = self.problem.weekends()
+        if person.max_weekends >= len(weekends):
+            return
+        worked = []
+        for days in weekends:
+            if len(days) == 1:
+                worked.append(self.works[p, days[0]])
+                continue
+            var = self.model.new_bool_var(f"weekend[{person.id},{days[0]}]")
+            for d in days:
+                self.model.add_implication(self.works[p, d], var)
+            self.model.add_bool_or([var.Not(), *(self.works[p, d] for d in days)])
+            worked.append(var)
+        self.model.add(sum(worked) <= person.max_weekends)
+
+    def _requests(self) -> None:
+        for request in self.problem.on_requests:
+            key = (
+                self.person_index[request.person],
+                request.day,
+                self.type_index[request.shift_type],
+            )
+            self._offset += request.weight
+            if key in self.x:
+                self._terms.append((-request.weight, self.x[key]))
+        for request in self.problem.off_requests:
+            key = (
+                self.person_index[request.person],
+                request.day,
+                self.type_index[request.shift_type],
+            )
+            if key in self.x:
+                self._terms.append((request.weight, self.x[key]))
+
+    def _cover(self) -> None:
+        model = self.model
+        size = len(self.problem.people)
+        for cover in self.problem.covers:
+            t = self.type_index[cover.shift_type]
+            on = [self.x[p, cover.day, t] for p in range(size) if (p, cover.day, t) in self.x]
+            need = cover.requirement
+            tag = f"{cover.day},{cover.shift_type}"
+            # n + under - over == need; each slack is minimal at the optimum of its positive weight.
+            expr = sum(on)
+            if cover.weight_under > 0 and need > 0:
+                under = model.new_int_var(0, need, f"under[{tag}]")
+                self._terms.append((cover.weight_under, under))
+                expr = expr + under
+            if cover.weight_over > 0 and len(on) > need:
+                over = model.new_int_var(0, len(on) - max(need, 0), f"over[{tag}]")
+                self._terms.append((cover.weight_over, over))
+                expr = expr - over
+            if cover.weight_under > 0 and need > 0:
+                model.add(expr >= need)
+            if cover.weight_over > 0 and len(on) > need:
+                model.add(expr <= need)
+
+    def _targets(self) -> None:
+        problem, model = self.problem, self.model
+        for p, person in enumerate(problem.people):
+            if person.target_minutes is None or not person.target_weight:
+                continue
+            keys = [k for k in self.x if k[0] == p]
+            minutes = cp_model.LinearExpr.weighted_sum(
+                [self.x[k] for k in keys], [problem.shift_types[k[2]].minutes for k in keys]
+            )
+            gap = model.new_int_var(0, 10**7, f"target_gap[{person.id}]")
+            model.add(gap >= minutes - person.target_minutes)
+            model.add(gap >= person.target_minutes - minutes)
+            self._terms.append((person.target_weight, gap))
+
+    # -- reading solutions ---------------------------------------------------------------------
+
+    def assignment_from(self, values: Callable[[cp_model.IntVar], int]) -> Assignment:
+        people, types = self.problem.people, self.types
+        return {(people[p].id, d): types[t] for (p, d, t), var in self.x.items() if values(var)}
+
+    def hint(self, assignment: Mapping[tuple[str, int], str]) -> None:
+        self.model.clear_hints()
+        people, types = self.problem.people, self.types
+        for (p, d, t), var in self.x.items():
+            self.model.add_hint(var, assignment.get((people[p].id, d)) == types[t])
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Reports each improving roster of a full solve."""
+
+    def __init__(self, report: Callable[[int, int], None]) -> None:
+        super().__init__()
+        self._report = report
+        self.found = threading.Event()
+
+    def on_solution_callback(self) -> None:
+        self.found.set()
+        self._report(round(self.objective_value), round(self.best_objective_bound))
+
+
+class _Stopper(threading.Thread):
+    """Stops a solve once `deadline` (monotonic) has passed and it has found a roster."""
+
+    def __init__(self, solver: cp_model.CpSolver, watcher: _Watcher, deadline: float) -> None:
+        super().__init__(daemon=True)
+        self._solver, self._watcher, self._deadline = solver, watcher, deadline
+        self._cancelled = threading.Event()
+
+    def run(self) -> None:
+        while not self._cancelled.wait(0.05):
+            if time.monotonic() >= self._deadline and self._watcher.found.is_set():
+                self._solver.stop_search()
+                return
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self.join()
+
+
+def _parameters(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) -> None:
+    solver.parameters.max_time_in_seconds = max(seconds, 0.01)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+
+
+_STATUS = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+    cp_model.UNKNOWN: "UNKNOWN",
+}
+
+
+def solve(
+    problem: Problem,
+    *,
+    seconds: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    on_progress: ProgressCallback | None = None,
+    hint: Mapping[tuple[str, int], str] | None = None,
+    lns: bool = True,
+    log: bool = False,
+) -> Result:
+    """Builds the rota of least penalty within `seconds`: a full CP-SAT solve, then LNS."""
+    started = time.monotonic()
+    rota = RotaModel(problem)
+    if rota.infeasible_reasons:
+        return Result("INFEASIBLE", {}, None, None, time.monotonic() - started)
+    if hint is not None:
+        rota.hint(hint)
+    best: dict[str, int] = {}
+
+    def report(objective: int, bound: int) -> None:
+        if on_progress is not None:
+            on_progress(Progress(time.monotonic() - started, objective, bound))
+
+    solver = cp_model.CpSolver()
+    full_seconds = seconds - (time.monotonic() - started)
+    _parameters(solver, full_seconds, workers, seed)
+    solver.parameters.log_search_progress = log
+    watcher = _Watcher(report)
+    # The full model runs until its share of the time is spent and it has a roster; then LNS.
+    stopper = None
+    if lns:
+        stopper = _Stopper(solver, watcher, started + seconds * FULL_SHARE)
+        stopper.start()
+    status = solver.solve(rota.model, watcher)
+    if stopper is not None:
+        stopper.cancel()
+    name = _STATUS[status]
+    if name in {"OPTIMAL", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"} or not lns:
+        return _result(rota, solver, name, started)
+    bound = round(solver.best_objective_bound)
+    values = list(solver.response_proto.solution)
+    best["objective"] = round(solver.objective_value)
+    values, objective = _large_neighbourhood_search(
+        rota, values, best["objective"], bound, started, seconds, workers, seed, report
+    )
+    assignment = _assignment_from_values(rota, values)
+    status_name = "OPTIMAL" if objective <= bound else "FEASIBLE"
+    return Result(status_name, assignment, objective, bound, time.monotonic() - started)
+
+
+FULL_SHARE = 0.25
+
+
+def _assignment_from_values(rota: RotaModel, values: list[int]) -> Assignment:
+    return rota.assignment_from(lambda var: values[var.index])
+
+
+def _result(rota: RotaModel, solver: cp_model.CpSolver, name: str, started: float) -> Result:
+    if name not in {"OPTIMAL", "FEASIBLE"}:
+        return Result(name, {}, None, None, time.monotonic() - started)
+    return Result(
+        name,
+        rota.assignment_from(solver.boolean_value),
+        round(solver.objective_value),
+        round(solver.best_objective_bound),
+        time.monotonic() - started,
+    )
+
+
+def _day_costs(problem: Problem, assignment: Assignment) -> list[float]:
+    """The penalty of the roster that falls on each day (cover off target, requests missed)."""
+    costs = [0.0] * problem.num_days
+    count: dict[tuple[int, str], int] = {}
+    for (_, day), shift in assignment.items():
+        count[day, shift] = count.get((day, shift), 0) + 1
+    for cover in problem.covers:
+        n = count.get((cover.day, cover.shift_type), 0)
+        costs[cover.day] += cover.weight_under * max(0, cover.requirement - n)
+        costs[cover.day] += cover.weight_over * max(0, n - cover.requirement)
+    for request in problem.on_requests:
+        if assignment.get((request.person, request.day)) != request.shift_type:
+            costs[request.day] += request.weight
+    for request in problem.off_requests:
+        if assignment.get((request.person, request.day)) == request.shift_type:
+            costs[request.day] += request.weight
+    return costs
+
+
+def _large_neighbourhood_search(
+    rota: RotaModel,
+    values: list[int],
+    objective: int,
+    bound: int,
+    started: float,
+    seconds: float,
+    workers: int,
+    seed: int,
+    report: Callable[[int, int], None],
+) -> tuple[list[int], int]:
+    """Frees a part of the roster, fixes the rest, re-solves it; keeps any roster no worse.
+
+    The parts: a window of days around a costly day for everyone; a few people for the whole
+    horizon; half the people over a wider window. Each kind's size grows while its sub-problems
+    are solved to optimum in time and shrinks when they are not. One search runs per worker, each
+    sub-solve on one worker; a result found from an older roster is kept only if it is better.
+    """
+    search = _Search(rota, values, objective, bound, report)
+    threads = [
+        threading.Thread(target=search.run, args=(seed + k, started + seconds), daemon=True)
+        for k in range(max(1, workers))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return search.values, search.objective
+
+
+class _Search:
+    """The shared incumbent of the LNS threads."""
+
+    def __init__(
+        self,
+        rota: RotaModel,
+        values: list[int],
+        objective: int,
+        bound: int,
+        report: Callable[[int, int], None],
+    ) -> None:
+        self.rota, self.values, self.objective, self.bound = rota, values, objective, bound
+        self.report = report
+        self.lock = threading.Lock()
+        self.costs = _day_costs(rota.problem, _assignment_from_values(rota, values))
+        self.x_items = [(key, var.index) for key, var in rota.x.items()]
+
+    def run(self, seed: int, deadline: float) -> None:
+        rng = random.Random(seed)
+        problem = self.rota.problem
+        people, days = len(problem.people), problem.num_days
+        sizes = {"days": max(2.0, 0.15 * days), "people": max(2.0, 0.1 * people), "block": 0.3}
+        limits = {"days": float(days), "people": float(people), "block": 1.0}
+        floors = {"days": 2.0, "people": 2.0, "block": 0.1}
+        iteration = 0
+        while True:
+            with self.lock:
+                if self.objective <= self.bound:
+                    return
+                values, costs = self.values, self.costs
+            left = deadline - time.monotonic()
+            if left < 0.05:
+                return
+            iteration += 1
+            draw = rng.random()
+            kind = (
+                "days"
+                if draw < KIND_SHARES[0]
+                else "people"
+                if draw < KIND_SHARES[0] + KIND_SHARES[1]
+                else "block"
+            )
+            centre = rng.choices(range(days), weights=[c + 1.0 for c in costs])[0]
+            if kind == "days":
+                width = min(days, round(sizes[kind]))
+                first = min(max(0, centre - rng.randrange(width)), days - width)
+                free_days = set(range(first, first + width))
+                free_people = set(range(people))
+            elif kind == "people":
+                free_people = set(rng.sample(range(people), min(people, round(sizes[kind]))))
+                free_days = set(range(days))
+            else:
+                width = min(days, max(2, round(sizes[kind] * days * 2)))
+                first = min(max(0, centre - rng.randrange(width)), days - width)
+                free_days = set(range(first, first + width))
+                free_people = set(rng.sample(range(people), max(2, people // 2)))
+            sub = self.rota.model.clone()
+            proto = sub.proto
+            for (p, d, _), index in self.x_items:
+                if p not in free_people or d not in free_days:
+                    domain = proto.variables[index].domain
+                    domain[0] = values[index]
+                    domain[1] = values[index]
+            for _, index in self.x_items:
+                sub.add_hint(sub.get_bool_var_from_proto_index(index), bool(values[index]))
+            solver = cp_model.CpSolver()
+            _parameters(solver, min(SUB_SECONDS, left), 1, seed + 1000 * iteration)
+            # The run rules are clauses: in the LP they make the small sub-problems quick to prove.
+            solver.parameters.linearization_level = 2
+            status = solver.solve(sub)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found = round(solver.objective_value)
+                solution = list(solver.response_proto.solution)
+                with self.lock:
+                    if found < self.objective or (found == self.objective and values is self.values):
+                        self.values = solution
+                        self.costs = _day_costs(problem, _assignment_from_values(self.rota, solution))
+                        if found < self.objective:
+                            self.objective = found
+                            self.report(found, self.bound)
+            if DEBUG:
+                print(f"it{iteration} {kind} size={sizes[kind]:.1f} st={solver.status_name(status)} obj={self.objective} wall={solver.wall_time:.2f} left={left:.1f}")
+            if status == cp_model.OPTIMAL:
+                sizes[kind] = min(sizes[kind] * 1.15, limits[kind])
+            else:
+                sizes[kind] = max(floors[kind], sizes[kind] / 1.15)
+
+
+KIND_SHARES = (0.4, 0.3)
+SUB_SECONDS = 1.0
+DEBUG = False
