@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -322,25 +323,29 @@ def solve(
     lns: bool = True,
     log: bool = False,
 ) -> Result:
-    """Builds the rota of least penalty within `seconds`: a full CP-SAT solve, then LNS."""
+    """Builds the rota of least penalty within `seconds`.
+
+    First the full model on all workers, until it has a roster and a share of the time is spent
+    (small problems are proven optimal there). Then, side by side, the full model on one worker
+    with every rule in its LP (it raises the bound, proves, and may still improve), and a large
+    neighbourhood search on the other workers; the better roster is kept.
+    """
     started = time.monotonic()
+    deadline = started + seconds
     rota = RotaModel(problem)
     if rota.infeasible_reasons:
         return Result("INFEASIBLE", {}, None, None, time.monotonic() - started)
     if hint is not None:
         rota.hint(hint)
-    best: dict[str, int] = {}
 
     def report(objective: int, bound: int) -> None:
         if on_progress is not None:
             on_progress(Progress(time.monotonic() - started, objective, bound))
 
     solver = cp_model.CpSolver()
-    full_seconds = seconds - (time.monotonic() - started)
-    _parameters(solver, full_seconds, workers, seed)
+    _parameters(solver, deadline - time.monotonic(), workers, seed)
     solver.parameters.log_search_progress = log
     watcher = _Watcher(report)
-    # The full model runs until its share of the time is spent and it has a roster; then LNS.
     stopper = None
     if lns:
         stopper = _Stopper(solver, watcher, started + seconds * FULL_SHARE)
@@ -351,18 +356,28 @@ def solve(
     name = _STATUS[status]
     if name in {"OPTIMAL", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"} or not lns:
         return _result(rota, solver, name, started)
-    bound = round(solver.best_objective_bound)
-    values = list(solver.response_proto.solution)
-    best["objective"] = round(solver.objective_value)
-    values, objective = _large_neighbourhood_search(
-        rota, values, best["objective"], bound, started, seconds, workers, seed, report
+    search = _Search(
+        rota,
+        list(solver.response_proto.solution),
+        round(solver.objective_value),
+        round(solver.best_objective_bound),
+        report,
     )
-    assignment = _assignment_from_values(rota, values)
-    status_name = "OPTIMAL" if objective <= bound else "FEASIBLE"
-    return Result(status_name, assignment, objective, bound, time.monotonic() - started)
-
-
-FULL_SHARE = 0.25
+    threads = [
+        threading.Thread(target=search.run, args=(seed + k, deadline), daemon=True)
+        for k in range(max(1, workers - 1))
+    ]
+    if workers > 1:
+        threads.append(threading.Thread(target=search.prove, args=(seed, deadline), daemon=True))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assignment = _assignment_from_values(rota, search.values)
+    status_name = "OPTIMAL" if search.objective <= search.bound else "FEASIBLE"
+    return Result(
+        status_name, assignment, search.objective, search.bound, time.monotonic() - started
+    )
 
 
 def _assignment_from_values(rota: RotaModel, values: list[int]) -> Assignment:
@@ -400,38 +415,15 @@ def _day_costs(problem: Problem, assignment: Assignment) -> list[float]:
     return costs
 
 
-def _large_neighbourhood_search(
-    rota: RotaModel,
-    values: list[int],
-    objective: int,
-    bound: int,
-    started: float,
-    seconds: float,
-    workers: int,
-    seed: int,
-    report: Callable[[int, int], None],
-) -> tuple[list[int], int]:
-    """Frees a part of the roster, fixes the rest, re-solves it; keeps any roster no worse.
-
-    The parts: a window of days around a costly day for everyone; a few people for the whole
-    horizon; half the people over a wider window. Each kind's size grows while its sub-problems
-    are solved to optimum in time and shrinks when they are not. One search runs per worker, each
-    sub-solve on one worker; a result found from an older roster is kept only if it is better.
-    """
-    search = _Search(rota, values, objective, bound, report)
-    threads = [
-        threading.Thread(target=search.run, args=(seed + k, started + seconds), daemon=True)
-        for k in range(max(1, workers))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return search.values, search.objective
-
-
 class _Search:
-    """The shared incumbent of the LNS threads."""
+    """The roster shared by the threads of the second phase, and the proven bound.
+
+    LNS (`run`) frees a part of the roster, fixes the rest, re-solves it and keeps any roster
+    no worse. The parts: a window of days around a costly day, for everyone; a few people for
+    the whole horizon; half the people over a wider window. Each kind's size grows while its
+    sub-problems are solved to optimum in time and shrinks when they are not. A result found
+    from an older roster is kept only if it is better than the current one.
+    """
 
     def __init__(
         self,
@@ -446,6 +438,48 @@ class _Search:
         self.lock = threading.Lock()
         self.costs = _day_costs(rota.problem, _assignment_from_values(rota, values))
         self.x_items = [(key, var.index) for key, var in rota.x.items()]
+        self.prover: cp_model.CpSolver | None = None
+
+    def offer(self, values: list[int], objective: int, stale: bool) -> None:
+        with self.lock:
+            if objective < self.objective or (objective == self.objective and not stale):
+                self.values = values
+                self.costs = _day_costs(self.rota.problem, _assignment_from_values(self.rota, values))
+                if objective < self.objective:
+                    self.objective = objective
+                    self.report(objective, self.bound)
+            if self.objective <= self.bound and self.prover is not None:
+                self.prover.stop_search()
+
+    def raise_bound(self, bound: float) -> None:
+        with self.lock:
+            self.bound = max(self.bound, math.ceil(bound - 1e-6))
+
+    def prove(self, seed: int, deadline: float) -> None:
+        """The full model on one worker, every rule in the LP, from the current roster."""
+        search = self
+
+        class Watcher(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                search.offer(list(self.response_proto.solution), round(self.objective_value), True)
+
+        model = self.rota.model.clone()
+        model.clear_hints()
+        with self.lock:
+            values = self.values
+        for _, index in self.x_items:
+            model.add_hint(model.get_bool_var_from_proto_index(index), bool(values[index]))
+        solver = cp_model.CpSolver()
+        _parameters(solver, deadline - time.monotonic(), 1, seed)
+        solver.parameters.linearization_level = 2
+        solver.best_bound_callback = self.raise_bound
+        with self.lock:
+            self.prover = solver
+        status = solver.solve(model, Watcher())
+        with self.lock:
+            self.prover = None
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.raise_bound(solver.best_objective_bound)
 
     def run(self, seed: int, deadline: float) -> None:
         rng = random.Random(seed)
@@ -501,15 +535,11 @@ class _Search:
             solver.parameters.linearization_level = 2
             status = solver.solve(sub)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                found = round(solver.objective_value)
-                solution = list(solver.response_proto.solution)
-                with self.lock:
-                    if found < self.objective or (found == self.objective and values is self.values):
-                        self.values = solution
-                        self.costs = _day_costs(problem, _assignment_from_values(self.rota, solution))
-                        if found < self.objective:
-                            self.objective = found
-                            self.report(found, self.bound)
+                self.offer(
+                    list(solver.response_proto.solution),
+                    round(solver.objective_value),
+                    values is not self.values,
+                )
             if DEBUG:
                 print(f"it{iteration} {kind} size={sizes[kind]:.1f} st={solver.status_name(status)} obj={self.objective} wall={solver.wall_time:.2f} left={left:.1f}")
             if status == cp_model.OPTIMAL:
@@ -519,5 +549,6 @@ class _Search:
 
 
 KIND_SHARES = (0.4, 0.3)
+FULL_SHARE = 0.1
 SUB_SECONDS = 1.0
 DEBUG = False
