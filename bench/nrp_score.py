@@ -125,7 +125,15 @@ def score(instance_text: str, roster_csv: str) -> Score:
         if (who, day) in shifts:
             violations.append(f"one shift a day: {who} has two shifts on day {day}")
         shifts[who, day] = shift
+    result = check(inst, shifts)
+    result.violations[:0] = violations
+    result.feasible = not result.violations
+    return result
 
+
+def check(inst: Instance, shifts: dict[tuple[str, int], str]) -> Score:
+    """Every hard rule and the objective of a roster given as (employee, day) -> shift."""
+    violations: list[str] = []
     for who, rules in inst.staff.items():
         plan = [shifts.get((who, day)) for day in range(inst.days)]
         for day in range(inst.days - 1):

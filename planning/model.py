@@ -7,11 +7,11 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from planning.problem import Problem
+from planning.problem import FixedAssignment, Problem
 
 Assignment = dict[tuple[str, int], str]
 
@@ -78,6 +78,8 @@ class RotaModel:
         self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.works: dict[tuple[int, int], cp_model.IntVar] = {}
         self._terms: list[tuple[int, cp_model.IntVar]] = []
+        # Variables defined by the shifts, with how to compute them, for complete hints.
+        self._derived: list[tuple[cp_model.IntVar, Callable[[Shifts], int]]] = []
         self._offset = 0
         if not self.infeasible_reasons:
             self._build()
@@ -87,21 +89,45 @@ class RotaModel:
     def _build(self) -> None:
         problem, model = self.problem, self.model
         horizon = range(problem.num_days)
+        pinned: dict[tuple[int, int], set[str]] = {}
+        for fixed in problem.fixed:
+            pinned.setdefault((self.person_index[fixed.person], fixed.day), set()).add(
+                fixed.shift_type
+            )
+        self._false = model.new_bool_var("never")
+        model.add(self._false == 0)
         for p, person in enumerate(problem.people):
             for d in horizon:
+                allowed = set() if d in person.days_off else set(person.shift_types)
+                must = pinned.get((p, d))
+                if must is not None:
+                    if len(must) > 1 or not must <= allowed:
+                        self.infeasible_reasons.append(
+                            f"{person.id} is fixed on {', '.join(sorted(must))} on day {d}, "
+                            "which they may not work"
+                        )
+                    allowed &= must  # a locked day needs no other variable
                 shifts = []
-                if d not in person.days_off:
-                    for t, type_id in enumerate(self.types):
-                        if type_id in person.shift_types:
-                            var = model.new_bool_var(f"x[{person.id},{d},{type_id}]")
-                            self.x[p, d, t] = var
-                            shifts.append(var)
-                works = model.new_bool_var(f"works[{person.id},{d}]")
-                model.add(sum(shifts) == works)  # at most one shift a day
-                self.works[p, d] = works
-        self._fixed_assignments()
+                for t, type_id in enumerate(self.types):
+                    if type_id in allowed:
+                        var = model.new_bool_var(f"x[{person.id},{d},{type_id}]")
+                        self.x[p, d, t] = var
+                        shifts.append(var)
+                if must is not None and len(shifts) == 1:
+                    model.add(shifts[0] == 1)
+                if not shifts:
+                    self.works[p, d] = self._false
+                elif len(shifts) == 1:
+                    self.works[p, d] = shifts[0]
+                else:
+                    works = model.new_bool_var(f"works[{person.id},{d}]")
+                    model.add(sum(shifts) == works)  # at most one shift a day
+                    self.works[p, d] = works
+                    self._derived.append(
+                        (works, _any_of([(p, d, t) for t in range(len(self.types))]))
+                    )
         self._successions()
-        for p, person in enumerate(problem.people):
+        for p in range(len(problem.people)):
             self._person_limits(p)
             self._runs(p)
             self._weekends(p)
@@ -114,18 +140,6 @@ class RotaModel:
             )
             + self._offset
         )
-
-    def _fixed_assignments(self) -> None:
-        for fixed in self.problem.fixed:
-            key = (self.person_index[fixed.person], fixed.day, self.type_index[fixed.shift_type])
-            if key not in self.x:
-                self.infeasible_reasons.append(
-                    f"{fixed.person} is fixed on {fixed.shift_type} on day {fixed.day}, "
-                    "which they may not work"
-                )
-                continue
-            self.model.add(self.x[key] == 1)
-
     def _successions(self) -> None:
         forbidden: dict[int, list[int]] = {}
         for a, b in self.problem.forbidden_successions():
@@ -190,6 +204,9 @@ class RotaModel:
                 worked.append(self.works[p, days[0]])
                 continue
             var = self.model.new_bool_var(f"weekend[{person.id},{days[0]}]")
+            self._derived.append(
+                (var, _any_of([(p, d, t) for d in days for t in range(len(self.types))]))
+            )
             for d in days:
                 self.model.add_implication(self.works[p, d], var)
             self.model.add_bool_or([var.Not(), *(self.works[p, d] for d in days)])
@@ -220,17 +237,20 @@ class RotaModel:
         size = len(self.problem.people)
         for cover in self.problem.covers:
             t = self.type_index[cover.shift_type]
-            on = [self.x[p, cover.day, t] for p in range(size) if (p, cover.day, t) in self.x]
+            keys = [(p, cover.day, t) for p in range(size) if (p, cover.day, t) in self.x]
+            on = [self.x[key] for key in keys]
             need = cover.requirement
             tag = f"{cover.day},{cover.shift_type}"
             # n + under - over == need; each slack is minimal at the optimum of its positive weight.
             expr = sum(on)
             if cover.weight_under > 0 and need > 0:
                 under = model.new_int_var(0, need, f"under[{tag}]")
+                self._derived.append((under, _shortfall(keys, need, 1)))
                 self._terms.append((cover.weight_under, under))
                 expr = expr + under
             if cover.weight_over > 0 and len(on) > need:
-                over = model.new_int_var(0, len(on) - max(need, 0), f"over[{tag}]")
+                over = model.new_int_var(0, len(on) - need, f"over[{tag}]")
+                self._derived.append((over, _shortfall(keys, need, -1)))
                 self._terms.append((cover.weight_over, over))
                 expr = expr - over
             if cover.weight_under > 0 and need > 0:
@@ -248,6 +268,11 @@ class RotaModel:
                 [self.x[k] for k in keys], [problem.shift_types[k[2]].minutes for k in keys]
             )
             gap = model.new_int_var(0, 10**7, f"target_gap[{person.id}]")
+            weights = {k: problem.shift_types[k[2]].minutes for k in keys}
+            target = person.target_minutes
+            self._derived.append(
+                (gap, lambda on, w=weights, m=target: abs(sum(w[k] * on.get(k, 0) for k in w) - m))
+            )
             model.add(gap >= minutes - person.target_minutes)
             model.add(gap >= person.target_minutes - minutes)
             self._terms.append((person.target_weight, gap))
@@ -259,10 +284,28 @@ class RotaModel:
         return {(people[p].id, d): types[t] for (p, d, t), var in self.x.items() if values(var)}
 
     def hint(self, assignment: Mapping[tuple[str, int], str]) -> None:
+        """Hints every variable from a roster, so that a feasible one is taken at once."""
         self.model.clear_hints()
         people, types = self.problem.people, self.types
-        for (p, d, t), var in self.x.items():
-            self.model.add_hint(var, assignment.get((people[p].id, d)) == types[t])
+        on: Shifts = {}
+        for key, var in self.x.items():
+            p, d, t = key
+            on[key] = int(assignment.get((people[p].id, d)) == types[t])
+            self.model.add_hint(var, on[key])
+        for var, value in self._derived:
+            self.model.add_hint(var, value(on))
+
+
+Shifts = dict[tuple[int, int, int], int]
+
+
+def _any_of(keys: list[tuple[int, int, int]]) -> Callable[[Shifts], int]:
+    return lambda on: int(any(on.get(key, 0) for key in keys))
+
+
+def _shortfall(keys: list[tuple[int, int, int]], need: int, sign: int) -> Callable[[Shifts], int]:
+    """Under (sign 1) or over (sign -1) a cover requirement."""
+    return lambda on: max(0, sign * (need - sum(on.get(key, 0) for key in keys)))
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
@@ -279,18 +322,16 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
 
 class _Stopper(threading.Thread):
-    """Stops a solve once `deadline` (monotonic) has passed and it has found a roster."""
+    """Stops a solve once `deadline` (monotonic) has passed."""
 
-    def __init__(self, solver: cp_model.CpSolver, watcher: _Watcher, deadline: float) -> None:
+    def __init__(self, solver: cp_model.CpSolver, deadline: float) -> None:
         super().__init__(daemon=True)
-        self._solver, self._watcher, self._deadline = solver, watcher, deadline
+        self._solver, self._deadline = solver, deadline
         self._cancelled = threading.Event()
 
     def run(self) -> None:
-        while not self._cancelled.wait(0.05):
-            if time.monotonic() >= self._deadline and self._watcher.found.is_set():
-                self._solver.stop_search()
-                return
+        if not self._cancelled.wait(max(0.0, self._deadline - time.monotonic())):
+            self._solver.stop_search()
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -348,40 +389,41 @@ def solve(
     watcher = _Watcher(report)
     stopper = None
     if lns:
-        stopper = _Stopper(solver, watcher, started + seconds * FULL_SHARE)
+        stopper = _Stopper(solver, started + seconds * FULL_SHARE)
         stopper.start()
     status = solver.solve(rota.model, watcher)
     if stopper is not None:
         stopper.cancel()
     name = _STATUS[status]
-    if name in {"OPTIMAL", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"} or not lns:
+    if name in {"OPTIMAL", "INFEASIBLE", "MODEL_INVALID"} or not lns:
         return _result(rota, solver, name, started)
-    search = _Search(
-        rota,
-        list(solver.response_proto.solution),
-        round(solver.objective_value),
-        round(solver.best_objective_bound),
-        report,
-    )
+    bound = max(0, round(solver.best_objective_bound))
+    best = rota.assignment_from(solver.boolean_value) if name == "FEASIBLE" else None
+    built = construct(problem, seed, deadline=deadline)
+    if built is not None and (best is None or penalty(problem, built) < penalty(problem, best)):
+        best = built
+        report(penalty(problem, best), bound)
+    if best is None:
+        _parameters(solver, deadline - time.monotonic(), workers, seed + 1)
+        return _result(rota, solver, _STATUS[solver.solve(rota.model, watcher)], started)
+    search = _Search(rota, best, bound, report)
     threads = [
         threading.Thread(target=search.run, args=(seed + k, deadline), daemon=True)
         for k in range(max(1, workers - 1))
     ]
     if workers > 1:
-        threads.append(threading.Thread(target=search.prove, args=(seed, deadline), daemon=True))
+        # On a large model the LP-strong full solve neither proves nor improves within minutes.
+        job = search.prove if len(rota.x) <= PROVER_MAX_SHIFTS else search.run
+        threads.append(threading.Thread(target=job, args=(seed + workers, deadline), daemon=True))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assignment = _assignment_from_values(rota, search.values)
+    assignment = search.assignment
     status_name = "OPTIMAL" if search.objective <= search.bound else "FEASIBLE"
     return Result(
         status_name, assignment, search.objective, search.bound, time.monotonic() - started
     )
-
-
-def _assignment_from_values(rota: RotaModel, values: list[int]) -> Assignment:
-    return rota.assignment_from(lambda var: values[var.index])
 
 
 def _result(rota: RotaModel, solver: cp_model.CpSolver, name: str, started: float) -> Result:
@@ -415,12 +457,87 @@ def _day_costs(problem: Problem, assignment: Assignment) -> list[float]:
     return costs
 
 
+def neighbourhood(
+    problem: Problem, assignment: Assignment, free_people: set[str], free_days: set[int]
+) -> Problem:
+    """The part of `problem` left open when only `free_people` on `free_days` may change.
+
+    The free people keep their whole horizon (so every rule over it still holds): outside the
+    free days their shifts become fixed assignments and their days off become days they must not
+    work. Everyone else is gone, their shifts taken off the cover requirements. Covers and
+    requests outside the free part are dropped: they cost the same whatever the sub-problem does.
+    """
+    others: dict[tuple[int, str], int] = {}
+    for (person, day), shift in assignment.items():
+        if person not in free_people:
+            others[day, shift] = others.get((day, shift), 0) + 1
+    closed = [d for d in range(problem.num_days) if d not in free_days]
+    people = tuple(
+        replace(
+            person,
+            days_off=person.days_off | {d for d in closed if (person.id, d) not in assignment},
+        )
+        for person in problem.people
+        if person.id in free_people
+    )
+    fixed = [f for f in problem.fixed if f.person in free_people]
+    fixed += [
+        FixedAssignment(person=person, day=day, shift_type=shift)
+        for (person, day), shift in assignment.items()
+        if person in free_people and day not in free_days
+    ]
+    return replace(
+        problem,
+        people=people,
+        covers=tuple(
+            replace(c, requirement=c.requirement - others.get((c.day, c.shift_type), 0))
+            for c in problem.covers
+            if c.day in free_days
+        ),
+        on_requests=tuple(
+            r for r in problem.on_requests if r.person in free_people and r.day in free_days
+        ),
+        off_requests=tuple(
+            r for r in problem.off_requests if r.person in free_people and r.day in free_days
+        ),
+        fixed=tuple(fixed),
+    )
+
+
+def construct(
+    problem: Problem, seed: int, deadline: float, group: int = 2
+) -> Assignment | None:
+    """A first roster built a few people at a time, each group given what the others left;
+    None when a group has no roster (its own rules conflict) or time runs out."""
+    rng = random.Random(seed)
+    ids = [person.id for person in problem.people]
+    rng.shuffle(ids)
+    assignment: Assignment = {}
+    days = set(range(problem.num_days))
+    for start in range(0, len(ids), group):
+        free = set(ids[start : start + group])
+        if time.monotonic() > deadline:
+            return None
+        sub = RotaModel(neighbourhood(problem, assignment, free, days))
+        if sub.infeasible_reasons:
+            return None
+        solver = cp_model.CpSolver()
+        _parameters(solver, deadline - time.monotonic(), 1, seed + start)
+        solver.parameters.max_deterministic_time = CONSTRUCT_WORK
+        solver.parameters.linearization_level = 2
+        status = solver.solve(sub.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        assignment.update(sub.assignment_from(solver.boolean_value))
+    return assignment
+
+
 class _Search:
     """The roster shared by the threads of the second phase, and the proven bound.
 
-    LNS (`run`) frees a part of the roster, fixes the rest, re-solves it and keeps any roster
-    no worse. The parts: a window of days around a costly day, for everyone; a few people for
-    the whole horizon; half the people over a wider window. Each kind's size grows while its
+    LNS (`run`) frees a part of the roster, fixes the rest, re-solves that part and keeps any
+    roster no worse. The parts: a window of days around a costly day, for everyone; a few people
+    for the whole horizon; half the people over a wider window. Each kind's size grows while its
     sub-problems are solved to optimum in time and shrinks when they are not. A result found
     from an older roster is kept only if it is better than the current one.
     """
@@ -428,23 +545,23 @@ class _Search:
     def __init__(
         self,
         rota: RotaModel,
-        values: list[int],
-        objective: int,
+        assignment: Assignment,
         bound: int,
         report: Callable[[int, int], None],
     ) -> None:
-        self.rota, self.values, self.objective, self.bound = rota, values, objective, bound
-        self.report = report
+        self.rota, self.bound, self.report = rota, bound, report
+        self.assignment = assignment
+        self.objective = penalty(rota.problem, assignment)
+        self.costs = _day_costs(rota.problem, assignment)
         self.lock = threading.Lock()
-        self.costs = _day_costs(rota.problem, _assignment_from_values(rota, values))
-        self.x_items = [(key, var.index) for key, var in rota.x.items()]
         self.prover: cp_model.CpSolver | None = None
 
-    def offer(self, values: list[int], objective: int, stale: bool) -> None:
+    def offer(self, assignment: Assignment, stale: bool) -> None:
+        objective = penalty(self.rota.problem, assignment)
         with self.lock:
             if objective < self.objective or (objective == self.objective and not stale):
-                self.values = values
-                self.costs = _day_costs(self.rota.problem, _assignment_from_values(self.rota, values))
+                self.assignment = assignment
+                self.costs = _day_costs(self.rota.problem, assignment)
                 if objective < self.objective:
                     self.objective = objective
                     self.report(objective, self.bound)
@@ -456,35 +573,34 @@ class _Search:
             self.bound = max(self.bound, math.ceil(bound - 1e-6))
 
     def prove(self, seed: int, deadline: float) -> None:
-        """The full model on one worker, every rule in the LP, from the current roster."""
-        search = self
+        """The full model on one worker, every rule in the LP, from the current roster; after
+        its share of the time it gives way to one more LNS thread."""
+        search, rota = self, self.rota
 
         class Watcher(cp_model.CpSolverSolutionCallback):
             def on_solution_callback(self) -> None:
-                search.offer(list(self.response_proto.solution), round(self.objective_value), True)
+                search.offer(rota.assignment_from(self.boolean_value), True)
 
-        model = self.rota.model.clone()
-        model.clear_hints()
         with self.lock:
-            values = self.values
-        for _, index in self.x_items:
-            model.add_hint(model.get_bool_var_from_proto_index(index), bool(values[index]))
+            rota.hint(self.assignment)
         solver = cp_model.CpSolver()
-        _parameters(solver, deadline - time.monotonic(), 1, seed)
+        _parameters(solver, (deadline - time.monotonic()) * PROVE_SHARE, 1, seed)
         solver.parameters.linearization_level = 2
         solver.best_bound_callback = self.raise_bound
         with self.lock:
             self.prover = solver
-        status = solver.solve(model, Watcher())
+        status = solver.solve(rota.model, Watcher())
         with self.lock:
             self.prover = None
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.raise_bound(solver.best_objective_bound)
+        self.run(seed + 7919, deadline)
 
     def run(self, seed: int, deadline: float) -> None:
         rng = random.Random(seed)
         problem = self.rota.problem
-        people, days = len(problem.people), problem.num_days
+        ids = [person.id for person in problem.people]
+        people, days = len(ids), problem.num_days
         sizes = {"days": max(2.0, 0.15 * days), "people": max(2.0, 0.1 * people), "block": 0.3}
         limits = {"days": float(days), "people": float(people), "block": 1.0}
         floors = {"days": 2.0, "people": 2.0, "block": 0.1}
@@ -493,7 +609,7 @@ class _Search:
             with self.lock:
                 if self.objective <= self.bound:
                     return
-                values, costs = self.values, self.costs
+                assignment, costs = self.assignment, self.costs
             left = deadline - time.monotonic()
             if left < 0.05:
                 return
@@ -511,35 +627,31 @@ class _Search:
                 width = min(days, round(sizes[kind]))
                 first = min(max(0, centre - rng.randrange(width)), days - width)
                 free_days = set(range(first, first + width))
-                free_people = set(range(people))
+                free_people = set(ids)
             elif kind == "people":
-                free_people = set(rng.sample(range(people), min(people, round(sizes[kind]))))
+                free_people = set(rng.sample(ids, min(people, round(sizes[kind]))))
                 free_days = set(range(days))
             else:
                 width = min(days, max(2, round(sizes[kind] * days * 2)))
                 first = min(max(0, centre - rng.randrange(width)), days - width)
                 free_days = set(range(first, first + width))
-                free_people = set(rng.sample(range(people), max(2, people // 2)))
-            sub = self.rota.model.clone()
-            proto = sub.proto
-            for (p, d, _), index in self.x_items:
-                if p not in free_people or d not in free_days:
-                    domain = proto.variables[index].domain
-                    domain[0] = values[index]
-                    domain[1] = values[index]
-            for _, index in self.x_items:
-                sub.add_hint(sub.get_bool_var_from_proto_index(index), bool(values[index]))
+                free_people = set(rng.sample(ids, max(2, people // 2)))
+            sub = RotaModel(neighbourhood(problem, assignment, free_people, free_days))
+            sub.hint(assignment)
             solver = cp_model.CpSolver()
-            _parameters(solver, min(SUB_SECONDS, left), 1, seed + 1000 * iteration)
+            _parameters(solver, left, 1, seed + 1000 * iteration)
+            # Work, not wall time, bounds a sub-problem: the same search on a busy machine.
+            solver.parameters.max_deterministic_time = SUB_WORK
             # The run rules are clauses: in the LP they make the small sub-problems quick to prove.
             solver.parameters.linearization_level = 2
-            status = solver.solve(sub)
+            status = solver.solve(sub.model)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                self.offer(
-                    list(solver.response_proto.solution),
-                    round(solver.objective_value),
-                    values is not self.values,
-                )
+                found = sub.assignment_from(solver.boolean_value)
+                merged = {
+                    key: shift for key, shift in assignment.items() if key[0] not in free_people
+                }
+                merged.update(found)
+                self.offer(merged, assignment is not self.assignment)
             if DEBUG:
                 print(f"it{iteration} {kind} size={sizes[kind]:.1f} st={solver.status_name(status)} obj={self.objective} wall={solver.wall_time:.2f} left={left:.1f}")
             if status == cp_model.OPTIMAL:
@@ -550,5 +662,8 @@ class _Search:
 
 KIND_SHARES = (0.4, 0.3)
 FULL_SHARE = 0.1
-SUB_SECONDS = 1.0
+PROVE_SHARE = 0.5
+PROVER_MAX_SHIFTS = 2500
+SUB_WORK = 0.25
+CONSTRUCT_WORK = 0.2
 DEBUG = False
