@@ -39,7 +39,8 @@ class Row:
     objective: int | None
     feasible: bool
     violations: int
-    seconds: float
+    seconds: float  # the solver's own time, from reading the instance to the roster
+    wall: float  # the whole command, with the start of Python, Django and OR-Tools
 
     @property
     def gap(self) -> float | None:
@@ -51,7 +52,12 @@ class Row:
 
 def _cpu() -> str:
     try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        out = subprocess.run(
+            ["lscpu"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
     except OSError:
         return platform.processor() or "unknown"
     for line in out.splitlines():
@@ -85,13 +91,17 @@ def solve_one(instance: Path, number: int, seconds: float, workers: int) -> Row:
         str(out),
     ]
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, env=env, check=False
+    )
     elapsed = time.monotonic() - started
     text = done.stdout + done.stderr
-    status = re.search(r"status (\w+)\s+objective (\S+)\s+bound (\S+)", text)
+    status = re.search(r"status (\w+)\s+objective (\S+)\s+bound (\S+)\s+([\d.]+)s", text)
+    solver_seconds = float(status.group(4)) if status else elapsed
     if not out.exists():
         print(text, file=sys.stderr)
-        return Row(number, status.group(1) if status else "ERROR", None, None, False, 0, elapsed)
+        name = status.group(1) if status else "ERROR"
+        return Row(number, name, None, None, False, 0, solver_seconds, elapsed)
     verdict = score_files(instance, out)
     bound = status.group(3) if status else "None"
     return Row(
@@ -101,7 +111,8 @@ def solve_one(instance: Path, number: int, seconds: float, workers: int) -> Row:
         objective=verdict.objective,
         feasible=verdict.feasible,
         violations=len(verdict.violations),
-        seconds=elapsed,
+        seconds=solver_seconds,
+        wall=elapsed,
     )
 
 
@@ -134,8 +145,8 @@ def report(rows: list[Row], seconds: float, workers: int, load_start: str, load_
         f"- limits: {seconds:g} s per instance, {workers} workers",
         "",
         "| instance | status | objective | bound | best known | gap % | plain CP-SAT (60 s) "
-        "| feasible (scorer) | time s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| feasible (scorer) | solver s | command s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         i = row.number - 1
@@ -144,9 +155,13 @@ def report(rows: list[Row], seconds: float, workers: int, load_start: str, load_
         lines.append(
             f"| {row.number} | {row.status} | {_cell(row.objective)} | {_cell(row.bound)} "
             f"| {best} | {_cell(row.gap, '{:.1f}')} | {PLAIN_CP_SAT[i]} | {feasible} "
-            f"| {row.seconds:.1f} |"
+            f"| {row.seconds:.1f} | {row.wall:.1f} |"
         )
     lines += [
+        "",
+        "*solver s*: the solve itself, from reading the instance to the roster (the limit applies",
+        "to it); *command s*: the whole `manage.py nrp_solve` process, including the start of",
+        "Python, Django and OR-Tools, which takes seconds more on a busy machine.",
         "",
         f"Mean gap to best known: **{_cell(mean_gap, '{:.2f}')} %** "
         f"(the plain CP-SAT model: {sum(plain_gaps) / max(1, len(plain_gaps)):.2f} %). "
@@ -176,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         row = solve_one(args.dir / f"Instance{number}.txt", number, args.seconds, args.workers)
         print(
             f"Instance{number}: {row.status} objective {row.objective} bound {row.bound} "
-            f"feasible {row.feasible} gap {_cell(row.gap, '{:.1f}')}% {row.seconds:.1f}s",
+            f"feasible {row.feasible} gap {_cell(row.gap, '{:.1f}')}% {row.seconds:.1f}s "
+            f"(command {row.wall:.1f}s)",
             flush=True,
         )
         rows.append(row)

@@ -116,7 +116,8 @@ def score(instance_text: str, roster_csv: str) -> Score:
     shifts: dict[tuple[str, int], str] = {}
     reader = csv.DictReader(io.StringIO(roster_csv))
     if reader.fieldnames != ["employee", "day", "shift"]:
-        violations.append(f"header: expected employee,day,shift, got {reader.fieldnames}")
+        message = f"header: expected employee,day,shift, got {reader.fieldnames}"
+        return Score(feasible=False, violations=[message])
     for row in reader:
         who, day, shift = row["employee"], int(row["day"]), row["shift"]
         if who not in inst.staff or not 0 <= day < inst.days or shift not in inst.length:

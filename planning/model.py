@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -14,6 +15,7 @@ from ortools.sat.python import cp_model
 from planning.problem import FixedAssignment, Problem
 
 Assignment = dict[tuple[str, int], str]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,12 +142,13 @@ class RotaModel:
             )
             + self._offset
         )
+
     def _successions(self) -> None:
         forbidden: dict[int, list[int]] = {}
-        for a, b in self.problem.forbidden_successions():
-            forbidden.setdefault(self.type_index[a], []).append(self.type_index[b])
-        for (p, d, a), var in self.x.items():
-            after = [self.x[p, d + 1, b] for b in forbidden.get(a, []) if (p, d + 1, b) in self.x]
+        for first, then in self.problem.forbidden_successions():
+            forbidden.setdefault(self.type_index[first], []).append(self.type_index[then])
+        for (p, d, t), var in self.x.items():
+            after = [self.x[p, d + 1, u] for u in forbidden.get(t, []) if (p, d + 1, u) in self.x]
             if after:
                 # The next day's shifts already exclude each other, so this clique is exact.
                 self.model.add_at_most_one([var, *after])
@@ -160,7 +163,12 @@ class RotaModel:
             if len(shifts) > limit:
                 model.add(sum(shifts) <= limit)
         minutes = cp_model.LinearExpr.weighted_sum(
-            [self.x[p, d, t] for d in horizon for t in range(len(self.types)) if (p, d, t) in self.x],
+            [
+                self.x[p, d, t]
+                for d in horizon
+                for t in range(len(self.types))
+                if (p, d, t) in self.x
+            ],
             [
                 problem.shift_types[t].minutes
                 for d in horizon
@@ -242,7 +250,7 @@ class RotaModel:
             need = cover.requirement
             tag = f"{cover.day},{cover.shift_type}"
             # n + under - over == need; each slack is minimal at the optimum of its positive weight.
-            expr = sum(on)
+            expr = cp_model.LinearExpr.sum(on)
             if cover.weight_under > 0 and need > 0:
                 under = model.new_int_var(0, need, f"under[{tag}]")
                 self._derived.append((under, _shortfall(keys, need, 1)))
@@ -269,10 +277,7 @@ class RotaModel:
             )
             gap = model.new_int_var(0, 10**7, f"target_gap[{person.id}]")
             weights = {k: problem.shift_types[k[2]].minutes for k in keys}
-            target = person.target_minutes
-            self._derived.append(
-                (gap, lambda on, w=weights, m=target: abs(sum(w[k] * on.get(k, 0) for k in w) - m))
-            )
+            self._derived.append((gap, _distance(weights, person.target_minutes)))
             model.add(gap >= minutes - person.target_minutes)
             model.add(gap >= person.target_minutes - minutes)
             self._terms.append((person.target_weight, gap))
@@ -285,7 +290,8 @@ class RotaModel:
 
     def hint(self, assignment: Mapping[tuple[str, int], str]) -> None:
         """Hints every variable from a roster, so that a feasible one is taken at once."""
-        self.model.clear_hints()
+        self.model.proto.solution_hint.vars.clear()
+        self.model.proto.solution_hint.values.clear()
         people, types = self.problem.people, self.types
         on: Shifts = {}
         for key, var in self.x.items():
@@ -301,6 +307,11 @@ Shifts = dict[tuple[int, int, int], int]
 
 def _any_of(keys: list[tuple[int, int, int]]) -> Callable[[Shifts], int]:
     return lambda on: int(any(on.get(key, 0) for key in keys))
+
+
+def _distance(weights: dict[tuple[int, int, int], int], target: int) -> Callable[[Shifts], int]:
+    """How far the weighted shifts are from a target."""
+    return lambda on: abs(sum(w * on.get(key, 0) for key, w in weights.items()) - target)
 
 
 def _shortfall(keys: list[tuple[int, int, int]], need: int, sign: int) -> Callable[[Shifts], int]:
@@ -362,6 +373,7 @@ def solve(
     on_progress: ProgressCallback | None = None,
     hint: Mapping[tuple[str, int], str] | None = None,
     lns: bool = True,
+    full_share: float | None = None,
     log: bool = False,
 ) -> Result:
     """Builds the rota of least penalty within `seconds`.
@@ -369,7 +381,8 @@ def solve(
     First the full model on all workers, until it has a roster and a share of the time is spent
     (small problems are proven optimal there). Then, side by side, the full model on one worker
     with every rule in its LP (it raises the bound, proves, and may still improve), and a large
-    neighbourhood search on the other workers; the better roster is kept.
+    neighbourhood search on the other workers; the better roster is kept. `full_share` is the
+    share of the time for the first phase (FULL_SHARE by default); `lns=False` gives it all.
     """
     started = time.monotonic()
     deadline = started + seconds
@@ -389,7 +402,8 @@ def solve(
     watcher = _Watcher(report)
     stopper = None
     if lns:
-        stopper = _Stopper(solver, started + seconds * FULL_SHARE)
+        share = FULL_SHARE if full_share is None else full_share
+        stopper = _Stopper(solver, started + seconds * share)
         stopper.start()
     status = solver.solve(rota.model, watcher)
     if stopper is not None:
@@ -504,12 +518,10 @@ def neighbourhood(
     )
 
 
-def construct(
-    problem: Problem, seed: int, deadline: float, group: int = 2
-) -> Assignment | None:
+def construct(problem: Problem, seed: int, deadline: float, group: int = 2) -> Assignment | None:
     """A first roster built a few people at a time, each group given what the others left;
     None when a group has no roster (its own rules conflict) or time runs out."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (search diversity, not security)
     ids = [person.id for person in problem.people]
     rng.shuffle(ids)
     assignment: Assignment = {}
@@ -597,7 +609,7 @@ class _Search:
         self.run(seed + 7919, deadline)
 
     def run(self, seed: int, deadline: float) -> None:
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 (search diversity, not security)
         problem = self.rota.problem
         ids = [person.id for person in problem.people]
         people, days = len(ids), problem.num_days
@@ -652,8 +664,14 @@ class _Search:
                 }
                 merged.update(found)
                 self.offer(merged, assignment is not self.assignment)
-            if DEBUG:
-                print(f"it{iteration} {kind} size={sizes[kind]:.1f} st={solver.status_name(status)} obj={self.objective} wall={solver.wall_time:.2f} left={left:.1f}")
+            logger.debug(
+                "lns %s size %.1f: %s in %.2fs, best %s",
+                kind,
+                sizes[kind],
+                solver.status_name(status),
+                solver.wall_time,
+                self.objective,
+            )
             if status == cp_model.OPTIMAL:
                 sizes[kind] = min(sizes[kind] * 1.15, limits[kind])
             else:
@@ -666,4 +684,3 @@ PROVE_SHARE = 0.5
 PROVER_MAX_SHIFTS = 2500
 SUB_WORK = 0.25
 CONSTRUCT_WORK = 0.2
-DEBUG = False

@@ -105,5 +105,7 @@ def write_roster(out: TextIO, assignment: Mapping[tuple[str, int], str]) -> None
     """One `employee,day,shift` line per assigned shift, sorted; a missing pair is a day off."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["employee", "day", "shift"])
-    for (person, day), shift in sorted(assignment.items(), key=lambda item: (item[0][0], item[0][1])):
+    for (person, day), shift in sorted(
+        assignment.items(), key=lambda item: (item[0][0], item[0][1])
+    ):
         writer.writerow([person, day, shift])

@@ -1,4 +1,4 @@
-"""What a rota problem is, as plain data: people, days, shift types, hard rules and weighted wishes."""
+"""A rota problem as plain data: people, days, shift types, hard rules and weighted wishes."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class Person:
     max_weekends: int | None = None
     # Day indexes the person must not work (leave, unavailability).
     days_off: frozenset[int] = frozenset()
-    # Soft (product): contracted minutes over the horizon; each minute away from it costs the weight.
+    # Soft (product): contracted minutes over the horizon; each minute off it costs the weight.
     target_minutes: int | None = None
     target_weight: int = 0
 

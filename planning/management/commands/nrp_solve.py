@@ -1,4 +1,4 @@
-"""`manage.py nrp_solve INSTANCE`: solve a Curtois & Qu instance and score the roster independently."""
+"""`manage.py nrp_solve INSTANCE`: solve a Curtois & Qu instance, score the roster independently."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=60.0)
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--out", type=Path, default=None, help="roster CSV (employee,day,shift)")
+        parser.add_argument(
+            "--out", type=Path, default=None, help="roster CSV (employee,day,shift)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The scorer lives outside the product on purpose (it shares no code with planning/).
