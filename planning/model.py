@@ -568,7 +568,8 @@ class _Search:
         self.lock = threading.Lock()
         self.prover: cp_model.CpSolver | None = None
 
-    def offer(self, assignment: Assignment, stale: bool) -> None:
+    def offer(self, assignment: Assignment, stale: bool) -> int:
+        """Takes the roster if it is better (or as good and from the current one); its penalty."""
         objective = penalty(self.rota.problem, assignment)
         with self.lock:
             if objective < self.objective or (objective == self.objective and not stale):
@@ -579,6 +580,7 @@ class _Search:
                     self.report(objective, self.bound)
             if self.objective <= self.bound and self.prover is not None:
                 self.prover.stop_search()
+        return objective
 
     def raise_bound(self, bound: float) -> None:
         with self.lock:
@@ -616,24 +618,25 @@ class _Search:
         sizes = {"days": max(2.0, 0.15 * days), "people": max(2.0, 0.1 * people), "block": 0.3}
         limits = {"days": float(days), "people": float(people), "block": 1.0}
         floors = {"days": 2.0, "people": 2.0, "block": 0.1}
+        gains = dict.fromkeys(KINDS, 0.0)
+        spent = dict.fromkeys(KINDS, 0.0)
         iteration = 0
         while True:
             with self.lock:
                 if self.objective <= self.bound:
                     return
-                assignment, costs = self.assignment, self.costs
+                assignment, costs, before = self.assignment, self.costs, self.objective
             left = deadline - time.monotonic()
             if left < 0.05:
                 return
             iteration += 1
-            draw = rng.random()
-            kind = (
-                "days"
-                if draw < KIND_SHARES[0]
-                else "people"
-                if draw < KIND_SHARES[0] + KIND_SHARES[1]
-                else "block"
-            )
+            # Each kind is drawn by its improvements per second so far (one free to start), and
+            # now and then at random, so that none is starved by early luck.
+            if rng.random() < 0.2:
+                kind = rng.choice(KINDS)
+            else:
+                rates = [(gains[k] + 1.0) / (spent[k] + 1.0) for k in KINDS]
+                kind = rng.choices(KINDS, weights=rates)[0]
             centre = rng.choices(range(days), weights=[c + 1.0 for c in costs])[0]
             if kind == "days":
                 width = min(days, round(sizes[kind]))
@@ -641,7 +644,12 @@ class _Search:
                 free_days = set(range(first, first + width))
                 free_people = set(ids)
             elif kind == "people":
-                free_people = set(rng.sample(ids, min(people, round(sizes[kind]))))
+                count = min(people, round(sizes[kind]))
+                # Half of them among those off on the costly day, who could take a shift there.
+                idle = [i for i in ids if (i, centre) not in assignment]
+                free_people = set(rng.sample(idle, min(len(idle), count // 2)))
+                others = [i for i in ids if i not in free_people]
+                free_people |= set(rng.sample(others, count - len(free_people)))
                 free_days = set(range(days))
             else:
                 width = min(days, max(2, round(sizes[kind] * days * 2)))
@@ -663,7 +671,9 @@ class _Search:
                     key: shift for key, shift in assignment.items() if key[0] not in free_people
                 }
                 merged.update(found)
-                self.offer(merged, assignment is not self.assignment)
+                if self.offer(merged, assignment is not self.assignment) < before:
+                    gains[kind] += 1
+            spent[kind] += solver.wall_time
             logger.debug(
                 "lns %s size %.1f: %s in %.2fs, best %s",
                 kind,
@@ -678,7 +688,7 @@ class _Search:
                 sizes[kind] = max(floors[kind], sizes[kind] / 1.15)
 
 
-KIND_SHARES = (0.4, 0.3)
+KINDS = ("days", "people", "block")
 FULL_SHARE = 0.1
 PROVE_SHARE = 0.5
 PROVER_MAX_SHIFTS = 2500
