@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(row.feasible for row in rows) else 1
 
 
-NOTES_MARK = "## What it would take to reach a 1 % gap"
+NOTES_MARK = "## How the solver works"
 
 
 def _notes(path: Path) -> str:
