@@ -402,7 +402,9 @@ def solve(
     watcher = _Watcher(report)
     stopper = None
     if lns:
-        share = FULL_SHARE if full_share is None else full_share
+        # A large model gets little from the full search but its first bound: LNS gets the time.
+        default = FULL_SHARE if len(rota.x) <= PROVER_MAX_SHIFTS else FULL_SHARE_LARGE
+        share = default if full_share is None else full_share
         stopper = _Stopper(solver, started + seconds * share)
         stopper.start()
     status = solver.solve(rota.model, watcher)
@@ -661,7 +663,9 @@ class _Search:
             solver = cp_model.CpSolver()
             _parameters(solver, left, 1, seed + 1000 * iteration)
             # Work, not wall time, bounds a sub-problem: the same search on a busy machine.
-            solver.parameters.max_deterministic_time = SUB_WORK
+            solver.parameters.max_deterministic_time = (
+                SUB_WORK if len(self.rota.x) <= PROVER_MAX_SHIFTS else SUB_WORK_LARGE
+            )
             # The run rules are clauses: in the LP they make the small sub-problems quick to prove.
             solver.parameters.linearization_level = 2
             status = solver.solve(sub.model)
@@ -691,6 +695,9 @@ class _Search:
 KINDS = ("days", "people", "block")
 FULL_SHARE = 0.1
 PROVE_SHARE = 0.5
-PROVER_MAX_SHIFTS = 2500
+PROVER_MAX_SHIFTS = 1500
+FULL_SHARE_LARGE = 0.04
 SUB_WORK = 0.25
+# Measured on Instances 8, 9 and 12: more, shorter steps pay on large models; not on 5 and 7.
+SUB_WORK_LARGE = 0.12
 CONSTRUCT_WORK = 0.2
