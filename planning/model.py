@@ -378,11 +378,13 @@ def solve(
 ) -> Result:
     """Builds the rota of least penalty within `seconds`.
 
-    First the full model on all workers, until it has a roster and a share of the time is spent
-    (small problems are proven optimal there). Then, side by side, the full model on one worker
-    with every rule in its LP (it raises the bound, proves, and may still improve), and a large
-    neighbourhood search on the other workers; the better roster is kept. `full_share` is the
-    share of the time for the first phase (FULL_SHARE by default); `lns=False` gives it all.
+    First the full model on all workers for a share of the time (small problems are proven
+    optimal there). Then a roster built two people at a time, and, side by side, the full model
+    on one worker with every rule in its LP (it raises the bound, proves, and may still improve)
+    and a large neighbourhood search on the other workers; the better roster is kept.
+    `full_share` is the share of the time for the first phase (FULL_SHARE, or FULL_SHARE_LARGE
+    on a large model, by default); `lns=False` gives it all. `on_progress` is called from the
+    solver's threads, one call at a time, at each better roster.
     """
     started = time.monotonic()
     deadline = started + seconds
@@ -445,13 +447,11 @@ def solve(
 def _result(rota: RotaModel, solver: cp_model.CpSolver, name: str, started: float) -> Result:
     if name not in {"OPTIMAL", "FEASIBLE"}:
         return Result(name, {}, None, None, time.monotonic() - started)
-    return Result(
-        name,
-        rota.assignment_from(solver.boolean_value),
-        round(solver.objective_value),
-        round(solver.best_objective_bound),
-        time.monotonic() - started,
-    )
+    assignment = rota.assignment_from(solver.boolean_value)
+    # Recomputed: at a roster that is not proven best, a cover slack may not be at its least.
+    objective = penalty(rota.problem, assignment)
+    bound = min(objective, max(0, round(solver.best_objective_bound)))
+    return Result(name, assignment, objective, bound, time.monotonic() - started)
 
 
 def _day_costs(problem: Problem, assignment: Assignment) -> list[float]:
