@@ -2,18 +2,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 8000
+# make bench-schedule: seconds per instance and the solver's workers.
+NRP_SECONDS ?= 60
+NRP_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
 # Use uv from PATH if there is one, else a private copy installed from PyPI into .tools/.
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install run test check pytest bench clean
+.PHONY: help install run test check pytest bench bench-schedule clean
 
 help:
 	@echo "make run    - the app with demo data on an embedded database: http://127.0.0.1:$(PORT)"
 	@echo "make test   - install what the tests need and run every check and test"
 	@echo "make check  - lint, format, types, import layers, migrations (no tests)"
 	@echo "make bench  - seed a large PostgreSQL database, measure the rota page: docs/benchmarks.md"
+	@echo "make bench-schedule - solve the shift scheduling benchmark (NRP_SECONDS=60 each):"
+	@echo "                      docs/benchmarks-scheduling.md"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -40,6 +45,9 @@ test: install
 
 bench: install
 	@bash bench/run.sh
+
+bench-schedule: install
+	$(PY) -m bench.nrp_run --seconds $(NRP_SECONDS) --workers $(NRP_WORKERS)
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "tenancy",
     "audit",
     "scheduling",
+    "planning",
     "gdpr",
     "billing",
     "parim",

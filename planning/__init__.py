@@ -1,0 +1,1 @@
+"""The auto-scheduler: the problem description, the CP-SAT model and the benchmark adapter."""
