@@ -1,1 +1,2 @@
-"""The audit trail: tamper-evident per-tenant log, auditor pages, export, archive (later)."""
+"""The audit trail: each company's tamper-evident log of named events (accounts.catalogue), the
+auditor's pages and exports in words, and the archive to S3/Glacier."""
