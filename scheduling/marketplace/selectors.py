@@ -23,7 +23,7 @@ from scheduling.models import (
     WorkProfilePosition,
     WorkProfileSite,
 )
-from scheduling.rules.checks import violations_for
+from scheduling.rules.checks import violations_added_each, violations_for
 from scheduling.templatetags.scheduling import local_range
 from tenancy.models import Membership, Role, Tenant
 from tenancy.permissions import Permission
@@ -314,3 +314,36 @@ def colleagues_for(shift: Shift, *, besides: Membership) -> tuple[list[Membershi
     )
     qualified = set(qualified_profiles(shift).values_list("membership_id", flat=True))
     return people, qualified
+
+
+@dataclass(frozen=True)
+class ClaimOutlook:
+    """Whether a person may claim an open shift: the hard rule breaks taking it would bring
+    (then they may not), and the warnings it would carry."""
+
+    shift: Shift
+    blocked_by: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def can_claim(self) -> bool:
+        return not self.blocked_by
+
+
+def claim_outlooks(membership: Membership, shifts: Sequence[Shift]) -> list[ClaimOutlook]:
+    """Each of `shifts` (open shifts offered to `membership`) judged as if they alone took it:
+    one read of the rules' context for all of them (four to six queries)."""
+    if not shifts:
+        return []
+    judged = violations_added_each(
+        membership.tenant, [shift_as(shift, membership.pk) for shift in shifts]
+    )
+    outlooks = []
+    for shift in shifts:
+        hard, soft = judged.get(shift.pk, ([], []))
+        outlooks.append(ClaimOutlook(
+            shift=shift,
+            blocked_by=tuple(dict.fromkeys(v.message for v in hard)),
+            warnings=tuple(dict.fromkeys(v.message for v in soft)),
+        ))  # fmt: skip
+    return outlooks

@@ -39,6 +39,15 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 
 
+class ClaimRefusedError(ValidationError):
+    """A claim the working-time rules refuse: one sentence to show, and the rules' reasons
+    behind it (messages holds both, the sentence first)."""
+
+    def __init__(self, summary: str, reasons: list[str]) -> None:
+        super().__init__([summary, *reasons], code="rules")
+        self.summary, self.reasons = summary, reasons
+
+
 def _locked_shift(tenant: Tenant, shift_id: uuid.UUID) -> Shift:
     shift = (
         Shift.objects.select_for_update(of=("self",))
@@ -119,8 +128,8 @@ def claim_create(*, tenant: Tenant, membership: Membership, shift: Shift) -> Shi
             raise ValidationError(_("You have already claimed this shift; a manager decides."))
         hard = hard_violations_added(tenant, [shift_as(current, membership.pk)])
         if hard:
-            raise ValidationError(
-                [_("You cannot take this shift: it breaks working-time rules."), *_messages(hard)]
+            raise ClaimRefusedError(
+                _("You cannot take this shift: it breaks working-time rules."), _messages(hard)
             )
         automatic = scheduling_settings(tenant).claim_approval == ClaimApproval.AUTOMATIC
         claim = ShiftClaim(tenant=tenant, shift=current, membership=membership)

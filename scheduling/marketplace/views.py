@@ -19,6 +19,7 @@ from scheduling.access import sites_for_member
 from scheduling.marketplace import selectors as marketplace_selectors
 from scheduling.marketplace import services as marketplace_services
 from scheduling.marketplace.forms import AcceptForm, DecisionForm, SwapOfferForm
+from scheduling.marketplace.services import ClaimRefusedError
 from scheduling.models import ClaimApproval, Shift, ShiftClaim, ShiftSwap
 from scheduling.rules.facts import scheduling_settings
 from tenancy.access import tenant_object_get_or_404
@@ -48,17 +49,29 @@ def _at_my_sites_or_404(request: TenantRequest, shift_id: uuid.UUID | None) -> N
 
 @tenant_view
 def open_shifts(request: TenantRequest) -> HttpResponse:
-    """Open shifts offered to me (position and site in my work profile) and my claims; for
-    those who build rotas, the claims waiting for a decision at their sites."""
+    return _open_shifts_page(request)
+
+
+def _open_shifts_page(
+    request: TenantRequest, refusal: ClaimRefusedError | None = None, refused: Shift | None = None
+) -> HttpResponse:
+    """Open shifts offered to me (position and site in my work profile): those I may claim,
+    and, folded away, those the working-time rules keep from me with the reason; my claims;
+    for those who build rotas, the claims waiting for a decision at their sites. A claim the
+    rules refused comes back here with its one sentence and the reasons behind it."""
     tenant, me = request.tenant, request.membership
     offered = Paginator(marketplace_selectors.open_shifts_for(me), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    outlooks = marketplace_selectors.claim_outlooks(me, list(offered))
     claims = Paginator(marketplace_selectors.claims_of(me), PAGE_SIZE).get_page(
         request.GET.get("claims")
     )
     context: dict[str, Any] = {
         "offered": offered, "claims": claims,
+        "claimable": [o for o in outlooks if o.can_claim],
+        "blocked": [o for o in outlooks if not o.can_claim],
+        "refusal": refusal, "refused": refused,
         "automatic": scheduling_settings(tenant).claim_approval == ClaimApproval.AUTOMATIC,
         "manager": me.has(Permission.PUBLISH_ROTA),
     }  # fmt: skip
@@ -68,7 +81,10 @@ def open_shifts(request: TenantRequest) -> HttpResponse:
         )
         context["waiting"] = waiting
         context["reviews"] = marketplace_selectors.review_claims(me, list(waiting))
-    return TemplateResponse(request, "scheduling/marketplace/open_shifts.html", context)
+    status = 409 if refusal is not None else 200
+    return TemplateResponse(
+        request, "scheduling/marketplace/open_shifts.html", context, status=status
+    )
 
 
 @tenant_view
@@ -80,6 +96,8 @@ def open_shift_claim(request: TenantRequest, shift_id: str) -> HttpResponse:
         claim = marketplace_services.claim_create(
             tenant=request.tenant, membership=request.membership, shift=shift
         )
+    except ClaimRefusedError as refusal:
+        return _open_shifts_page(request, refusal, shift)
     except ValidationError as error:
         _refused(request, error)
     else:

@@ -171,6 +171,35 @@ def hard_violations_added(
     return _after_and_added(tenant, changed)[1]
 
 
+def violations_added_each(
+    tenant: Tenant, candidates: list[Shift]
+) -> dict[uuid.UUID, tuple[list[rules.Violation], list[rules.Violation]]]:
+    """For each of `candidates` taken on its own (say, every open shift a person could claim:
+    one of them, not all at once), the hard breaks it would add to what is published and the
+    soft breaks it would itself have. The context (published shifts, profiles, settings, time
+    off) is read once for all: four to six queries, whatever the number of candidates."""
+    people = {shift.membership_id for shift in candidates if shift.membership_id is not None}
+    if not people:
+        return {}
+    published = _published_context(tenant, [shift_facts(shift) for shift in candidates])
+    settings = scheduling_settings(tenant)
+    profiles = profiles_of(tenant, people)
+    everything = dict(published)
+    everything.update({shift.pk: shift_facts(shift) for shift in candidates})
+    away = time_off(tenant, list(everything.values()))
+    before = _keys(_check(tenant, published.values(), settings, profiles, away=away))
+    found: dict[uuid.UUID, tuple[list[rules.Violation], list[rules.Violation]]] = {}
+    for shift in candidates:
+        facts = dict(published)
+        facts[shift.pk] = shift_facts(shift)
+        after = _check(tenant, facts.values(), settings, profiles, away=away)
+        hard = [v for vs in after.values() for v in vs
+                if v.hard and (v.shift_id, v.code, v.other_shift_id) not in before]  # fmt: skip
+        soft = [v for v in after.get(shift.pk, ()) if not v.hard]
+        found[shift.pk] = (hard, soft)
+    return found
+
+
 def publish_review(
     tenant: Tenant, drafts: list[Shift]
 ) -> tuple[dict[uuid.UUID, list[rules.Violation]], dict[uuid.UUID, list[rules.Violation]]]:

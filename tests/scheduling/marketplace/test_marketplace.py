@@ -684,8 +684,9 @@ BUDGETS: dict[str, tuple[str, int]] = {
     # page -> (who, exact queries on PostgreSQL). 8 for any tenant page; a paginated list
     # costs its count and its page; the rules' reads of the waiting items cost 8 (settings, the
     # people's published shifts, 3 for their profiles, 3 for their leave and availability).
-    # Open shifts: offered (2), my claims (2), the approval mode (1).
-    "/alpha/open-shifts/": ("sam", 13),
+    # Open shifts: offered (2), the rules' reads to judge each offered one for me (8), my
+    # claims (2), the approval mode (1).
+    "/alpha/open-shifts/": ("sam", 21),
     # The manager has no profile nor claims (a count each), and the claims waiting (2 + 8).
     "/alpha/open-shifts/ (manager)": ("manager", 21),
     # Offers to me (2), my shifts to give in return (1), my swaps (2).
