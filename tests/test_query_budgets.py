@@ -77,7 +77,7 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     "rota day": (17, lambda t, m: "/alpha/rota/day/"),
     "rota publish": (14, lambda t, m: "/alpha/rota/publish/"),
     "new shift dialog": (11, lambda t, m: "/alpha/rota/shifts/new/"),
-    "my shifts": (9, lambda t, m: "/alpha/my-shifts/"),
+    "my shifts": (10, lambda t, m: "/alpha/my-shifts/"),
     "positions": (9, lambda t, m: "/alpha/positions/"),
     "new position": (8, lambda t, m: "/alpha/positions/new/"),
     "working-time rules": (9, lambda t, m: "/alpha/settings/working-time/"),

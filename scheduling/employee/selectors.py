@@ -11,9 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from scheduling.models import (
-    Shift,
-)
+from scheduling.models import Shift, WorkProfile
 from scheduling.time import WEEK, local_midnight, today_in, week_start_of
 from tenancy.models import Membership
 
@@ -81,3 +79,12 @@ def feed_shifts(membership: Membership) -> list[Shift]:
             start_at__gte=now - dt.timedelta(days=90), start_at__lt=now + dt.timedelta(days=366),
         ).select_related("site", "position").order_by("start_at")
     )  # fmt: skip
+
+
+def has_calendar_feed(membership: Membership) -> bool:
+    """Whether the member has a feed address that works (one query)."""
+    return (
+        WorkProfile.objects.filter(tenant_id=membership.tenant_id, membership=membership)
+        .exclude(calendar_token_hash="")
+        .exists()
+    )

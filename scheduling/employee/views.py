@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -22,13 +24,15 @@ from tenancy.models import Membership
 @tenant_view
 def my_shifts(request: TenantRequest) -> HttpResponse:
     """The member's own published shifts: upcoming, hours this week and month, colleagues;
-    each with its open swap offer, if any (one more query, only when there are shifts)."""
+    each with its open swap offer, if any (one more query, only when there are shifts); and
+    whether their calendar feed is on (one query)."""
     context = selectors.my_schedule(request.membership)
     offers = {}
     if context["upcoming"]:
         ids = [shift.pk for shift, _colleagues in context["upcoming"]]
         offers = marketplace.open_swaps_by_shift(request.membership, ids)
     context["now"] = timezone.now()
+    context["has_feed"] = selectors.has_calendar_feed(request.membership)
     context["shifts"] = [
         (shift, colleagues, offers.get(shift.pk)) for shift, colleagues in context["upcoming"]
     ]
@@ -48,7 +52,24 @@ def calendar_feed_manage(request: TenantRequest) -> HttpResponse:
     url = request.build_absolute_uri(
         reverse("calendar-feed", kwargs={"tenant_slug": request.tenant.slug, "feed_token": token})
     )
-    return TemplateResponse(request, "scheduling/employee/calendar_feed.html", {"feed_url": url})
+    return TemplateResponse(
+        request, "scheduling/employee/calendar_feed.html", subscribe_links(url, request.tenant.name)
+    )
+
+
+def subscribe_links(feed_url: str, company: str) -> dict[str, str]:
+    """The feed's address, and the links that subscribe to it in one tap: webcal (Apple
+    Calendar, iPhone and iPad, Outlook on a computer), Google Calendar (it takes the webcal
+    address) and Outlook on the web."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    name = _("Shifts at %(company)s") % {"company": company}
+    return {
+        "feed_url": feed_url,
+        "webcal_url": webcal,
+        "google_url": "https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal}),
+        "outlook_url": "https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": feed_url, "name": name}),
+    }
 
 
 @tenant_public_view("404.html")

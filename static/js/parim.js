@@ -283,6 +283,36 @@ document.addEventListener("change", (event) => {
     form.requestSubmit();
   }
 });
+// ---------- Copy buttons: data-copy-target names the input whose value is copied ----------
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy-target]") : null;
+  if (!button) {
+    return;
+  }
+  const input = document.getElementById(button.getAttribute("data-copy-target"));
+  if (!(input instanceof HTMLInputElement)) {
+    return;
+  }
+  const done = () => {
+    const status = document.getElementById("copy-status");
+    const text = button.getAttribute("data-copied-text") || "Copied";
+    if (status) {
+      status.textContent = text;
+    }
+    button.textContent = text;
+  };
+  input.select();
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(input.value).then(done, () => {
+      document.execCommand("copy");
+      done();
+    });
+  } else {
+    document.execCommand("copy");
+    done();
+  }
+});
+
 document.addEventListener("focusin", (event) => {
   if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-select-on-focus")) {
     event.target.select();
@@ -300,6 +330,14 @@ function placeTimeline(root) {
     element.style.left = `${(from / MINUTES_A_DAY) * 100}%`;
     if (element.dataset.to) {
       element.style.width = `${((Number(element.dataset.to) - from) / MINUTES_A_DAY) * 100}%`;
+    }
+    // Overlapping shifts share the line's height, each in its own lane.
+    const lanes = Number(element.dataset.lanes || 1);
+    if (lanes > 1) {
+      const lane = Number(element.dataset.lane || 0);
+      element.style.top = `${(lane / lanes) * 100}%`;
+      element.style.bottom = "auto";
+      element.style.height = `${100 / lanes}%`;
     }
   });
   root.querySelectorAll(".timeline").forEach((timeline) => timeline.classList.add("is-placed"));

@@ -140,9 +140,13 @@ def test_the_calendar_feed_parses_and_holds_only_the_employees_published_shifts(
 
     sign_in(page, "sam@acme.test", TEST_PASSWORD)
     page.goto("/acme/my-shifts/")
-    page.get_by_role("button", name="Get a new feed address").click()
-    url = page.get_by_label("Feed address").input_value()
+    page.get_by_role("button", name="Subscribe in your calendar").click()
+    url = page.locator("#feed-url").input_value()
     assert re.search(r"/acme/calendar/[\w-]+\.ics$", url)
+    subscribe = page.get_by_role("link", name="Subscribe on this device")
+    assert subscribe.get_attribute("href") == "webcal://" + url.split("://", 1)[1]
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied")
     assert_accessible(page, "calendar-feed")
     response = page.request.get(url)
     assert response.ok

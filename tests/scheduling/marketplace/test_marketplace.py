@@ -693,9 +693,9 @@ BUDGETS: dict[str, tuple[str, int]] = {
     "/alpha/swaps/": ("sam", 13),
     # No offers (a count), my swaps (a count), waiting for approval (2 + 8).
     "/alpha/swaps/ (manager)": ("manager", 20),
-    # 9 without shifts (tests/test_query_budgets.py), the colleagues on them (1) and the
+    # 10 without shifts (tests/test_query_budgets.py), the colleagues on them (1) and the
     # swap offers of them (1).
-    "/alpha/my-shifts/": ("sam", 11),
+    "/alpha/my-shifts/": ("sam", 12),
 }
 
 
