@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from tests.conftest import IN_CI
 
@@ -82,6 +82,12 @@ def assert_accessible(page: Page, name: str) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert not violations, f"{name}: " + "; ".join(violations)
+
+
+def menu(page: Page) -> Locator:
+    """The main navigation: where a person goes to find a page (the home page links to the
+    same places, so a bare ``get_by_role("link")`` would match twice)."""
+    return page.get_by_role("navigation", name="Main")
 
 
 def sign_in(page: Page, email: str, password: str) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tenancy.models import Tenant
 from tenancy.permissions import RoleKind
 from tests.billing.stripe_standin import StripeStandIn
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, menu, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
 
 
@@ -34,7 +34,7 @@ def test_an_owner_subscribes_through_checkout_and_sees_it_active(
             ENTITLEMENTS_ENFORCED=True, CONTENT_SECURITY_POLICY=csp,
         ):  # fmt: skip
             sign_in(page, "owner@acme.test", TEST_PASSWORD)
-            page.get_by_role("link", name="Billing").click()
+            menu(page).get_by_role("link", name="Billing").click()
             expect(page.get_by_text("You are on the free trial.")).to_be_visible()
             assert_accessible(page, "billing")
             page.get_by_role("button", name="Subscribe").click()

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from scheduling.leave import services as leave
 from scheduling.time import today_in
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, menu, sign_in
 from tests.e2e.test_rota_journeys import _company, _shift
 from tests.factories import TEST_PASSWORD
 
@@ -45,7 +45,7 @@ def test_leave_requested_approved_and_seen_on_the_rota(
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     sign_in(page, "manager@acme.test", TEST_PASSWORD)
-    page.get_by_role("link", name="Leave requests").click()
+    menu(page).get_by_role("link", name="Leave requests").click()
     page.get_by_role("button", name="Approve Sam Taylor").click()
     expect(page.get_by_text("No leave requests are waiting.")).to_be_visible()
 

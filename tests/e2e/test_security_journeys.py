@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import RoleKind
-from tests.e2e.conftest import assert_accessible, code_from_secret, sign_in
+from tests.e2e.conftest import assert_accessible, code_from_secret, menu, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
 
 _secrets: dict[int, str] = {}  # the key each page enrolled with, for computing later codes
@@ -106,7 +106,7 @@ def test_admin_requires_two_factor_and_a_member_is_made_to_enrol(
     member(acme, email="sam@acme.test", full_name="Sam Taylor")
 
     sign_in(page, "admin@acme.test", TEST_PASSWORD)
-    page.get_by_role("link", name="Security").click()
+    menu(page).get_by_role("link", name="Security").click()
     assert_accessible(page, "security-policy")
     page.get_by_label("Required for everyone").check()
     page.get_by_role("button", name="Save policy").click()
@@ -133,7 +133,7 @@ def test_an_invitation_is_sent_and_accepted(
     member(acme, kind=RoleKind.ADMIN, email="admin@acme.test", full_name="Tom Okafor")
 
     sign_in(page, "admin@acme.test", TEST_PASSWORD)
-    page.get_by_role("link", name="People").click()
+    menu(page).get_by_role("link", name="People").click()
     assert_accessible(page, "people")
     page.get_by_label("Email address").fill("new.starter@example.test")
     page.get_by_label("Role").select_option(label="Manager")
@@ -173,7 +173,7 @@ def test_a_custom_role_without_the_permission_gets_the_403_page(
         Membership.objects.filter(pk=person.pk).update(role=role)
     sign_in(page, "sched@acme.test", TEST_PASSWORD)
     expect(page.get_by_role("heading", name="Welcome, Casey Lee")).to_be_visible()
-    expect(page.get_by_role("link", name="People")).to_have_count(0)
+    expect(menu(page).get_by_role("link", name="People")).to_have_count(0)
     response = page.goto("/acme/people/")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", name="You don't have permission to do that")).to_be_visible()
