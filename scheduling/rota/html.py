@@ -177,11 +177,14 @@ class RotaRows:
         if card.violations:
             classes += " shift--blocked" if card.hard else " shift--warned"
             described = f' aria-describedby="v-{pk}"'
+            # The reasons: read out with the chip (aria-describedby), and shown beside it on
+            # hover and keyboard focus (static/css: .shift__why).
             said = (
                 f'<span class="shift__flag" aria-hidden="true">⚠ {len(card.violations)}</span>'
-                f'<span class="visually-hidden" id="v-{pk}">'
-                + " ".join(
-                    f"{self.blocks if v.hard else self.warning} {escape(v.message)}"
+                f'<span class="shift__why" id="v-{pk}" role="tooltip">'
+                + "".join(
+                    f'<span class="shift__why-line"><strong>'
+                    f"{self.blocks if v.hard else self.warning}</strong> {escape(v.message)}</span>"
                     for v in card.violations
                 )
                 + "</span>"

@@ -130,16 +130,19 @@ def rota(request: TenantRequest) -> HttpResponse:
         what=("page", week, site_id, position_id, shown, show_cost), build=build,
     )  # fmt: skip
     rota_week = grid.rota
+    today = scheduling_time.today_in(request.tenant)
     context = {
         "rota": rota_week,
         "rows": grid,
+        # The day view opens on today when today is in this week, else on its Monday.
+        "day_view_date": today
+        if 0 <= (today - rota_week.week_start).days < 7
+        else rota_week.week_start,
         "show_cost": show_cost,
         "here": rota_url(request, week, site_id, position_id),
         "previous_url": rota_url(request, rota_week.previous_week, site_id, position_id),
         "next_url": rota_url(request, rota_week.next_week, site_id, position_id),
-        "today_url": rota_url(
-            request, scheduling_time.today_in(request.tenant), site_id, position_id
-        ),
+        "today_url": rota_url(request, today, site_id, position_id),
     }
     template = "scheduling/rota/rota.html"
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
@@ -161,7 +164,7 @@ def _rota_rows(
                     rows_url=rows_url)  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass
 class Bar:
     """A shift on the day timeline: its card, and where it lies in the day, in minutes from
     midnight on the site's clock (a shift that ends the next day stops at 24:00 here)."""
@@ -170,15 +173,40 @@ class Bar:
     starts: int
     ends: int
     next_day: bool
+    # Overlapping bars of one line sit side by side: this bar's lane of the line's `lanes`.
+    lane: int = 0
+    lanes: int = 1
 
 
 def _bars(cards: list[rota_selectors.ShiftCard]) -> list[Bar]:
-    bars = []
+    """The cards (in start order) as bars, each overlapping group laid out in lanes: a bar takes
+    the first lane free at its start, and every bar of the group knows how many lanes it has."""
+    bars: list[Bar] = []
+    group: list[Bar] = []
+    lane_ends: list[int] = []  # the end of the last bar in each lane of the current group
+    group_end = -1
+
+    def close_group() -> None:
+        for bar in group:
+            bar.lanes = len(lane_ends)
+
     for card in cards:
         starts = card.start.hour * 60 + card.start.minute
         next_day = card.crosses_midnight
-        ends = 24 * 60 if next_day else card.end.hour * 60 + card.end.minute
-        bars.append(Bar(card=card, starts=starts, ends=max(ends, starts + 1), next_day=next_day))
+        ends = max(24 * 60 if next_day else card.end.hour * 60 + card.end.minute, starts + 1)
+        if starts >= group_end:  # overlaps nothing before it: a new group
+            close_group()
+            group, lane_ends = [], []
+        lane = next((i for i, end in enumerate(lane_ends) if end <= starts), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(ends)
+        else:
+            lane_ends[lane] = ends
+        bar = Bar(card=card, starts=starts, ends=ends, next_day=next_day, lane=lane)
+        group.append(bar)
+        bars.append(bar)
+        group_end = max(group_end, ends)
+    close_group()
     return bars
 
 
@@ -339,16 +367,20 @@ def _shift_form(
             add_service_errors(form, error)
         else:
             message = _("Shift saved.") if shift else _("Shift added.")
+            broken = rules_checks.shift_violations(request.tenant, saved)
+            if broken:
+                return _saved_with_breaks(request, saved, broken, message)
             if request.htmx:  # type: ignore[attr-defined]
                 return _changed(message)
             messages.success(request, message)
             return redirect(_back_to_rota(request, saved))
     violations = []
     if shift is not None and not form.is_bound:
-        violations = rules_checks.violations_for(request.tenant, [shift]).get(shift.pk, [])
+        violations = rules_checks.shift_violations(request.tenant, shift)
     context = {"form": form, "shift": shift, "blocked": blocked, "violations": violations,
                "can_override": request.membership.has(Permission.OVERRIDE_RULES),
-               "in_dialog": bool(request.htmx)}  # type: ignore[attr-defined]  # fmt: skip
+               "in_dialog": bool(request.htmx),  # type: ignore[attr-defined]
+               "back_to_day": request.GET.get("back") == "day"}  # fmt: skip
     if request.htmx:  # type: ignore[attr-defined]
         response = TemplateResponse(request, "scheduling/rota/partials/shift_form.html", context)
         if form.errors:  # errors go back into the dialog, which stays open
@@ -359,8 +391,33 @@ def _shift_form(
                             status=400 if form.errors else 200)  # fmt: skip
 
 
+def _saved_with_breaks(
+    request: TenantRequest, saved: Shift, broken: list[Any], message: str
+) -> HttpResponse:
+    """The shift is saved, but it breaks rules: say which and why, and offer to change it or
+    keep it as it is (a draft that blocks publishing until it is fixed). In the dialog, the
+    grid behind refreshes while the dialog stays open."""
+    hard = any(v.hard for v in broken)
+    if not request.htmx:  # type: ignore[attr-defined]
+        reasons = " ".join(v.message for v in broken)
+        messages.warning(request, f"{message} {reasons}")
+        return redirect(_back_to_rota(request, saved))
+    context = {"shift": saved, "violations": broken, "hard": hard, "message": message}
+    response = TemplateResponse(request, "scheduling/rota/partials/shift_saved.html", context)
+    response["HX-Retarget"] = "#shift-dialog-body"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Trigger"] = json.dumps({"rota-refresh": {}})
+    return response
+
+
 def _back_to_rota(request: TenantRequest, shift: Shift) -> str:
-    return rota_url(request, scheduling_time.local_date(shift, {shift.site_id: _zone(shift)}))
+    """Where a change made on its own page (no script, or from the day view on a phone) goes
+    back to: the shift's week on the rota, or its day when it came from the day view
+    (?back=day)."""
+    day = scheduling_time.local_date(shift, {shift.site_id: _zone(shift)})
+    if request.GET.get("back") == "day":
+        return f"{tenant_reverse('rota-day', request.tenant.slug)}?date={day.isoformat()}"
+    return rota_url(request, day)
 
 
 def _zone(shift: Shift) -> Any:
@@ -522,8 +579,8 @@ def week_publish(request: TenantRequest) -> HttpResponse:
             form.add_error(None, error.messages)
         else:
             messages.success(request, ngettext(
-                "%(count)d shift published. Everyone concerned is being emailed their shifts.",
-                "%(count)d shifts published. Everyone concerned is being emailed their shifts.",
+                "%(count)d shift published. Everyone concerned is being told their shifts.",
+                "%(count)d shifts published. Everyone concerned is being told their shifts.",
                 publication.shift_count,
             ) % {"count": publication.shift_count})  # fmt: skip
             return redirect(rota_url(request, week, site_id))
@@ -535,7 +592,15 @@ def week_publish(request: TenantRequest) -> HttpResponse:
     violations, blocking = rules_checks.publish_review(request.tenant, drafts)
     rows = [(shift, violations.get(shift.pk, [])) for shift in drafts]
     draft_ids = {shift.pk for shift in drafts}
-    knock_on = [v for pk, found in blocking.items() if pk not in draft_ids for v in found]
+    # Published shifts the drafts would break a rule for: named with their person and time.
+    knock_on_ids = [pk for pk in blocking if pk not in draft_ids]
+    published = {
+        s.pk: s
+        for s in Shift.objects.filter(tenant=request.tenant, pk__in=knock_on_ids).select_related(
+            "membership__user", "site", "position"
+        )
+    } if knock_on_ids else {}  # fmt: skip
+    knock_on = [(published[pk], blocking[pk]) for pk in knock_on_ids if pk in published]
     context = {
         "form": form, "week": week, "site": site, "rows": rows, "knock_on": knock_on,
         "hard": sum(len(found) for found in blocking.values()),

@@ -131,6 +131,21 @@ def violations_for(
     return cast(dict[uuid.UUID, list[rules.Violation]], found)
 
 
+def shift_violations(tenant: Tenant, shift: Shift) -> list[rules.Violation]:
+    """The rule breaks of one shift as the rota shows them: judged with the published shifts
+    around it and with its person's other drafts (a draft overlapping another draft is a break
+    on the grid, so the shift's dialog says so too). One query more than violations_for."""
+    if shift.membership_id is None:
+        return []
+    drafts = list(
+        Shift.objects.filter(
+            tenant=tenant, membership_id=shift.membership_id, status=Shift.Status.DRAFT,
+            start_at__lt=shift.end_at + RULE_CONTEXT, end_at__gt=shift.start_at - RULE_CONTEXT,
+        ).exclude(pk=shift.pk)
+    )  # fmt: skip
+    return violations_for(tenant, [shift, *drafts]).get(shift.pk, [])
+
+
 def violations_in_context(
     tenant: Tenant,
     judged: list[FactsRow],
