@@ -272,3 +272,28 @@ def test_a_join_link_does_not_reveal_whether_a_company_exists(
     unknown = client.get("/no-such-company/join/not-a-real-token/")
     assert known.status_code == unknown.status_code == 404
     assert known.content == unknown.content
+
+
+def test_invite_someone_is_the_pages_primary_action_and_an_error_reopens_it(
+    client: Client, tenant_a: Tenant, admin: Membership, mailoutbox: Any
+) -> None:
+    client.force_login(admin.user)
+    page = client.get("/alpha/people/").content.decode()
+    header = page[
+        page.index('<div class="page-header">') : page.index(
+            "</div>", page.index('<div class="page-header">')
+        )
+    ]
+    assert 'data-dialog-open="invite"' in header and "Invite someone" in header
+    assert (
+        '<dialog class="dialog" id="invite" aria-labelledby="invite-heading">' in page
+    )  # closed at first
+
+    response = _invite(client, "not an address", _role(tenant_a, RoleKind.EMPLOYEE))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="invite" aria-labelledby="invite-heading" data-open-on-load' in page
+    assert "Enter a valid email address" in page
+    with tenant_context(tenant_a):
+        assert not Invitation.objects.exists()
+    assert not mailoutbox
