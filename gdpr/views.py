@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from audit.context import client_ip
 from gdpr import policies, services
+from gdpr.documents import render_markdown
 from gdpr.forms import AcceptForm, DataSettingsForm, PersonalDetailsForm, PolicyUploadForm
 from gdpr.models import Policy, PolicyVersion
 from tenancy.access import membership_get_or_404, tenant_object_get_or_404
@@ -220,7 +221,12 @@ def policy_gate(request: TenantRequest) -> HttpResponse:
                                  version_ids=set(), ip_address=None)  # fmt: skip
         return redirect(next_url)
     documents = [
-        (v, bytes(v.content).decode("utf-8") if v.kind == PolicyVersion.Kind.MARKDOWN else "")
+        (
+            v,
+            render_markdown(bytes(v.content).decode())
+            if v.kind == PolicyVersion.Kind.MARKDOWN
+            else "",
+        )
         for v in _with_content(request, pending)
     ]
     return TemplateResponse(request, "gdpr/policy_gate.html",

@@ -29,7 +29,8 @@ def test_an_employee_accepts_a_new_policy_version_at_the_gate(
         policy = first.policy
     policies.policy_publish(
         tenant=acme, actor=admin, policy=policy, title="", file_name="coc-v2.md",
-        content=b"# Code of conduct\n\nBe kind to residents and to each other.\n",
+        content=b"# Code of conduct\n\nBe kind to residents and to each other.\n\n"
+        b"## At work\n\n- Wear your **badge**\n- Report concerns\n",
         summary="Kindness applies to colleagues too",
     )  # fmt: skip
 
@@ -39,6 +40,16 @@ def test_an_employee_accepts_a_new_policy_version_at_the_gate(
     expect(page.get_by_role("heading", name="Please read and accept")).to_be_visible()
     expect(page.get_by_text("Be kind to residents and to each other.")).to_be_visible()
     expect(page.get_by_text("Kindness applies to colleagues too")).to_be_visible()
+    document = page.get_by_role("document", name="Code of conduct")
+    expect(document.get_by_role("heading", name="At work")).to_be_visible()  # Markdown, formatted
+    expect(document.get_by_role("listitem")).to_have_count(2)
+    expect(document.locator("strong", has_text="badge")).to_be_visible()
+    expect(document).not_to_contain_text("**")
+    fingerprint = page.get_by_text(first.sha256[:12])
+    expect(fingerprint).to_have_count(0)  # an old version's hash is not shown
+    expect(page.locator("code.hash")).to_be_hidden()  # the hash waits under "Document details"
+    page.get_by_text("Document details").click()
+    expect(page.locator("code.hash")).to_be_visible()
     assert_accessible(page, "policy-gate")
 
     page.get_by_role("button", name="Accept and continue").click()

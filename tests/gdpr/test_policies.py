@@ -154,3 +154,40 @@ def test_members_can_read_documents_and_others_cannot_manage_policies(company: A
         tenant=tenant, membership=employee, version_ids={version.pk}, ip_address=None
     )
     assert _client(employee).get("/alpha/policies/").status_code == 403
+
+
+def test_the_gate_shows_a_markdown_policy_formatted_and_any_html_in_it_as_text(
+    company: Any,
+) -> None:
+    tenant, admin, employee = company
+    hostile = (
+        b"# Conduct\n\nBe **kind**.\n\n- on time\n- in uniform\n\n"
+        b"<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
+        b"[a trap](javascript:alert(1)) and [the handbook](https://example.test/handbook)\n"
+    )
+    version = policies.policy_publish(
+        tenant=tenant, actor=admin, policy=None, title="Conduct", file_name="c.md", content=hostile
+    )
+    page = _client(employee).get("/alpha/policies/accept/").content.decode()
+    document = page[
+        page.index('class="document prose"') : page.index(
+            "</div>", page.index('class="document prose"')
+        )
+    ]
+    assert "<h3>Conduct</h3>" in document  # under the page's h1 and the policy's h2
+    assert "<strong>kind</strong>" in document and document.count("<li>") == 2
+    assert "<script" not in document and "<img" not in document
+    assert "&lt;script&gt;" in document  # shown as text, never run
+    assert "javascript:" not in document.replace("[a trap](javascript:", "")
+    assert '<a href="https://example.test/handbook" rel="noopener noreferrer nofollow">' in document
+    start = page.index('<details class="details help">')
+    details = page[start : page.index("</details>", start)]
+    assert version.sha256 in details  # the fingerprint is there for whoever wants it, folded
+
+
+def test_rendering_markdown_keeps_only_the_allowed_tags() -> None:
+    from gdpr.documents import render_markdown
+
+    html = render_markdown("###### Deep\n\n> quote\n\n| a |\n|---|\n| <b>1</b> |\n")
+    assert "<h6>Deep</h6>" in html and "<blockquote>" in html and "<table>" in html
+    assert "<b>" not in html and "&lt;b&gt;1&lt;/b&gt;" in html
