@@ -30,24 +30,21 @@ from scheduling.models import (
     Message,
     Notification,
     NotificationKind,
-    Position,
     Publication,
     RotationMember,
     RotationPattern,
     SchedulingSettings,
-    Shift,
     ShiftClaim,
     ShiftSwap,
-    Site,
     WeekTemplate,
     WeekTemplateShift,
 )
-from scheduling.setup import services as setup_services
 from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, SensitiveKind, Tenant, TenantModel
 from tenancy.object_permissions import object_permission_grant
 from tenancy.permissions import ALL_PERMISSIONS, RoleKind
+from tests.builders import Company
 from tests.factories import member, tenant_with_roles
 
 MARKER = "BRAVOMARKER"
@@ -70,23 +67,21 @@ class World:
 def _populate(tenant: Tenant, label: str) -> Side:
     owner = member(tenant, kind=RoleKind.OWNER, email=f"owner@{tenant.slug}.test",
                    full_name=f"{label} Owner")  # fmt: skip
-    other = member(tenant, kind=RoleKind.EMPLOYEE, email=f"staff@{tenant.slug}.test",
-                   full_name=f"{label} Staff")  # fmt: skip
+    company = Company.around(tenant, admin=owner)
+    other = company.new_person(f"{label} Staff", f"staff@{tenant.slug}.test")
+    site = company.new_site(f"{label} Site", address=f"1 {label} Street")
+    position = company.new_position(f"{label} Position")
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    shift = company.shift(other, start, notes=f"{label} shift note")
+    open_shift = company.shift(None, start + dt.timedelta(days=2), 6,
+                               notes=f"{label} open shift note")  # fmt: skip
     with tenant_context(tenant):
         role = Role.objects.create(name=f"{label} Custom Role", permissions=sorted(ALL_PERMISSIONS))
         invitation, token = services.invitation_create(
             tenant=tenant, actor=owner, email=f"{label.lower()}-invitee@example.test", role=role,
             accept_url_for=lambda token: f"https://example.test/{token}",
         )  # fmt: skip
-        site = Site.objects.create(name=f"{label} Site", address=f"1 {label} Street")
-        position = Position.objects.create(name=f"{label} Position")
         SchedulingSettings.objects.create(currency="GBP")
-        start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
-        shift = Shift.objects.create(
-            site=site, position=position, membership=other, start_at=start,
-            end_at=start + dt.timedelta(hours=8), notes=f"{label} shift note",
-            status=Shift.Status.PUBLISHED,
-        )  # fmt: skip
         Publication.objects.create(week_start=start.date(), site=site, published_by=owner,
                                    shift_count=1, override_reason=f"{label} reason")  # fmt: skip
         Subscription.objects.create(
@@ -98,11 +93,6 @@ def _populate(tenant: Tenant, label: str) -> Side:
         )  # fmt: skip
         other.all_sites = False
         other.save(update_fields=["all_sites"])
-        open_shift = Shift.objects.create(
-            site=site, position=position, membership=None, start_at=start + dt.timedelta(days=2),
-            end_at=start + dt.timedelta(days=2, hours=6), notes=f"{label} open shift note",
-            status=Shift.Status.PUBLISHED,
-        )  # fmt: skip
         claim = ShiftClaim.objects.create(shift=open_shift, membership=other,
                                           decision_comment=f"{label} claim comment")  # fmt: skip
         swap = ShiftSwap.objects.create(shift=shift, offered_by=other, offered_to=owner,
@@ -128,11 +118,7 @@ def _populate(tenant: Tenant, label: str) -> Side:
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
-    setup_services.work_profile_save(
-        tenant=tenant, actor=owner, membership=other, positions=[position], sites=[site],
-        contracted_hours=Decimal(30), hourly_rate=Decimal("12.50"), max_hours_7_days=None,
-        min_rest_hours=None,
-    )  # fmt: skip
+    company.profile(other, [position], [site], hourly_rate=Decimal("12.50"))
     feed_token = employee_services.calendar_feed_renew(tenant=tenant, membership=other)
     gdpr_services.data_settings_save(
         tenant=tenant, actor=owner, kinds=list(SensitiveKind.values),

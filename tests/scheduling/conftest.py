@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scheduling.rota_world import Rota, build_rota
+from tests.builders import Rota, build_rota
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from scheduling.employee.views import subscribe_links
-from tests.scheduling.rota_world import Rota, signed_in
+from tests.builders import Rota, signed_in
 
 pytestmark = pytest.mark.django_db
 

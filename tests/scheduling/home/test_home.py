@@ -19,8 +19,8 @@ from scheduling.time import today_in, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Invitation
 from tenancy.permissions import RoleKind
+from tests.builders import LONDON, Rota, add_shift, build_rota, signed_in
 from tests.factories import member, queries
-from tests.scheduling.rota_world import LONDON, Rota, add_shift, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 

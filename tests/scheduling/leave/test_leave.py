@@ -23,9 +23,8 @@ from scheduling.rules import facts as rules_facts
 from scheduling.rules.checks import violations_for
 from scheduling.setup.services import settings_save, work_profile_save
 from tenancy.context import tenant_context
-from tenancy.models import Membership
-from tenancy.permissions import RoleKind
-from tests.factories import member, tenant_with_roles
+from tests.builders import Company
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -33,27 +32,23 @@ YEAR = 2027
 MON = dt.date(YEAR, 3, 1)  # a Monday
 
 
-class World:
+class World(Company):
+    """Sam, an employee with 5 days of annual leave in 2027, and a manager who decides."""
+
     def __init__(self) -> None:
-        self.tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
-        self.manager = member(self.tenant, kind=RoleKind.MANAGER, email="boss@alpha.test")
-        self.sam = member(self.tenant, email="sam@alpha.test", full_name="Sam Taylor")
+        super().__init__("alpha", manager_email="boss@alpha.test")
+        self.sam = self.new_person("Sam Taylor", "sam@alpha.test")
         types = leave_services.leave_types(self.tenant)
         self.annual = next(t for t in types if t.name == "Annual leave")
         self.sick = next(t for t in types if t.name == "Sick leave")
         leave_services.allowance_set(tenant=self.tenant, actor=self.manager, membership=self.sam,
-                            year=YEAR, amount=Decimal(5), unit=LeaveUnit.DAYS)  # fmt: skip
+                                     year=YEAR, amount=Decimal(5), unit=LeaveUnit.DAYS)  # fmt: skip
 
     def ask(self, start: dt.date, end: dt.date, *, kind: LeaveType | None = None,
             **kwargs: Any) -> LeaveRequest:  # fmt: skip
         return leave_services.leave_request(tenant=self.tenant, membership=self.sam,
-                                   leave_type_id=(kind or self.annual).pk, start=start, end=end,
-                                   **kwargs)  # fmt: skip
-
-    def client(self, who: Membership) -> Client:
-        client = Client()
-        client.force_login(who.user)
-        return client
+                                            leave_type_id=(kind or self.annual).pk, start=start,
+                                            end=end, **kwargs)  # fmt: skip
 
 
 @pytest.fixture

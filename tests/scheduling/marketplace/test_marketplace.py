@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -26,20 +25,18 @@ from scheduling.models import (
     ClaimApproval,
     Notification,
     NotificationKind,
-    Position,
     SchedulingSettings,
     Shift,
     ShiftClaim,
     ShiftSwap,
-    Site,
 )
 from scheduling.rota import services as rota_services
-from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.object_permissions import object_permission_grant
 from tenancy.permissions import Permission, RoleKind
-from tests.factories import member, queries, tenant_with_roles
+from tests.builders import Company
+from tests.factories import member, queries
 
 pytestmark = pytest.mark.django_db
 
@@ -50,58 +47,34 @@ def _day(days: int, hour: int) -> dt.datetime:
     return start.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
-class World:
+class World(Company):
+    """Sam and Ella (carers) and Bob (cook) at Rosewood; Dee, a deputy who builds and publishes
+    rotas for the other site, Maple, only."""
+
     def __init__(self) -> None:
-        self.tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
-        t = self.tenant
-        self.admin = member(t, kind=RoleKind.ADMIN, full_name="Ada Admin")
-        self.manager = member(t, kind=RoleKind.MANAGER, email="boss@alpha.test",
-                              full_name="Max Manager")  # fmt: skip
-        self.sam = member(t, email="sam@alpha.test", full_name="Sam Taylor")
-        self.ella = member(t, email="ella@alpha.test", full_name="Ella Hughes")
-        self.bob = member(t, email="bob@alpha.test", full_name="Bob Cook")
-        with tenant_context(t):
-            self.site = Site.objects.create(name="Rosewood", time_zone="Europe/London")
-            self.other_site = Site.objects.create(name="Maple", time_zone="Europe/London")
-            self.carer = Position.objects.create(name="Carer", colour="teal")
-            self.cook = Position.objects.create(name="Cook", colour="amber")
+        super().__init__("alpha", manager_email="boss@alpha.test")
+        self.site = self.new_site("Rosewood")
+        self.other_site = self.new_site("Maple")
+        self.carer = self.new_position("Carer", "teal")
+        self.cook = self.new_position("Cook", "amber")
+        with tenant_context(self.tenant):
             # Builds rotas, may not override the rules, limited to the other site.
             role = Role.objects.create(
                 name="Deputy", permissions=[Permission.BUILD_ROTA, Permission.PUBLISH_ROTA]
             )
-        self.deputy = member(t, kind=RoleKind.EMPLOYEE, full_name="Dee Deputy")
-        with tenant_context(t):
+        self.sam = self.new_person("Sam Taylor", "sam@alpha.test")
+        self.ella = self.new_person("Ella Hughes", "ella@alpha.test")
+        self.bob = self.new_person("Bob Cook", "bob@alpha.test")
+        self.deputy = self.new_person("Dee Deputy")
+        with tenant_context(self.tenant):
             self.deputy.role = role
             self.deputy.all_sites = False
             self.deputy.save(update_fields=["role", "all_sites"])
-        object_permission_grant(tenant=t, actor=self.admin, membership=self.deputy,
+        object_permission_grant(tenant=self.tenant, actor=self.admin, membership=self.deputy,
                                 permission=SCHEDULE_SITE, obj=self.other_site)  # fmt: skip
         for person in (self.sam, self.ella):
             self.profile(person, [self.carer], [self.site])
         self.profile(self.bob, [self.cook], [self.site])
-
-    def profile(self, person: Membership, positions: list[Position], sites: list[Site]) -> None:
-        setup_services.work_profile_save(
-            tenant=self.tenant, actor=self.admin, membership=person, positions=positions,
-            sites=sites, contracted_hours=Decimal(30), max_hours_7_days=None,
-            min_rest_hours=None,
-        )  # fmt: skip
-
-    def shift(
-        self,
-        person: Membership | None,
-        start: dt.datetime,
-        hours: int = 8,
-        *,
-        status: str = Shift.Status.PUBLISHED,
-        position: Position | None = None,
-        site: Site | None = None,
-    ) -> Shift:
-        with tenant_context(self.tenant):
-            return Shift.objects.create(
-                site=site or self.site, position=position or self.carer, membership=person,
-                start_at=start, end_at=start + dt.timedelta(hours=hours), status=status,
-            )  # fmt: skip
 
     def mode(self, approval: str, **rules: Any) -> None:
         with tenant_context(self.tenant):
@@ -112,10 +85,6 @@ class World:
     def claim(self, person: Membership, shift: Shift) -> ShiftClaim:
         return marketplace_services.claim_create(tenant=self.tenant, membership=person, shift=shift)
 
-    def reload(self, obj: Any) -> Any:
-        with tenant_context(self.tenant):
-            return type(obj).objects.get(pk=obj.pk)
-
     def notes(self, person: Membership, kind: str | None = None) -> list[Notification]:
         with tenant_context(self.tenant):
             rows = Notification.objects.filter(recipient=person)
@@ -124,13 +93,7 @@ class World:
             return list(rows)
 
     def events(self, name: str) -> int:
-        with tenant_context(self.tenant):
-            return AuditEntry.objects.filter(event=name).count()
-
-    def client(self, who: Membership) -> Client:
-        client = Client()
-        client.force_login(who.user)
-        return client
+        return len(self.audit(name))
 
 
 @pytest.fixture

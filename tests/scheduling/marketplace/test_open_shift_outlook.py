@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from scheduling.models import SchedulingSettings, Shift
 from tenancy.context import tenant_context
+from tests.builders import Rota, add_shift, signed_in
 from tests.factories import queries
-from tests.scheduling.rota_world import Rota, add_shift, signed_in
 
 pytestmark = pytest.mark.django_db
 

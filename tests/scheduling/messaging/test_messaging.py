@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -32,11 +31,10 @@ from scheduling.models import (
     Shift,
     Site,
 )
-from scheduling.setup import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
-from tenancy.permissions import RoleKind
-from tests.factories import member, queries, tenant_with_roles
+from tests.builders import Company
+from tests.factories import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -44,41 +42,25 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 UTC = dt.UTC
 
 
-class World:
+class World(Company):
     """A company with two sites and two positions: Sam (Leeds, carer), Ella (Leeds, cook), Ravi
     (York, carer), a suspended Lee (Leeds, carer), a manager and an admin."""
 
     def __init__(self, slug: str = "alpha") -> None:
-        self.tenant = tenant_with_roles(name=f"{slug.title()} Care", slug=slug)
-        self.admin = member(self.tenant, kind=RoleKind.ADMIN, full_name="Ada Admin",
-                            email=f"admin@{slug}.test")  # fmt: skip
-        self.manager = member(self.tenant, kind=RoleKind.MANAGER, full_name="Max Manager",
-                              email=f"boss@{slug}.test")  # fmt: skip
-        with tenant_context(self.tenant):
-            self.leeds = Site.objects.create(name="Leeds", time_zone="Europe/London")
-            self.york = Site.objects.create(name="York", time_zone="Europe/London")
-            self.carer = Position.objects.create(name="Carer")
-            self.cook = Position.objects.create(name="Cook")
-        self.sam = self.person("Sam Taylor", f"sam@{slug}.test", self.leeds, self.carer)
-        self.ella = self.person("Ella Hughes", f"ella@{slug}.test", self.leeds, self.cook)
-        self.ravi = self.person("Ravi Shah", f"ravi@{slug}.test", self.york, self.carer)
-        self.lee = self.person("Lee Gone", f"lee@{slug}.test", self.leeds, self.carer,
-                               status=Membership.Status.SUSPENDED)  # fmt: skip
-
-    def person(self, name: str, email: str, site: Site, position: Position,
-               **kwargs: Any) -> Membership:  # fmt: skip
-        someone = member(self.tenant, full_name=name, email=email, **kwargs)
-        services.work_profile_save(
-            tenant=self.tenant, actor=self.admin, membership=someone, positions=[position],
-            sites=[site], contracted_hours=Decimal(30), max_hours_7_days=None,
-            min_rest_hours=None,
-        )  # fmt: skip
-        return someone
-
-    def client(self, who: Membership) -> Client:
-        client = Client()
-        client.force_login(who.user)
-        return client
+        super().__init__(slug, admin_email=f"admin@{slug}.test", manager_email=f"boss@{slug}.test")
+        self.leeds = self.new_site("Leeds")
+        self.york = self.new_site("York")
+        self.carer = self.new_position("Carer")
+        self.cook = self.new_position("Cook")
+        self.sam = self.new_person("Sam Taylor", f"sam@{slug}.test", sites=[self.leeds],
+                                   positions=[self.carer])  # fmt: skip
+        self.ella = self.new_person("Ella Hughes", f"ella@{slug}.test", sites=[self.leeds],
+                                    positions=[self.cook])  # fmt: skip
+        self.ravi = self.new_person("Ravi Shah", f"ravi@{slug}.test", sites=[self.york],
+                                    positions=[self.carer])  # fmt: skip
+        self.lee = self.new_person("Lee Gone", f"lee@{slug}.test", sites=[self.leeds],
+                                   positions=[self.carer],
+                                   status=Membership.Status.SUSPENDED)  # fmt: skip
 
     def send(self, audience: Audience, subject: str = "Rota meeting",
              body: str = "Staff room at 3pm, please.") -> Message:  # fmt: skip
@@ -88,25 +70,11 @@ class World:
                 audience=audience,
             )  # fmt: skip
 
-    def shift(self, person: Membership | None, start: dt.datetime, hours: int = 8, *,
-              status: str = Shift.Status.PUBLISHED, site: Site | None = None) -> Shift:  # fmt: skip
-        start = start.astimezone(UTC)
-        with tenant_context(self.tenant):
-            return Shift.objects.create(
-                site=site or self.leeds, position=self.carer, membership=person,
-                start_at=start, end_at=start + dt.timedelta(hours=hours), status=status,
-            )  # fmt: skip
-
-    def settings(self, **values: Any) -> SchedulingSettings:
-        return services.settings_save(tenant=self.tenant, actor=self.admin, **values)
-
     def held(self, who: Membership, **filters: Any) -> list[Notification]:
-        with tenant_context(self.tenant):
-            return list(Notification.objects.filter(recipient=who, **filters).order_by("title"))
+        return self.notifications(who, **filters)
 
     def events(self, action: str) -> list[AuditEntry]:
-        with tenant_context(self.tenant):
-            return list(AuditEntry.objects.filter(event=action).order_by("sequence"))
+        return self.audit(action)
 
 
 @pytest.fixture
@@ -629,7 +597,8 @@ def _count(client: Client, url: str, status: int = 200) -> int:
 def _more(world: World, tenant: Tenant, index: int) -> None:
     """One more of everything the pages list: a person, a message to all, notifications of each
     kind, a site and a position."""
-    person = world.person(f"Extra {index}", f"extra{index}@alpha.test", world.leeds, world.cook)
+    person = world.new_person(f"Extra {index}", f"extra{index}@alpha.test", sites=[world.leeds],
+                              positions=[world.cook])  # fmt: skip
     with tenant_context(tenant):
         Site.objects.create(name=f"Extra site {index}", time_zone="Europe/London")
         Position.objects.create(name=f"Extra position {index}")

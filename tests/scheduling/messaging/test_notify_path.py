@@ -17,7 +17,7 @@ from scheduling.models import LeaveType, Notification, NotificationKind, Shift
 from scheduling.rota import services as rota_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at
+from tests.builders import MONDAY, Rota, add_shift, at
 
 pytestmark = pytest.mark.django_db
 

@@ -28,8 +28,8 @@ from scheduling.rota import services as rota_services
 from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership
+from tests.builders import LONDON, MONDAY, Rota, add_shift, at, build_rota, signed_in
 from tests.factories import member, queries
-from tests.scheduling.rota_world import LONDON, MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 

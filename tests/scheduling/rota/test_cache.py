@@ -41,8 +41,8 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership
 from tenancy.object_permissions import object_permission_grant
 from tenancy.permissions import RoleKind
+from tests.builders import MONDAY, Rota, add_shift, at, build_rota, signed_in
 from tests.factories import member
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 

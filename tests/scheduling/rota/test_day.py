@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.builders import MONDAY, add_shift, at, build_rota, signed_in
 from tests.factories import member, queries
-from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from scheduling.models import Shift
 from scheduling.rota import services as rota_services
 from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
+from tests.builders import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 

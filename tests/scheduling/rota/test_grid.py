@@ -15,7 +15,7 @@ from scheduling.rota import selectors
 from scheduling.rota import views as rota_views
 from scheduling.rota.views import ROWS_AT_ONCE
 from tenancy.context import tenant_context
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
+from tests.builders import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -25,8 +25,8 @@ from scheduling.time import today_in, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import RoleKind
+from tests.builders import MONDAY, Rota, add_shift, at, build_rota, signed_in
 from tests.factories import member, queries
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, build_rota, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from scheduling.rota.selectors import ShiftCard
 from scheduling.rota.views import _bars
 from scheduling.time import today_in, week_start_of
 from tenancy.context import tenant_context
-from tests.scheduling.rota_world import LONDON, MONDAY, Rota, add_shift, at, signed_in
+from tests.builders import LONDON, MONDAY, Rota, add_shift, at, signed_in
 
 pytestmark = pytest.mark.django_db
 

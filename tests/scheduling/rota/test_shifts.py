@@ -19,8 +19,8 @@ from scheduling.rules.checks import violations_for
 from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.permissions import RoleKind
+from tests.builders import LONDON, MONDAY, Rota, add_shift, at, build_rota
 from tests.factories import member
-from tests.scheduling.rota_world import LONDON, MONDAY, Rota, add_shift, at, build_rota
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from scheduling.rules.checks import violations_for
 from scheduling.rules.facts import scheduling_settings
 from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
-from tests.scheduling.rota_world import MONDAY, Rota, add_shift, at, signed_in
+from tests.builders import MONDAY, Rota, add_shift, at, signed_in
 
 pytestmark = pytest.mark.django_db
 
