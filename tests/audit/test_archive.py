@@ -135,8 +135,12 @@ def test_an_upload_that_does_not_match_its_checksum_is_not_confirmed(
     s3: Any, tenant_a: Tenant
 ) -> None:
     class CorruptingStore(S3Store):
-        def put(self, key: str, body: bytes, sha256: str, retain_until: dt.datetime) -> None:
-            super().put(key, body + b"!", hashlib.sha256(body + b"!").hexdigest(), retain_until)
+        def put(
+            self, key: str, body: bytes, sha256: str, retain_until: dt.datetime, *,
+            batch: bool = False,
+        ) -> None:  # fmt: skip
+            corrupt = body + b"!"
+            super().put(key, corrupt, hashlib.sha256(corrupt).hexdigest(), retain_until)
 
     _history(tenant_a, 1)
     with pytest.raises(ArchiveError, match="does not match"):
@@ -174,7 +178,10 @@ def test_the_lifecycle_command_sets_the_glacier_rule(
             "audit_archive_lifecycle", "--bucket", s3.bucket_name, "--glacier-after-days", "30",
             "--expire-after-days", "2555", stdout=StringIO(),
         )  # fmt: skip
-    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=s3.bucket_name)["Rules"]
-    assert rule["Transitions"] == [{"Days": 30, "StorageClass": "GLACIER"}]
-    assert rule["Expiration"] == {"Days": 2555}
-    assert rule["Status"] == "Enabled"
+    glacier, expiry = s3.get_bucket_lifecycle_configuration(Bucket=s3.bucket_name)["Rules"]
+    assert glacier["Transitions"] == [{"Days": 30, "StorageClass": "GLACIER"}]
+    # Only batches move to GLACIER: manifests and checkpoints stay readable for audit_verify.
+    assert glacier["Filter"]["And"]["Tags"] == [{"Key": "parim-archive", "Value": "batch"}]
+    assert expiry["Filter"] == {"Prefix": "tenants/"}
+    assert expiry["Expiration"] == {"Days": 2555}
+    assert glacier["Status"] == expiry["Status"] == "Enabled"
