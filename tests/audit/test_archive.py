@@ -16,43 +16,14 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from moto.server import ThreadedMotoServer
 
 from audit.archive import ArchiveError, LocalStore, S3Store, archive_tenant
 from audit.models import ArchiveBatch, AuditEntry
 from tenancy.context import tenant_context
 from tenancy.models import Role, Tenant
+from tests.audit.conftest import s3_client as _client
 
 pytestmark = pytest.mark.django_db
-BUCKET = "parim-audit-archive"
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def _client(endpoint: str) -> Any:
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="eu-west-2",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
-
-
-@pytest.fixture
-def s3(s3_endpoint: str, request: pytest.FixtureRequest) -> Any:
-    client = _client(s3_endpoint)
-    name = f"{BUCKET}-{abs(hash(request.node.nodeid)) % 10**8}"
-    client.create_bucket(
-        Bucket=name, ObjectLockEnabledForBucket=True,
-        CreateBucketConfiguration={"LocationConstraint": "eu-west-2"},
-    )  # fmt: skip
-    client.bucket_name = name
-    return client
 
 
 def _history(tenant: Tenant, n: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 from io import StringIO
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from audit.services import record, redact_person, retention_purge, verify_tenant
 from tenancy.context import tenant_context
 from tenancy.models import Role, Tenant
 from tenancy.permissions import RoleKind
-from tests.conftest import IN_CI
+from tests.audit.conftest import superuser_connection
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -89,14 +88,7 @@ def test_the_database_refuses_update_and_delete(tenant_a: Tenant) -> None:
 
 
 def _superuser_connection() -> psycopg.Connection:
-    url = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    conninfo = psycopg.conninfo.make_conninfo(url, dbname=connection.settings_dict["NAME"])
-    try:
-        return psycopg.connect(conninfo, autocommit=True)
-    except psycopg.OperationalError as exc:
-        if IN_CI:
-            raise
-        pytest.skip(f"needs a PostgreSQL superuser connection: {exc}")
+    return superuser_connection()
 
 
 @pytest.mark.postgres
