@@ -397,7 +397,7 @@ def newest_checkpoint(
     return None, bad
 
 
-class AnchorRefused(RuntimeError):
+class AnchorRefusedError(RuntimeError):
     """The chain's head no longer extends the last checkpoint: it was cut or rewritten."""
 
 
@@ -406,8 +406,8 @@ def anchor_tenant(tenant: Tenant, store: ArchiveStore | None = None) -> dict[str
     the newest checkpoint there already names it. Returns the checkpoint written, or None.
 
     The previous checkpoint is read from the archive, not the database; a head that does not
-    extend it (a cut tail, a rewritten entry) is never anchored: AnchorRefused is raised and the
-    old checkpoint stays the evidence."""
+    extend it (a cut tail, a rewritten entry) is never anchored: AnchorRefusedError is raised
+    and the old checkpoint stays the evidence."""
     from audit.models import authenticate_entry
     from audit.services import chain_start
 
@@ -424,7 +424,9 @@ def anchor_tenant(tenant: Tenant, store: ArchiveStore | None = None) -> dict[str
             return None
         problem = authenticate_entry(head)
         if problem is not None:
-            raise AnchorRefused(f"the newest entry ({head.sequence}) is not authentic: {problem}")
+            raise AnchorRefusedError(
+                f"the newest entry ({head.sequence}) is not authentic: {problem}"
+            )
         if last is not None:
             then = int(last["sequence"])
             _, kept_from = chain_start(tenant)
@@ -434,7 +436,7 @@ def anchor_tenant(tenant: Tenant, store: ArchiveStore | None = None) -> dict[str
                 .first()
             )
             if head.sequence < then or (then >= kept_from and was != last["head_hash"]):
-                raise AnchorRefused(
+                raise AnchorRefusedError(
                     f"the chain no longer extends the checkpoint of {last['time']} "
                     f"(entry {then}); run audit_verify"
                 )

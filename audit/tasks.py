@@ -7,7 +7,7 @@ import uuid
 
 from celery import shared_task
 
-from audit.archive import AnchorRefused, ArchiveError, anchor_tenant, archive_tenant
+from audit.archive import AnchorRefusedError, ArchiveError, anchor_tenant, archive_tenant
 from tenancy.models import Tenant
 
 logger = logging.getLogger("parim.audit")
@@ -50,7 +50,7 @@ def anchor_all_tenants() -> int:
         try:
             if anchor_tenant(tenant, store) is not None:
                 written += 1
-        except AnchorRefused as exc:
+        except AnchorRefusedError as exc:
             logger.error("audit chain not anchored", extra={"tenant_id": str(tenant.pk),
                          "reason": str(exc)})  # fmt: skip
         except ArchiveError as exc:  # the next run tries again

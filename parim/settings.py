@@ -534,12 +534,8 @@ if PARIM_ENV == "production":
         _problems.append(
             "PERSONAL_DATA_KEYS must be set to random values of at least 32 characters"
         )
-    if any(
-        key.startswith("dev:") or len(key.split(":", 1)[-1]) < 32 for key in AUDIT_CHAIN_KEYS
-    ):
-        _problems.append(
-            "AUDIT_CHAIN_KEYS must be set to random values of at least 32 characters"
-        )
+    if any(key.startswith("dev:") or len(key.split(":", 1)[-1]) < 32 for key in AUDIT_CHAIN_KEYS):
+        _problems.append("AUDIT_CHAIN_KEYS must be set to random values of at least 32 characters")
     if not HTTPS:
         _problems.append("HTTPS must be true")
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -6,12 +6,10 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from django.core.management import call_command
 from django.test import override_settings

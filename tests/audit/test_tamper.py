@@ -22,7 +22,7 @@ from django.test import override_settings
 
 from audit import chain
 from audit.archive import (
-    AnchorRefused,
+    AnchorRefusedError,
     LocalStore,
     S3Store,
     anchor_tenant,
@@ -321,7 +321,7 @@ def test_a_cut_chain_is_never_anchored_again(
     _as_superuser(("DELETE FROM audit_auditentry WHERE tenant_id = %s AND sequence >= %s",
                    [tenant_a.pk, head - 1]))  # fmt: skip
     _history(tenant_a, 5)  # new entries reuse the numbers; the old checkpoint still disagrees
-    with pytest.raises(AnchorRefused, match="no longer extends"):
+    with pytest.raises(AnchorRefusedError, match="no longer extends"):
         anchor_tenant(tenant_a, archive)
     with caplog.at_level(logging.ERROR, logger="parim.audit"):
         assert anchor_all_tenants() == 0
