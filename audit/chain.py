@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -106,12 +106,17 @@ class Verification:
 
 
 def verify(
-    entries: Iterable[ChainedEntry], *, start_hash: str = "", start_sequence: int = 1
+    entries: Iterable[ChainedEntry],
+    *,
+    start_hash: str = "",
+    start_sequence: int = 1,
+    authenticate: Callable[[ChainedEntry], str | None] | None = None,
 ) -> Verification:
     """Walk `entries` in sequence order; name the first one whose link or content is wrong.
 
     `start_hash` and `start_sequence` describe where the chain begins: the first entry, or the
-    first one kept after a retention purge (whose checkpoint entry records the cut)."""
+    first one kept after a retention purge (whose checkpoint entry records the cut).
+    `authenticate` checks an entry's keyed code (audit.signing): None, or why it fails."""
     expected_prev = start_hash
     expected_sequence = start_sequence
     checked = 0
@@ -131,6 +136,8 @@ def verify(
             return broken("its details were changed after it was written")
         if entry_hash(entry) != entry.entry_hash:
             return broken("its content does not match its hash")
+        if authenticate is not None and (problem := authenticate(entry)) is not None:
+            return broken(problem)
         expected_prev = entry.entry_hash
         expected_sequence += 1
     return Verification(checked, None)

@@ -15,7 +15,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.catalogue import Event
-from audit import chain
 from audit.context import current_request
 from audit.models import AuditEntry
 from tenancy.context import tenant_context
@@ -24,6 +23,8 @@ from tenancy.selectors import memberships_of_user
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from audit.archive import ArchiveStore
+    from audit.integrity import TenantVerification
 
 logger = logging.getLogger("parim.audit")
 
@@ -144,39 +145,11 @@ def chain_start(tenant: Tenant) -> tuple[str, int]:
     return str(checkpoint["boundary_hash"]), int(checkpoint["purged_through"]) + 1
 
 
-def verify_tenant(tenant: Tenant) -> chain.Verification:
-    """Walk the tenant's chain, then anchor its head to the archive: entries confirmed shipped
-    must still be there, with the hash the archive recorded, so a cut-off tail is found too."""
-    from audit.models import ArchiveBatch
+def verify_tenant(tenant: Tenant, store: ArchiveStore | None = None) -> TenantVerification:
+    """Walk the tenant's chain and hold it against the archive: see audit.integrity."""
+    from audit.integrity import verify_tenant as verify
 
-    with tenant_context(tenant):
-        start_hash, start_sequence = chain_start(tenant)
-        entries = AuditEntry.objects.filter(tenant=tenant).order_by("sequence").iterator(2000)
-        result = chain.verify(entries, start_hash=start_hash, start_sequence=start_sequence)
-        if not result.ok:
-            return result
-        shipped = (
-            ArchiveBatch.objects.filter(tenant=tenant, status=ArchiveBatch.Status.CONFIRMED)
-            .order_by("-last_sequence")
-            .first()
-        )
-        if shipped is None:
-            return result
-        head = AuditEntry.objects.filter(tenant=tenant, sequence=shipped.last_sequence).first()
-        newest = AuditEntry.objects.filter(tenant=tenant).order_by("-sequence").first()
-        if newest is None or newest.sequence < shipped.last_sequence:
-            return chain.Verification(
-                result.checked,
-                chain.ChainBreak(
-                    shipped.last_sequence, "", "entries the archive holds are missing"
-                ),
-            )
-        if head is not None and head.entry_hash != shipped.chain_head:
-            return chain.Verification(
-                result.checked,
-                chain.ChainBreak(head.sequence, str(head.id), "it differs from the archived copy"),
-            )
-        return result
+    return verify(tenant, store)
 
 
 # Erasure --------------------------------------------------------------------------------------

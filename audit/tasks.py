@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from celery import shared_task
 
-from audit.archive import ArchiveError, archive_tenant
+from audit.archive import AnchorRefusedError, ArchiveError, anchor_tenant, archive_tenant
 from tenancy.models import Tenant
+
+logger = logging.getLogger("parim.audit")
 
 
 @shared_task(
@@ -35,19 +38,40 @@ def archive_all_tenants() -> int:
 
 
 @shared_task
-def verify_all_chains() -> int:
-    """The nightly check: every tenant's chain recomputed; a broken one is logged as an ERROR
-    (which pages, see docs/operations/incident-response.md). Returns how many are broken."""
-    import logging
+def anchor_all_tenants() -> int:
+    """The beat task (every AUDIT_ANCHOR_SECONDS): a signed checkpoint of every company's chain
+    head in the archive, where its head moved. A head that no longer extends the last checkpoint
+    is not anchored and is logged as an ERROR (which pages). Returns how many were written."""
+    from audit.archive import default_store
 
+    store = default_store()
+    written = 0
+    for tenant in Tenant.objects.order_by("slug"):
+        try:
+            if anchor_tenant(tenant, store) is not None:
+                written += 1
+        except AnchorRefusedError as exc:
+            logger.error("audit chain not anchored", extra={"tenant_id": str(tenant.pk),
+                         "reason": str(exc)})  # fmt: skip
+        except ArchiveError as exc:  # the next run tries again
+            logger.warning("audit checkpoint not written", extra={"tenant_id": str(tenant.pk),
+                           "reason": str(exc)})  # fmt: skip
+    return written
+
+
+@shared_task
+def verify_all_chains() -> int:
+    """The nightly check: every tenant's chain recomputed and held against the archive; each
+    finding is logged as an ERROR (which pages, see docs/operations/incident-response.md).
+    Returns how many tenants have findings."""
     from audit.services import verify_tenant
 
-    logger = logging.getLogger("parim.audit")
     broken = 0
     for tenant in Tenant.objects.order_by("slug"):
         result = verify_tenant(tenant)
         if not result.ok:
             broken += 1
-            logger.error("audit chain broken", extra={"tenant_id": str(tenant.pk),
-                         "broken": str(result.broken)})  # fmt: skip
+            for finding in result.findings:
+                logger.error("audit chain broken", extra={"tenant_id": str(tenant.pk),
+                             "broken": str(finding)})  # fmt: skip
     return broken

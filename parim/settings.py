@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,27 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # first encrypts, every one decrypts (rotation). Kept apart from the database: the environment
 # or PERSONAL_DATA_KEYS_FILE (a secrets manager). Development derives one from SECRET_KEY.
 PERSONAL_DATA_KEYS = env_list("PERSONAL_DATA_KEYS", []) or [f"derived:{SECRET_KEY}"]
+
+# Keys of the audit chain's authentication codes (audit/signing.py): comma-separated, each
+# "key-id:secret" (or a bare secret, whose id is derived from it); the first signs, every one
+# verifies, so keys rotate by putting a new one first and keeping the old ones for as long as
+# entries and archives signed with them are kept. Never stored in the database: the environment
+# or AUDIT_CHAIN_KEYS_FILE (a secrets manager). Development and tests use a fixed, public key.
+AUDIT_CHAIN_KEYS = env_list("AUDIT_CHAIN_KEYS", []) or [
+    "dev:parim-development-audit-chain-key-not-a-secret"
+]
+for _audit_key in AUDIT_CHAIN_KEYS:
+    if ":" in _audit_key and not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", _audit_key.split(":")[0]):
+        raise ConfigurationError(
+            "AUDIT_CHAIN_KEYS: a key id (before the colon) is 1 to 32 letters, digits, - or _."
+        )
+# The head of every company's chain is anchored (a signed checkpoint in the archive) at least
+# this often; entries newer than the last anchor are the ones a truncation could take unseen.
+AUDIT_ANCHOR_SECONDS = env_int("AUDIT_ANCHOR_SECONDS", 300)
+if not 10 <= AUDIT_ANCHOR_SECONDS <= 86400:
+    raise ConfigurationError(
+        f"AUDIT_ANCHOR_SECONDS must be from 10 to 86400 (a day), not {AUDIT_ANCHOR_SECONDS}."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS and not DEBUG:
@@ -443,6 +465,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.archive_all_tenants",
         "schedule": env_int("AUDIT_ARCHIVE_INTERVAL_SECONDS", 3600),
     },
+    "anchor-audit-chains": {
+        "task": "audit.tasks.anchor_all_tenants",
+        "schedule": AUDIT_ANCHOR_SECONDS,
+    },
     "verify-audit-chains": {
         "task": "audit.tasks.verify_all_chains",
         "schedule": 24 * 3600,
@@ -508,6 +534,8 @@ if PARIM_ENV == "production":
         _problems.append(
             "PERSONAL_DATA_KEYS must be set to random values of at least 32 characters"
         )
+    if any(key.startswith("dev:") or len(key.split(":", 1)[-1]) < 32 for key in AUDIT_CHAIN_KEYS):
+        _problems.append("AUDIT_CHAIN_KEYS must be set to random values of at least 32 characters")
     if not HTTPS:
         _problems.append("HTTPS must be true")
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -75,6 +75,11 @@ def django_db_setup(
                 # Test-only: live-server tests empty the tables between tests with TRUNCATE,
                 # which the production application role is never granted.
                 cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{app["USER"]}"')
+                # ... which the audit table's statement trigger refuses to every role; the
+                # tests that prove the refusal switch it back on (tests/audit/test_tamper.py).
+                cursor.execute(
+                    "ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_no_truncate"
+                )
             use(app)
     yield
     with django_db_blocker.unblock():

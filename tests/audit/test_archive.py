@@ -6,53 +6,22 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from moto.server import ThreadedMotoServer
 
 from audit.archive import ArchiveError, LocalStore, S3Store, archive_tenant
 from audit.models import ArchiveBatch, AuditEntry
 from tenancy.context import tenant_context
 from tenancy.models import Role, Tenant
+from tests.audit.conftest import s3_client as _client
 
 pytestmark = pytest.mark.django_db
-BUCKET = "parim-audit-archive"
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def _client(endpoint: str) -> Any:
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="eu-west-2",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
-
-
-@pytest.fixture
-def s3(s3_endpoint: str, request: pytest.FixtureRequest) -> Any:
-    client = _client(s3_endpoint)
-    name = f"{BUCKET}-{abs(hash(request.node.nodeid)) % 10**8}"
-    client.create_bucket(
-        Bucket=name, ObjectLockEnabledForBucket=True,
-        CreateBucketConfiguration={"LocationConstraint": "eu-west-2"},
-    )  # fmt: skip
-    client.bucket_name = name
-    return client
 
 
 def _history(tenant: Tenant, n: int) -> None:
@@ -135,8 +104,12 @@ def test_an_upload_that_does_not_match_its_checksum_is_not_confirmed(
     s3: Any, tenant_a: Tenant
 ) -> None:
     class CorruptingStore(S3Store):
-        def put(self, key: str, body: bytes, sha256: str, retain_until: dt.datetime) -> None:
-            super().put(key, body + b"!", hashlib.sha256(body + b"!").hexdigest(), retain_until)
+        def put(
+            self, key: str, body: bytes, sha256: str, retain_until: dt.datetime, *,
+            batch: bool = False,
+        ) -> None:  # fmt: skip
+            corrupt = body + b"!"
+            super().put(key, corrupt, hashlib.sha256(corrupt).hexdigest(), retain_until)
 
     _history(tenant_a, 1)
     with pytest.raises(ArchiveError, match="does not match"):
@@ -174,7 +147,10 @@ def test_the_lifecycle_command_sets_the_glacier_rule(
             "audit_archive_lifecycle", "--bucket", s3.bucket_name, "--glacier-after-days", "30",
             "--expire-after-days", "2555", stdout=StringIO(),
         )  # fmt: skip
-    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=s3.bucket_name)["Rules"]
-    assert rule["Transitions"] == [{"Days": 30, "StorageClass": "GLACIER"}]
-    assert rule["Expiration"] == {"Days": 2555}
-    assert rule["Status"] == "Enabled"
+    glacier, expiry = s3.get_bucket_lifecycle_configuration(Bucket=s3.bucket_name)["Rules"]
+    assert glacier["Transitions"] == [{"Days": 30, "StorageClass": "GLACIER"}]
+    # Only batches move to GLACIER: manifests and checkpoints stay readable for audit_verify.
+    assert glacier["Filter"]["And"]["Tags"] == [{"Key": "parim-archive", "Value": "batch"}]
+    assert expiry["Filter"] == {"Prefix": "tenants/"}
+    assert expiry["Expiration"] == {"Days": 2555}
+    assert glacier["Status"] == expiry["Status"] == "Enabled"

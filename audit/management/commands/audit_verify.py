@@ -1,4 +1,4 @@
-"""Recompute every tenant's audit hash chain (or one tenant's) and name the first broken entry."""
+"""Verify every tenant's audit log (or one tenant's) against its keyed codes and the archive."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.archive import default_store
 from audit.services import verify_tenant
 from tenancy.models import Tenant
 
 
 class Command(BaseCommand):
-    help = "Verify the audit hash chains. Exits 1 and names the first broken entry if any."
+    help = (
+        "Verify the audit hash chains, their keyed codes, and the archive (manifests, batches "
+        "and checkpoints, read from the bucket or folder). Prints one line per finding and "
+        "exits 1 if there is any."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tenant", metavar="SLUG", help="Only this tenant.")
@@ -22,13 +27,23 @@ class Command(BaseCommand):
             tenants = tenants.filter(slug=options["tenant"])
             if not tenants.exists():
                 raise CommandError(f"No tenant has the address {options['tenant']!r}.")
+        store = default_store()
         failures = 0
         for tenant in tenants:
-            result = verify_tenant(tenant)
+            result = verify_tenant(tenant, store)
             if result.ok:
-                self.stdout.write(f"{tenant.slug}: {result.checked} entries, chain intact")
-            else:
-                failures += 1
-                self.stdout.write(self.style.ERROR(f"{tenant.slug}: BROKEN at {result.broken}"))
+                anchored = (
+                    f"anchored through entry {result.anchored} at {result.anchored_at}"
+                    if result.anchored is not None
+                    else "not anchored yet"
+                )
+                self.stdout.write(
+                    f"{tenant.slug}: {result.checked} entries, chain intact; {anchored}; "
+                    f"archived through entry {result.archived}"
+                )
+                continue
+            failures += 1
+            for finding in result.findings:
+                self.stdout.write(self.style.ERROR(f"{tenant.slug}: {finding}"))
         if failures:
-            raise CommandError(f"{failures} tenant chain(s) broken.", returncode=1)
+            raise CommandError(f"{failures} tenant(s) with findings.", returncode=1)
