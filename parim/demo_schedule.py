@@ -18,6 +18,12 @@ from tenancy.permissions import RoleKind
 # (start hour, length in hours, break minutes, days worked a week): early, late, long day, night.
 # Each keeps within the UK rules on its own; the breaks to see are added on purpose below.
 PATTERNS = [(7, 8, 30, 6), (14, 8, 30, 6), (8, 12, 60, 4), (21, 10, 30, 4)]
+# The demo employee (employee@) works part time, days, so that open shifts fit their week.
+PART_TIME = (9, 8, 30, 3)
+
+
+def _is_demo_employee(member: Membership) -> bool:
+    return member.user.email.startswith(f"{RoleKind.EMPLOYEE.value}@")
 
 
 def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
@@ -43,23 +49,29 @@ def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
         site = sites[index % len(sites)]
         position = made[index % len(made)]
         extra = [made[(index + 1) % len(made)]] if index % 3 == 0 else []
+        hours = rng.choice([24, 30, 37.5, 40])
         work_profile_save(
             tenant=tenant, actor=owner, membership=member, positions=[position, *extra],
-            sites=[site], contracted_hours=Decimal(rng.choice([24, 30, 37.5, 40])),
+            sites=[site], contracted_hours=Decimal(24 if _is_demo_employee(member) else hours),
             hourly_rate=Decimal(rng.choice(["11.44", "12.10", "13.50", "16.80"])),
             max_hours_7_days=None, min_rest_hours=None,
         )  # fmt: skip
         home[index] = (site, position)
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     this_week = week_start_of(today_in(tenant))
-    draft_site = sites[-1] if len(sites) > 1 else None
+    # Drafts at one site, not the demo employee's: their shifts are all published.
+    their_site = next((home[i][0] for i, m in enumerate(workers) if _is_demo_employee(m)), None)
+    draft_site = next((site for site in sites if site != their_site), None)
+    if len(sites) < 2:
+        draft_site = None
     shifts: list[Shift] = []
     weeks = [(this_week - dt.timedelta(days=7), "published"), (this_week, "mixed"),
              (this_week + dt.timedelta(days=7), "mixed")]  # fmt: skip
     for week, status in weeks:
         for index, member in enumerate(workers):
             site, position = home[index]
-            start_hour, length, breaks, days = PATTERNS[index % len(PATTERNS)]
+            pattern = PART_TIME if _is_demo_employee(member) else PATTERNS[index % len(PATTERNS)]
+            start_hour, length, breaks, days = pattern
             # The same days every week, so that no 7 days in a row exceed the rules.
             working = {(index + step * 7 // days) % 7 for step in range(days)}
             for offset in range(7):

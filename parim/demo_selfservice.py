@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from scheduling.leave import services as availability
 from scheduling.leave import services as leave
 from scheduling.marketplace import services as marketplace
+from scheduling.marketplace.selectors import claim_outlooks, open_shifts_for
 from scheduling.messaging import selectors as messaging_selectors
 from scheduling.messaging import services as messaging_services
 from scheduling.models import (
@@ -139,6 +141,42 @@ def _marketplace(
                 continue  # the rules refuse it: the next one
             return written + 1 + _swap(tenant, workers, shifts, week)
     return written + _swap(tenant, workers, shifts, week)
+
+
+def open_shift_for_employee(tenant: Tenant, domain: str) -> int:
+    """An open shift at the demo employee's site, in their position, from tomorrow on, that
+    they may claim within the rules (judged as the Open shifts page judges it). Written when
+    none of the open shifts offered to them is one they could claim, so a later run, on a
+    later day, offers a new one. Returns how many shifts were written (0 or 1)."""
+    now = timezone.now()
+    with tenant_context(tenant):
+        employee = Membership.objects.select_related("tenant", "user").get(
+            user__email=f"{RoleKind.EMPLOYEE.value}@{domain}"
+        )
+        offered = [s for s in open_shifts_for(employee) if not getattr(s, "my_claim", False)]
+        soon = now + dt.timedelta(hours=12)
+        if any(o.can_claim and o.shift.start_at > soon
+               for o in claim_outlooks(employee, offered)):  # fmt: skip
+            return 0
+        site = WorkProfileSite.objects.filter(profile__membership=employee).first()
+        position = WorkProfilePosition.objects.filter(profile__membership=employee).first()
+        if site is None or position is None:
+            return 0
+        zone = zoneinfo.ZoneInfo(tenant.time_zone)
+        today = today_in(tenant)
+        for days, hour in ((d, h) for d in range(1, 11) for h in (9, 13, 17)):
+            start = local_midnight(today + dt.timedelta(days=days), zone) + dt.timedelta(hours=hour)
+            if start <= soon:
+                continue
+            shift = Shift(
+                tenant=tenant, site_id=site.site_id, position_id=position.position_id,
+                start_at=start, end_at=start + dt.timedelta(hours=6), break_minutes=30,
+                status=Shift.Status.PUBLISHED, published_at=now,
+            )  # fmt: skip
+            if claim_outlooks(employee, [shift])[0].can_claim:
+                shift.save()
+                return 1
+    return 0
 
 
 def _works(tenant: Tenant, person: Membership, site_id: uuid.UUID, position_id: uuid.UUID) -> bool:

@@ -424,13 +424,17 @@ def _redis_url() -> str | None:
     return f"rediss://:{token}@{host}:{port}/0?ssl_cert_reqs=required"
 
 
-CELERY_BROKER_URL = _redis_url()
+_REDIS_URL = _redis_url()
+# With no Redis, tasks run eagerly; Celery still passes their arguments through a producer (to
+# serialise them as a broker would), and the in-memory transport, named with a host, gives it
+# one without kombu's "No hostname was supplied" warning at the first task.
+CELERY_BROKER_URL = _REDIS_URL or "memory://localhost/"
 
 # The cache (rate limits): Redis when there is one, so the limits hold across processes.
 CACHES: dict[str, Any] = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}
-        if CELERY_BROKER_URL
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
@@ -455,7 +459,7 @@ CACHES["rota"] = (
 )
 SIGNUP_LIMIT_PER_ADDRESS = env_int("SIGNUP_LIMIT_PER_ADDRESS", 3)  # an hour
 SIGNUP_LIMIT_PER_IP = env_int("SIGNUP_LIMIT_PER_IP", 10)  # an hour
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_ALWAYS_EAGER = _REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -498,7 +502,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Structured JSON lines on stdout (request id, tenant id, user id; secrets scrubbed);
-# LOG_FORMAT=plain for reading by eye while developing.
+# LOG_FORMAT=plain (as `make run` sets) for one readable line each.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ConfigurationError(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -506,18 +513,24 @@ LOGGING: dict[str, Any] = {
         "json": {"()": "audit.logging.JsonFormatter"},
         "plain": {
             "()": "audit.logging.ScrubbingFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S",
         },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "plain" if env_str("LOG_FORMAT", "json") == "plain" else "json",
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # A task run eagerly is part of the request that ran it: no line for each success.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+    },
 }
 
 

@@ -1,16 +1,29 @@
-"""`make run`'s demo: seeding the embedded (SQLite) database works, holds what the README
-promises, and a second run changes nothing."""
+"""`make run`'s demo: preparing and seeding the embedded (SQLite) database works, shows its
+progress, holds what the README promises, and a second run changes nothing. The clock is pinned
+(a Wednesday noon) in every process, so a run that crosses midnight or a week's end cannot
+change what is counted."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-07-15T11:00:00+00:00"  # a Wednesday, noon in London
+# manage.py with `timezone.now()` standing still at argv[1].
+PINNED = (
+    "import datetime, os, sys; from unittest import mock; "
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'parim.settings'); "
+    "mock.patch('django.utils.timezone.now', "
+    "return_value=datetime.datetime.fromisoformat(sys.argv[1])).start(); "
+    "from django.core.management import execute_from_command_line; "
+    "execute_from_command_line(['manage.py', *sys.argv[2:]])"
+)
 
 
 def _manage(db: Path, *args: str) -> str:
@@ -23,8 +36,8 @@ def _manage(db: Path, *args: str) -> str:
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }  # fmt: skip
     done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=300, check=False,
+        [sys.executable, "-c", PINNED, NOW, *args], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -32,10 +45,17 @@ def _manage(db: Path, *args: str) -> str:
 
 def test_the_demo_seeds_the_embedded_database_once(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite3"
-    _manage(db, "migrate", "--noinput", "--verbosity", "0")
-    first = _manage(db, "seed_demo")
-    assert "employee@acme.test" in first
-    assert "Demo data ready (0 new records)." in _manage(db, "seed_demo")
+    first = _manage(db, "seed_demo", "--prepare")
+    # Progress a newcomer sees move, then the sign-ins.
+    assert re.search(r"^Preparing the database… (\d+)/\1 migrations \(\d+ s\)$", first, re.M)
+    assert "Loading the demo: Acme Care Homes… 30 people," in first
+    assert "Loading the demo: Globex Security… 8 people," in first
+    assert "employee@acme.test    employee  Acme Care Homes" in first
+    assert "rota-demo-2026" in first
+    again = _manage(db, "seed_demo", "--prepare", "--no-sign-ins")
+    assert "Preparing the database… up to date" in again
+    assert "Loading the demo: Acme Care Homes… already there" in again
+    assert again.rstrip().endswith("Demo data ready (0 new records).")
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
             "SELECT u.email, r.status FROM gdpr_erasurerequest r "

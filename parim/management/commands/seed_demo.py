@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
+from django.core.management.commands.migrate import Command as MigrateCommand
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 
 from accounts.catalogue import Event
@@ -16,8 +20,9 @@ from audit.services import record
 from gdpr import policies, rights
 from gdpr import services as gdpr_services
 from gdpr.models import ErasureRequest
+from parim.demo_people import DEMO_PASSWORD, DEMO_TENANTS, DemoTenant, sign_ins
 from parim.demo_schedule import seed_schedule
-from parim.demo_selfservice import seed_selfservice
+from parim.demo_selfservice import open_shift_for_employee, seed_selfservice
 from scheduling.models import Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, SecurityPolicy, Tenant
@@ -30,107 +35,60 @@ from tenancy.services import (
     tenant_create,
 )
 
-CODE_OF_CONDUCT = """# Code of conduct
 
-1. Treat residents, visitors and colleagues with dignity and respect.
-2. Arrive on time for your shift, and tell your manager as early as you can if you cannot.
-3. Keep what you learn about residents confidential.
-4. Report any concern about a resident's safety to the nurse in charge at once.
-"""
-DEMO_PASSWORD = "rota-demo-2026"  # noqa: S105  (printed by `make run`; the demo only)
+class Progress:
+    """One line per step; on a terminal the step's line also moves while it runs."""
 
+    def __init__(self, out: OutputWrapper) -> None:
+        self.out = out
+        self.live = out.isatty()
+        self.started = time.monotonic()
 
-@dataclass(frozen=True)
-class DemoTenant:
-    slug: str
-    name: str
-    domain: str
-    time_zone: str
-    role_people: dict[RoleKind, str]
-    employees: list[str]
-    positions: list[tuple[str, str]]
-    sites: list[tuple[str, str]]
-    # The employee (by first name) who has asked for their data to be erased, if anyone.
-    erasure_from: str = ""
+    def update(self, text: str) -> None:
+        if self.live:
+            self.out.write(f"\r\033[K{text}", ending="")
+            self.out.flush()
+
+    def done(self, text: str) -> None:
+        seconds = time.monotonic() - self.started
+        prefix = "\r\033[K" if self.live else ""
+        self.out.write(f"{prefix}{text} ({seconds:.0f} s)")
+        self.out.flush()
+        self.started = time.monotonic()
 
 
-DEMO_TENANTS = [
-    DemoTenant(
-        slug="acme",
-        name="Acme Care Homes",
-        erasure_from="ella",
-        domain="acme.test",
-        time_zone="Europe/London",
-        role_people={
-            RoleKind.OWNER: "Priya Shah",
-            RoleKind.ADMIN: "Tom Okafor",
-            RoleKind.MANAGER: "Maria Rossi",
-            RoleKind.EMPLOYEE: "Sam Taylor",
-            RoleKind.AUDITOR: "Grace Chen",
-        },
-        employees=[
-            "Aisha Khan",
-            "Ben Murphy",
-            "Chloe Evans",
-            "Daniel Novak",
-            "Ella Hughes",
-            "Farah Ali",
-            "George Wright",
-            "Hannah Scott",
-            "Isaac Green",
-            "Jade Baker",
-            "Kofi Mensah",
-            "Laura Price",
-            "Mohammed Iqbal",
-            "Niamh Kelly",
-            "Oliver Hall",
-            "Poppy Ward",
-            "Rhys Morgan",
-            "Sofia Lopez",
-            "Theo Clarke",
-            "Uma Patel",
-            "Victor Adeyemi",
-            "Wendy Brooks",
-            "Xavier Dunn",
-            "Yasmin Farouk",
-            "Zach Morris",
-        ],
-        positions=[
-            ("Carer", "teal"),
-            ("Senior carer", "indigo"),
-            ("Nurse", "pink"),
-            ("Cook", "amber"),
-            ("Night porter", "slate"),
-        ],
-        sites=[
-            ("Rosewood House", "12 Rosewood Lane, Leeds LS6 2AB"),
-            ("Maple Court", "48 Maple Road, York YO10 4DT"),
-            ("Harbour View", "3 Quayside, Hull HU1 1TE"),
-        ],
-    ),
-    DemoTenant(
-        slug="globex",
-        name="Globex Security",
-        domain="globex.test",
-        time_zone="Europe/London",
-        role_people={
-            RoleKind.OWNER: "Hank Scorpio",
-            RoleKind.ADMIN: "Lena Berg",
-            RoleKind.MANAGER: "Marco Silva",
-            RoleKind.EMPLOYEE: "Nia Johnson",
-            RoleKind.AUDITOR: "Omar Haddad",
-        },
-        employees=["Paula Reyes", "Quentin Blake", "Rosa Diaz"],
-        positions=[("Guard", "blue"), ("Supervisor", "purple")],
-        sites=[("Head Office", "1 Globex Plaza, London EC2A 4NE")],
-    ),
-]
+class _Migrate(MigrateCommand):
+    """Django's migrate, silent but for one progress line."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        super().__init__()
+        self.progress, self.total, self.applied = progress, total, 0
+
+    def migration_progress_callback(
+        self, action: str, migration: Any = None, fake: bool = False
+    ) -> None:
+        if action == "apply_success":
+            self.applied += 1
+            self.progress.update(f"Preparing the database… {self.applied}/{self.total} migrations")
 
 
 class Command(BaseCommand):
     help = "Create or complete the demo data. Running it again changes nothing."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--prepare", action="store_true",
+            help="First migrate the database and collect the static files (as `make run`).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--no-sign-ins", action="store_true",
+            help="Do not list the sign-ins at the end (`make run` prints them once serving).",
+        )  # fmt: skip
+
     def handle(self, *args: Any, **options: Any) -> None:
+        progress = Progress(self.stdout)
+        if options["prepare"]:
+            self._prepare(progress)
         created = 0
         # The demo's own invitations are not mailed (the console would print their links).
         # (Outermost, so the mail sent when the transaction commits is still caught.)
@@ -139,16 +97,26 @@ class Command(BaseCommand):
             transaction.atomic(),
         ):
             for demo in DEMO_TENANTS:
-                created += self._seed_tenant(demo)
+                created += self._seed_tenant(demo, progress)
         self.stdout.write(f"Demo data ready ({created} new records).")
-        self.stdout.write("")
-        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
-        for demo in DEMO_TENANTS:
-            people = ", ".join(f"{kind.value}@{demo.domain}" for kind in demo.role_people)
-            self.stdout.write(f"  {demo.name:<18} {people}")
+        if not options["no_sign_ins"]:
+            self.stdout.write(sign_ins())
 
-    def _seed_tenant(self, demo: DemoTenant) -> int:
+    def _prepare(self, progress: Progress) -> None:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        total = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+        progress.update(f"Preparing the database… 0/{total} migrations")
+        call_command(_Migrate(progress, total), interactive=False, verbosity=0)
+        progress.done(f"Preparing the database… {total}/{total} migrations" if total
+                      else "Preparing the database… up to date")  # fmt: skip
+        progress.update("Collecting static files…")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        progress.done("Collecting static files… done")
+
+    def _seed_tenant(self, demo: DemoTenant, progress: Progress) -> int:
         created = 0
+        step = f"Loading the demo: {demo.name}…"
+        progress.update(step)
         tenant = Tenant.objects.filter(slug=demo.slug).first()
         new_tenant = tenant is None
         if tenant is None:
@@ -166,16 +134,24 @@ class Command(BaseCommand):
                 if not Site.objects.filter(name=name).exists():
                     Site.objects.create(name=name, address=address, time_zone=demo.time_zone)
                     created += 1
-        for email, full_name, kind in people:
+        # One hash for everyone (the same password, printed for all to see): Argon2 at the
+        # production cost takes about half a second a hash here, and a login verifies it alike.
+        hashed = ""
+        for number, (email, full_name, kind) in enumerate(people, start=1):
+            progress.update(f"{step} people {number}/{len(people)}")
             user = User.objects.filter(email=email).first()
             if user is None:
-                user = user_create(email=email, password=DEMO_PASSWORD, full_name=full_name)
+                hashed = hashed or make_password(DEMO_PASSWORD)
+                user = user_create(email=email, password=None, full_name=full_name)
+                user.password = hashed
+                user.save(update_fields=["password"])
                 created += 1
             with tenant_context(tenant):
                 if not Membership.objects.filter(user=user).exists():
                     role = builtin_role(tenant=tenant, kind=kind)
                     membership_create(tenant=tenant, user=user, role=role)
                     created += 1
+        progress.update(f"{step} privacy settings, policy, history")
         if not tenant.has_dpo:
             with tenant_context(tenant):
                 actor = Membership.objects.get(user__email=f"owner@{demo.domain}")
@@ -188,8 +164,13 @@ class Command(BaseCommand):
         created += self._erasure_request(tenant, demo)
         if new_tenant:
             created += self._history(tenant, demo)
-        created += seed_schedule(tenant, demo.positions)
-        created += seed_selfservice(tenant, demo.domain)
+        progress.update(f"{step} the rotas")
+        shifts = seed_schedule(tenant, demo.positions)
+        progress.update(f"{step} leave, open shifts, swaps, messages")
+        created += shifts + seed_selfservice(tenant, demo.domain)
+        created += open_shift_for_employee(tenant, demo.domain)
+        progress.done(f"{step} {len(people)} people, {shifts} shifts" if shifts
+                      else f"{step} already there")  # fmt: skip
         return created
 
     def _personal_data(self, tenant: Tenant, demo: DemoTenant) -> int:
@@ -214,7 +195,7 @@ class Command(BaseCommand):
                     "emergency_contact": "Alex Taylor (partner), 07700 900456",
                     "national_insurance": "QQ123456C"},
         )  # fmt: skip
-        self._policy(tenant, owner, employee)
+        self._policy(tenant, demo, owner, employee)
         return 1
 
     def _erasure_request(self, tenant: Tenant, demo: DemoTenant) -> int:
@@ -232,12 +213,14 @@ class Command(BaseCommand):
         )  # fmt: skip
         return 1
 
-    def _policy(self, tenant: Tenant, owner: Membership, employee: Membership) -> None:
-        """A published code of conduct that everyone but the demo employee has accepted, so
-        employee@ meets the acceptance page on signing in."""
+    def _policy(
+        self, tenant: Tenant, demo: DemoTenant, owner: Membership, employee: Membership
+    ) -> None:
+        """The company's published policy (Markdown) that everyone but the demo employee has
+        accepted, so employee@ meets the acceptance page on signing in."""
         version = policies.policy_publish(
-            tenant=tenant, actor=owner, policy=None, title="Code of conduct",
-            file_name="code-of-conduct.md", content=CODE_OF_CONDUCT.encode(),
+            tenant=tenant, actor=owner, policy=None, title=demo.policy.title,
+            file_name=demo.policy.file_name, content=demo.policy.text.encode(),
             summary="First version",
         )  # fmt: skip
         with tenant_context(tenant):
