@@ -167,7 +167,7 @@ def test_scheduling_object_pages_query_budgets() -> None:
     from gdpr import policies
     from scheduling.employee import services as employee_services
     from scheduling.rota import services as rota_services
-    from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
+    from tests.builders import MONDAY, add_shift, at, build_rota
 
     rota = build_rota(people=2)
     client = Client()
@@ -310,7 +310,7 @@ def test_publish_review_and_catalogue_pages_query_budgets() -> None:
     """The publish review with a few and with more drafts (more people, sites and rule breaks),
     the positions list with more positions, and a site's new and edit pages."""
     from scheduling.models import Position
-    from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
+    from tests.builders import MONDAY, add_shift, at, build_rota
 
     rota = build_rota(people=4)
     client = Client()

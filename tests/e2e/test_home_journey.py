@@ -13,9 +13,9 @@ from scheduling.models import LeaveType
 from scheduling.rota import services as rota_services
 from scheduling.time import today_in, week_start_of
 from tenancy.context import tenant_context
+from tests.builders import LONDON, Rota, add_shift, build_rota
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD
-from tests.scheduling.rota_world import LONDON, Rota, add_shift, build_rota
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

@@ -18,9 +18,9 @@ from scheduling.setup import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
+from tests.builders import at
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
-from tests.scheduling.rota_world import at
 
 
 def _company() -> tuple[Tenant, Membership, Membership, Membership]:

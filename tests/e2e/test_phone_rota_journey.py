@@ -8,9 +8,9 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from scheduling.time import today_in
+from tests.builders import build_rota
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD
-from tests.scheduling.rota_world import build_rota
 
 
 def _no_overflow(page: Page) -> None:

@@ -19,9 +19,9 @@ from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
+from tests.builders import MONDAY, add_shift, at, build_rota
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
-from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota
 
 
 def _company() -> tuple[Tenant, Membership, Membership, Membership]:
