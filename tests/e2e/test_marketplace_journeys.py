@@ -63,16 +63,23 @@ def other_page(browser: Browser, live_server: Any) -> Iterator[Page]:
 def test_an_employee_claims_an_open_shift_on_a_phone_and_a_manager_approves_it(
     phone: Page, page: Page, transactional_db: None
 ) -> None:
-    acme, _manager, _sam, _ella = _company()
+    acme, _manager, sam, _ella = _company()
     day = dt.date.today() + dt.timedelta(days=3)
     _published(acme, None, at(day, 9))
+    _published(acme, sam, at(day + dt.timedelta(days=2), 9))  # Sam's own shift, and
+    _published(acme, None, at(day + dt.timedelta(days=2), 10))  # an open one overlapping it
 
     sign_in(phone, "sam@acme.test", TEST_PASSWORD)
     phone.goto("/acme/my-shifts/")
-    expect(phone.locator(".shift-item")).to_have_count(0)
+    expect(phone.locator(".shift-item")).to_have_count(1)
     phone.locator("#main").get_by_role("link", name="Open shifts").click()  # from My shifts
-    offered = phone.locator(".shift-item")
-    expect(offered).to_have_count(1)
+    offered = phone.get_by_role("region", name="Open shifts you can take").locator(".shift-item")
+    expect(offered).to_have_count(1)  # only what Sam may take; the other folded, with why
+    folded = phone.get_by_text("1 open shift you cannot take")
+    expect(folded).to_be_visible()
+    expect(phone.locator(".blocked-shift")).to_be_hidden()
+    folded.click()
+    expect(phone.locator(".blocked-shift")).to_contain_text(re.compile("overlaps", re.IGNORECASE))
     expect(offered.first).to_contain_text("09:00\u201317:00")
     expect(offered.first).to_contain_text("Rosewood House")
     offered.first.get_by_role("button", name=re.compile("^Claim")).click()
@@ -91,7 +98,7 @@ def test_an_employee_claims_an_open_shift_on_a_phone_and_a_manager_approves_it(
     expect(page.locator(".decision")).to_have_count(0)
 
     phone.goto("/acme/my-shifts/")
-    expect(phone.locator(".shift-item")).to_have_count(1)
+    expect(phone.locator(".shift-item")).to_have_count(2)
     expect(phone.locator(".shift-item").first).to_contain_text("09:00\u201317:00")
     phone.goto("/acme/open-shifts/")
     expect(phone.locator(".shift-list .chip--success")).to_have_text("Approved")
