@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +52,17 @@ GRACE = dt.timedelta(seconds=10)
 MAX_ATTEMPTS = 8
 BATCH = 200
 KEEP_DONE = dt.timedelta(days=7)
+# After the broker refuses a hand-off, this process leaves new rows to the relay for this long
+# instead of trying again: a refused connection can take seconds (the client's own retries),
+# and a request with many side effects must not wait that long for each.
+BREAKER_SECONDS = 30.0
+_broker_refused_at: float | None = None
+
+
+def _broker_thought_down() -> bool:
+    return (
+        _broker_refused_at is not None and time.monotonic() - _broker_refused_at < BREAKER_SECONDS
+    )
 
 
 @contextmanager
@@ -79,9 +91,13 @@ def enqueue(task: str, *args: Any, tenant: Tenant | None) -> OutboxMessage:
     the work belongs to, None for the platform's own (a sign-up's email)."""
     from tenancy.models import OutboxMessage
 
+    hand_at_commit = not _broker_thought_down()
+    # dispatched_at: the hand-off at commit is expected to succeed, and cleared if it does not;
+    # while the broker is thought down, the row is left to the relay from the start.
     message = OutboxMessage(
-        tenant=tenant, task=task, args=list(args), dispatched_at=timezone.now()
-    )  # dispatched_at: the hand-off at commit is expected to succeed; cleared if it does not.
+        tenant=tenant, task=task, args=list(args),
+        dispatched_at=timezone.now() if hand_at_commit else None,
+    )  # fmt: skip
     active = current_tenant()
     if tenant is not None and active is not None and active.pk == tenant.pk:
         message.save(force_insert=True)  # already in the company's context: one INSERT
@@ -93,19 +109,27 @@ def enqueue(task: str, *args: Any, tenant: Tenant | None) -> OutboxMessage:
     else:
         with relay_mode():
             message.save(force_insert=True)
-    message_id = str(message.pk)
-    transaction.on_commit(lambda: hand_over(message_id))
+    if hand_at_commit:
+        message_id = str(message.pk)
+        transaction.on_commit(lambda: hand_over(message_id))
     return message
 
 
 def hand_over(message_id: str) -> bool:
     """Give one row to Celery. Never raises: a refusal is logged and the row is left for the
     relay (its dispatched_at cleared so the relay's next run takes it)."""
+    global _broker_refused_at
     from tenancy.tasks import deliver
 
     try:
+        if _broker_thought_down():
+            raise ConnectionError("the broker refused a hand-off moments ago")
         deliver.apply_async(args=(message_id,), retry=False)
     except Exception:
+        from celery import current_app
+
+        if not _broker_thought_down() and not current_app.conf.task_always_eager:
+            _broker_refused_at = time.monotonic()  # (with no broker, a task's own error)
         logger.warning("outbox: the broker refused a message; the relay will hand it over again",
                        extra={"outbox_id": message_id}, exc_info=True)  # fmt: skip
         try:
@@ -114,6 +138,7 @@ def hand_over(message_id: str) -> bool:
         except Exception:
             logger.exception("outbox: could not release a message", extra={"outbox_id": message_id})
         return False
+    _broker_refused_at = None
     return True
 
 

@@ -204,6 +204,7 @@ def test_the_command_shows_the_oldest_waiting_row_and_hands_it_over(
 def test_a_broker_refusal_at_commit_is_logged_and_left_for_the_relay(
     tenant_a: Tenant, monkeypatch: Any, caplog: Any, mailoutbox: Any
 ) -> None:
+    from celery import current_app
     from kombu.exceptions import OperationalError
 
     from tenancy import tasks
@@ -211,6 +212,8 @@ def test_a_broker_refusal_at_commit_is_logged_and_left_for_the_relay(
     def refused(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
+    monkeypatch.setattr(outbox, "_broker_refused_at", None)  # restored after the test
+    monkeypatch.setitem(current_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
     monkeypatch.setattr(tasks.deliver, "apply_async", refused)
     with TestCase.captureOnCommitCallbacks(execute=True):
         message = outbox.enqueue(EMAIL, "Hello", "Body", ["a@example.test"], tenant=tenant_a)
@@ -222,6 +225,37 @@ def test_a_broker_refusal_at_commit_is_logged_and_left_for_the_relay(
     monkeypatch.undo()
     assert outbox.relay(grace=dt.timedelta(0)).handed == 1
     assert len(mailoutbox) == 1
+
+
+def test_after_a_refusal_the_process_leaves_new_rows_to_the_relay_for_a_while(
+    tenant_a: Tenant, monkeypatch: Any, settings: Any
+) -> None:
+    """A refused connection can take seconds: a request with many side effects (a reminder to
+    everyone) tries the broker once, not once per email."""
+    from celery import current_app
+    from kombu.exceptions import OperationalError
+
+    from tenancy import tasks
+
+    calls = []
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        calls.append(args)
+        raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(outbox, "_broker_refused_at", None)  # restored after the test
+    monkeypatch.setitem(current_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
+    monkeypatch.setattr(tasks.deliver, "apply_async", refused)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = outbox.enqueue(EMAIL, "1", "Body", ["a@example.test"], tenant=tenant_a)
+        second = outbox.enqueue(EMAIL, "2", "Body", ["b@example.test"], tenant=tenant_a)
+    with TestCase.captureOnCommitCallbacks(execute=True) as later:
+        third = outbox.enqueue(EMAIL, "3", "Body", ["c@example.test"], tenant=tenant_a)
+    assert len(calls) == 1
+    assert later == []  # not even a hand-off registered: the row is the relay's from the start
+    for message in (first, second, third):
+        assert _row(message.pk).dispatched_at is None
+    assert outbox.stats().never_accepted == 3
 
 
 def test_new_rows_are_left_to_their_own_commit_for_the_grace_period(tenant_a: Tenant) -> None:

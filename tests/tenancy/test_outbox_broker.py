@@ -62,16 +62,18 @@ class OwnRedis:
     def queued(self) -> int:
         import redis
 
-        return int(redis.Redis(port=self.port).llen("celery"))
+        length: Any = redis.Redis(port=self.port).llen("celery")
+        return int(length)
 
 
 def _reset_connections() -> None:
     """Forget the pooled broker connections, which still point at the previous broker."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
+    celery: Any = app  # Celery's private pool attributes, reset as Celery does after a fork
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+    celery._pool = None
+    if "amqp" in celery.__dict__:
+        celery.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -110,7 +112,7 @@ def wait_for(check: Callable[[], bool], seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-def _rows(task: str) -> list[dict[str, Any]]:
+def _rows(task: str) -> list[Any]:
     with outbox.relay_mode():
         return list(
             OutboxMessage.objects.filter(task=task).values(
