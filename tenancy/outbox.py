@@ -21,6 +21,7 @@ relay mode (``tenancy.rls.OUTBOX_SETTING``, set here only)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import time
 import uuid
@@ -145,6 +146,18 @@ def hand_over(message_id: str) -> bool:
 # Running --------------------------------------------------------------------------------------
 
 
+def _task(app: Any, name: str) -> Any:
+    """The registered task `name`; its module is imported first if nothing has imported it yet
+    (every outbox task is named "<module>.<function>", or lives in a module of that name)."""
+    from celery.exceptions import NotRegistered
+
+    try:
+        return app.tasks[name]
+    except NotRegistered:
+        importlib.import_module(name.rsplit(".", 1)[0])
+        return app.tasks[name]
+
+
 def deliver(message_id: str) -> str:
     """Run one row's task if this call claims it; "done", "failed", or "skipped" when the row
     is done already, is being run by another hand-off, or does not exist."""
@@ -163,8 +176,7 @@ def deliver(message_id: str) -> str:
         row = _outbox().values("task", "args", "attempts", "tenant_id").get(pk=message_id)
     extra = {"outbox_id": message_id, "task": row["task"], "tenant_id": str(row["tenant_id"])}
     try:
-        task = current_app.tasks[row["task"]]
-        task(*row["args"])
+        _task(current_app, row["task"])(*row["args"])
     except Exception as error:
         attempts = row["attempts"]
         backoff = min(dt.timedelta(seconds=30 * 2 ** (attempts - 1)), dt.timedelta(hours=1))
