@@ -8,7 +8,6 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db import transaction
         from django.db.models.signals import post_save
 
         from audit.registry import register
@@ -22,10 +21,15 @@ class BillingConfig(AppConfig):
             # cannot call billing) and syncs after the change commits.
             from billing.stripe_api import configured
             from billing.tasks import sync_seats
+            from tenancy import outbox
+            from tenancy.context import current_tenant
 
             if configured():
-                tenant_id = str(instance.tenant_id)
-                transaction.on_commit(lambda: sync_seats.delay(tenant_id))
+                # A membership is saved only in its own company's context (TenantModel.save).
+                tenant = current_tenant()
+                if tenant is None or tenant.pk != instance.tenant_id:
+                    tenant = instance.tenant
+                outbox.enqueue(sync_seats.name, str(instance.tenant_id), tenant=tenant)
 
         post_save.connect(membership_changed, sender=Membership, weak=False,
                           dispatch_uid="billing-seat-sync")  # fmt: skip

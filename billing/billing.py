@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.events import Event, emit
 from billing.models import StripeEvent, Subscription
 from billing.stripe_api import api
+from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 
@@ -199,8 +200,7 @@ def subscription_apply(*, tenant: Tenant, subscription: Any) -> None:
             # Members changed between Checkout and this event: bring the seats in step.
             from billing.tasks import sync_seats
 
-            tenant_id = str(tenant.pk)
-            transaction.on_commit(lambda: sync_seats.delay(tenant_id))
+            outbox.enqueue(sync_seats.name, str(tenant.pk), tenant=tenant)
 
 
 # Seats ----------------------------------------------------------------------------------------

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,6 +17,7 @@ from accounts.events import Event, emit
 from accounts.models import User
 from accounts.tokens import new_token, token_hash
 from billing.models import Signup
+from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
@@ -54,9 +53,8 @@ def signup_start(*, data: dict[str, Any], verify_url_for: Callable[[str], str]) 
                 {"company": data["company_name"], "url": verify_url_for(token)},
             )
             subject = _("Confirm your email to start your Parim trial")
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-        )
+        # Through the outbox (a platform row: no company exists yet), sent after commit.
+        outbox.email(subject, body, [email], tenant=None)
 
 
 def signup_find(token: str) -> Signup | None:

@@ -3,14 +3,11 @@ before using the company again, the report of who has accepted, and reminders.""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
@@ -18,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
 from gdpr.models import Policy, PolicyAcceptance, PolicyVersion
+from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 
@@ -176,11 +174,10 @@ def remind(*, tenant: Tenant, actor: Membership, policy: Policy, url: str) -> in
                             {"tenant": tenant, "policy": policy, "url": url})  # fmt: skip
     subject = _("Please read and accept: %(policy)s (%(company)s)") % {
         "policy": policy.title, "company": tenant.name}  # fmt: skip
-    for email in recipients:
-        transaction.on_commit(
-            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-        )
     with tenant_context(tenant):
+        for email in recipients:
+            # One email each (nobody sees the others' addresses), through the outbox.
+            outbox.email(subject, body, [email], tenant=tenant)
         emit(Event.POLICY_REMINDED, tenant=tenant, user=actor.user, target=report.version,
              data={"people": len(recipients)})  # fmt: skip
     return len(recipients)

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
 import logging
 import uuid
 import zoneinfo
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -40,6 +37,7 @@ from scheduling.models import (
     ShiftSwap,
     WorkProfile,
 )
+from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, Tenant
 from tenancy.permissions import Permission, RoleKind
@@ -91,9 +89,8 @@ def export_request(
         export = DataExport.objects.create(membership=membership)
         emit(Event.DATA_EXPORT_REQUESTED, tenant=tenant, user=membership.user, request=request,
              target=export)  # fmt: skip
-        transaction.on_commit(
-            functools.partial(build_data_export.delay, str(tenant.pk), str(export.pk))
-        )
+        # Through the outbox: built after commit, and still built if the broker is down now.
+        outbox.enqueue(build_data_export.name, str(tenant.pk), str(export.pk), tenant=tenant)
     return export
 
 
@@ -253,10 +250,8 @@ def _notify_privacy_team(tenant: Tenant, erasure: ErasureRequest, url: str) -> N
     body = render_to_string("emails/erasure_requested.txt",
                             {"tenant": tenant, "erasure": erasure, "url": url})  # fmt: skip
     for email in privacy_team_emails(tenant):
-        transaction.on_commit(
-            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email]),
-            robust=True,  # a mail server failure must not turn a saved answer into an error
-        )
+        # Through the outbox: a mail server or broker failure never fails the saved request.
+        outbox.email(subject, body, [email], tenant=tenant)
 
 
 def erasure_withdraw(*, tenant: Tenant, membership: Membership, request: HttpRequest) -> bool:
@@ -311,9 +306,7 @@ def erasure_decline(
         body = render_to_string("emails/erasure_declined.txt",
                                 {"tenant": tenant, "erasure": locked})  # fmt: skip
         subject = _("Your erasure request at %(company)s") % {"company": tenant.name}
-        transaction.on_commit(functools.partial(
-            send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [locked.membership.user.email]
-        ), robust=True)  # fmt: skip
+        outbox.email(subject, body, [locked.membership.user.email], tenant=tenant)
     return locked
 
 
@@ -340,10 +333,8 @@ def erasure_approve(
                                      reason="request")  # fmt: skip
         body = render_to_string("emails/erasure_done.txt", {"tenant": tenant})
         subject = _("Your data at %(company)s has been erased") % {"company": tenant.name}
-        transaction.on_commit(
-            functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [email]),
-            robust=True,  # a mail server failure must not turn a saved answer into an error
-        )
+        # Through the outbox: a mail server or broker failure never fails the saved answer.
+        outbox.email(subject, body, [email], tenant=tenant)
     return pseudonym
 
 

@@ -499,6 +499,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.prune_rota_changes",
         "schedule": 6 * 3600,
     },
+    # The transactional outbox (tenancy/outbox.py): side effects that the broker did not accept
+    # at commit are handed over again until it does; rows done a week ago are deleted.
+    "relay-outbox": {
+        "task": "tenancy.tasks.relay_outbox",
+        "schedule": env_int("OUTBOX_RELAY_SECONDS", 30),
+    },
+    "prune-outbox": {
+        "task": "tenancy.tasks.prune_outbox",
+        "schedule": 24 * 3600,
+    },
 }
 
 # Structured JSON lines on stdout (request id, tenant id, user id; secrets scrubbed);

@@ -432,3 +432,40 @@ class PrivacySettings(TenantModel):
 
     def __str__(self) -> str:
         return "Privacy settings"
+
+
+class OutboxMessage(models.Model):
+    """One side effect of a committed change (an email, a data export, a seat sync), written in
+    the change's own transaction and run by Celery after it commits (DESIGN.md section 5; how:
+    tenancy/outbox.py). Not a TenantModel: the relay reads it across companies by id, and a
+    platform row (a sign-up's email, before any company exists) has no company. Row-level
+    security still keeps one company's rows from another (tenancy.rls.RELAY_EXCEPTIONS)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    # Null for the platform's own messages; indexed by the (tenant_id, id) key on PostgreSQL.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    task = models.CharField(max_length=200)  # a registered Celery task's name
+    args = models.JSONField(default=list, blank=True)  # erased once done (it may hold addresses)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When last handed to Celery: set with the hand-off, cleared if the broker refused it.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)  # the retry's back-off after a failure
+    claimed_at = models.DateTimeField(null=True, blank=True)  # a run started (a lease)
+    done_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # runs started
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [
+            # The relay's scan: only rows not yet done, oldest first.
+            models.Index(
+                fields=["created_at"], name="tenancy_outbox_waiting",
+                condition=models.Q(done_at__isnull=True),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.task} ({self.pk})"

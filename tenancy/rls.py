@@ -5,6 +5,10 @@ from __future__ import annotations
 POLICY_NAME = "tenant_isolation"
 TENANT_SETTING = "app.tenant_id"
 USER_SETTING = "app.user_id"
+# Set (to "on", transaction-locally) only by tenancy/outbox.py: the outbox relay and the task
+# that runs an outbox row reach rows of every company (and the platform's rows, which have no
+# company) by id. tests/tenancy/test_outbox.py fails when another module names the setting.
+OUTBOX_SETTING = "app.outbox_relay"
 
 # After a transaction-local set_config, PostgreSQL leaves an empty string behind rather than NULL;
 # NULLIF turns both "never set" and "reset" into NULL, which matches no row.
@@ -15,6 +19,11 @@ TENANT_MATCH = f"tenant_id = NULLIF(current_setting('{TENANT_SETTING}', true), '
 DIRECTORY_EXCEPTIONS: dict[str, str] = {
     "tenancy_membership": "user_id",
 }
+
+# Tables that the outbox relay reads and writes across companies (DESIGN.md section 5, the
+# outbox): the policy also admits every row while OUTBOX_SETTING is on, for reads and writes.
+RELAY_EXCEPTIONS: frozenset[str] = frozenset({"tenancy_outboxmessage"})
+RELAY_MATCH = f"current_setting('{OUTBOX_SETTING}', true) = 'on'"
 
 
 # Database functions that set the tenant or user setting themselves (tests/isolation checks the
@@ -28,6 +37,8 @@ SETTING_FUNCTIONS: dict[str, str] = {
 
 
 def using_expression(table: str) -> str:
+    if table in RELAY_EXCEPTIONS:
+        return f"({TENANT_MATCH}) OR ({RELAY_MATCH})"
     column = DIRECTORY_EXCEPTIONS.get(table)
     if column is None:
         return TENANT_MATCH
@@ -35,12 +46,18 @@ def using_expression(table: str) -> str:
     return f"({TENANT_MATCH}) OR ({user_match})"
 
 
+def check_expression(table: str) -> str:
+    if table in RELAY_EXCEPTIONS:
+        return f"({TENANT_MATCH}) OR ({RELAY_MATCH})"
+    return TENANT_MATCH
+
+
 def enable_sql(table: str) -> list[str]:
     return [
         f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
         f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
         f'CREATE POLICY {POLICY_NAME} ON "{table}" USING ({using_expression(table)}) '
-        f"WITH CHECK ({TENANT_MATCH})",
+        f"WITH CHECK ({check_expression(table)})",
         # The target of the composite foreign keys (tenant_id, x_id) -> (tenant_id, id); also
         # the index that leads with tenant_id.
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{tenant_key_name(table)}" UNIQUE (tenant_id, id)',

@@ -9,9 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
 from accounts.tokens import new_token, token_hash
+from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, SecurityPolicy, Tenant
 from tenancy.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, RoleKind
@@ -325,13 +324,12 @@ def invitation_create(
                    "expires_at": invitation.expires_at}  # fmt: skip
         emit(Event.INVITATION_SENT, tenant=tenant, target=invitation,
              data={"email": email, "role": role.name})  # fmt: skip
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=_("You're invited to join %(company)s on Parim") % {"company": tenant.name},
-                message=render_to_string("emails/invitation.txt", context),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[email],
-            )
+        # Through the outbox: sent after commit, and still sent if the broker is down now.
+        outbox.email(
+            _("You're invited to join %(company)s on Parim") % {"company": tenant.name},
+            render_to_string("emails/invitation.txt", context),
+            [email],
+            tenant=tenant,
         )
     return invitation, token
 

@@ -4,7 +4,6 @@ email as their preferences allow), messages, reading and email preferences."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import string
 import uuid
 from collections.abc import Iterable, Mapping
@@ -26,6 +25,7 @@ from scheduling.models import (
     NotificationKind,
     SchedulingSettings,
 )
+from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 
@@ -109,9 +109,8 @@ def notify_each(
         from scheduling.messaging.tasks import send_notification_emails
 
         ids = [str(row.pk) for row in rows]
-        transaction.on_commit(
-            functools.partial(send_notification_emails.delay, str(tenant.pk), ids), robust=True
-        )
+        # Through the outbox: emailed after commit, and still emailed if the broker is down now.
+        outbox.enqueue(send_notification_emails.name, str(tenant.pk), ids, tenant=tenant)
     return rows
 
 

@@ -153,6 +153,9 @@ def test_catalog_every_tenant_table_has_forced_rls_and_the_policy() -> None:
         assert "app.user_id" not in with_check, f"{table}: a directory exception admits writes"
         if "app.user_id" in qual:
             assert table in rls.DIRECTORY_EXCEPTIONS, f"{table}: unlisted directory exception"
+        if rls.OUTBOX_SETTING in qual or rls.OUTBOX_SETTING in with_check:
+            assert table in rls.RELAY_EXCEPTIONS, f"{table}: unlisted outbox relay exception"
+    assert set(tables) >= rls.RELAY_EXCEPTIONS, "a relay exception names no tenant table"
 
 
 def test_catalog_only_the_listed_functions_name_the_tenant_or_user_setting() -> None:
@@ -192,7 +195,11 @@ def test_catalog_every_reference_between_tenant_tables_is_a_composite_key() -> N
 
 
 def test_catalog_every_index_of_a_tenant_table_leads_with_tenant_id() -> None:
-    allowed = {("tenancy_membership", "user_id")}  # the directory read (rls.DIRECTORY_EXCEPTIONS)
+    allowed = {
+        ("tenancy_membership", "user_id"),  # the directory read (rls.DIRECTORY_EXCEPTIONS)
+        # The outbox relay's scan across companies (rls.RELAY_EXCEPTIONS): partial, rows not done.
+        ("tenancy_outboxmessage", "created_at"),
+    }
     with connection.cursor() as cursor:
         tables = set(_tenant_tables(cursor))
         cursor.execute(
