@@ -5,6 +5,7 @@ forms each page renders, the parameters each URL reads, and one check applied to
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
@@ -224,6 +225,23 @@ class Baseline:
     thorough: bool = True  # False for a second submit button of the same form
 
 
+# A value for each kind of field the page left empty, so that a form is valid before one of its
+# fields is made hostile (an empty required field would refuse every probe before the service).
+FILLED = {
+    "text": "Walker filled",
+    "textarea": "Walker filled",
+    "email": "walker@example.test",
+    "password": "a-long-test-passphrase-2026",
+    "number": "1",
+    "date": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+    "time": "09:00",
+}
+
+
+def _filled(kind: str) -> list[str]:
+    return [FILLED[kind]] if kind in FILLED else []
+
+
 def params_of(route: Route, seeded: Seeded, role: str) -> tuple[Baseline, list[Baseline]]:
     """The query parameters the route reads, and the POST baselines to start from: each form a
     page renders for it (with the values the page fills in, once per submit button), plus the
@@ -238,7 +256,13 @@ def params_of(route: Route, seeded: Seeded, role: str) -> tuple[Baseline, list[B
         if form.method == "get":
             get.kinds.update(form.kinds)
             continue
-        data = {name: list(values) for name, values in form.fields.items()}
+        data = {
+            name: list(values) or _filled(form.kinds[name]) for name, values in form.fields.items()
+        }
+        data = {
+            name: values if values != [""] else _filled(form.kinds[name])
+            for name, values in data.items()
+        }
         if any(b.data == data for b in posts):
             continue
         buttons = form.buttons or [("", "")]
