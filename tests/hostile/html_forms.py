@@ -73,8 +73,8 @@ class _Parser(HTMLParser):
             if kind in {"submit", "button", "image"}:
                 form.buttons.append((name, attrs.get("value") or ""))
             elif kind in {"checkbox", "radio"}:
-                value = (attrs.get("value") or "on") if "checked" in attrs else None
-                form.add(name, value, kind)
+                checked = (attrs.get("value") or "on") if "checked" in attrs else None
+                form.add(name, checked, kind)
             elif kind != "file":
                 form.add(name, attrs.get("value") or "", kind)
             else:

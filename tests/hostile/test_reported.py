@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -17,6 +18,10 @@ from tenancy.permissions import RoleKind
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
+
+
+def _streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
 
 
 @pytest.fixture
@@ -65,7 +70,7 @@ def test_export_with_the_last_supported_day_streams_to_the_end(client: Client) -
     response = client.get("/alpha/audit/export.csv", {"date_to": "2100-12-31"})
     assert response.status_code == 200
     assert response.streaming
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(_streamed(response).decode())))
     assert rows[0][:3] == ["sequence", "timestamp", "event"]
     assert len(rows) > 1  # the owner's own membership was recorded
 
