@@ -17,6 +17,10 @@ from tests.isolation.urls import Route, all_routes
 
 ROUTES = all_routes()
 
+# The check for writes reads PostgreSQL's per-transaction row counters; NUL, which PostgreSQL
+# text refuses, is one of the hostile classes.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[walker.Seeded]:
