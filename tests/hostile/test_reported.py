@@ -115,3 +115,24 @@ def test_policy_gate_still_follows_a_local_path(client: Client) -> None:
 def test_week_actions_refuse_weeks_out_of_range(client: Client, action: str, week: str) -> None:
     response = client.post(f"/alpha/rota/{action}/", {"week": week})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("header", ["HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR", "HTTP_REFERER"])
+def test_a_control_character_in_a_header_is_refused_before_sign_in(
+    owner: Membership, header: str
+) -> None:
+    # A NUL in the User-Agent reached the sign-in throttle's table and answered 500.
+    client = Client()
+    client.defaults[header] = "evil\x00agent"
+    response = client.post("/accounts/login/", {"username": owner.user.email, "password": "x"})
+    assert response.status_code == 400
+    assert "control character" in response.content.decode()
+
+
+def test_hostile_but_printable_headers_still_sign_in(owner: Membership) -> None:
+    from tests.factories import TEST_PASSWORD
+
+    client = Client(HTTP_USER_AGENT="\u202e" + "x" * 5000 + "'\"<>", HTTP_X_REQUEST_ID="'; --")
+    response = client.post("/accounts/login/", {"username": owner.user.email,
+                                                "password": TEST_PASSWORD})  # fmt: skip
+    assert response.status_code == 302

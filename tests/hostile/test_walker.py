@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 
 from tests.hostile import walker
-from tests.hostile.values import CLASSES, DEEP, value_of
+from tests.hostile.values import CLASSES, DEEP, HOSTILE_HEADERS, value_of
 from tests.isolation.urls import Route, all_routes
 
 ROUTES = all_routes()
@@ -74,6 +74,10 @@ def probes(route: Route, state: walker.Seeded, role: str) -> Iterator[walker.Pro
             for method in ("get", "post"):
                 yield walker.Probe(route.name, role, method, address, None, what)
     yield walker.Probe(route.name, role, "get", url, None, "plain")
+    if role in {"owner", "anonymous"}:
+        for i, headers in enumerate(HOSTILE_HEADERS):
+            for method in ("get", "post"):
+                yield walker.Probe(route.name, role, method, url, None, f"headers {i}", headers)
     get, posts = walker.params_of(route, state, role)
     if get.kinds:
         for data, what in _sets(get, role):

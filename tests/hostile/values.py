@@ -50,3 +50,17 @@ def value_of(kind: str) -> str | list[str]:
 
 # For URL path segments that are free text (tokens), the classes that can travel in a path.
 PATH_TEXT = ["a\x00b", "'\"<x>", "x" * 5000, "\u202egnp", "..", "%", " "]
+
+# Headers the project reads (the sign-in throttle, the audit log's client details, htmx, the
+# request id), sent hostile: once with control characters, once printable but extreme.
+HOSTILE_HEADERS: list[dict[str, str]] = [
+    {"HTTP_USER_AGENT": "a\x00b", "HTTP_X_FORWARDED_FOR": "1.2.3.4\x00", "HTTP_REFERER": "\x00"},
+    {
+        "HTTP_USER_AGENT": "\u202e" + "x" * 5000,
+        "HTTP_X_FORWARDED_FOR": "999.999.999.999, ::ffff:zz",
+        "HTTP_X_REQUEST_ID": "'; DROP TABLE x; --",
+        "HTTP_HX_REQUEST": "'\"<>",
+        "HTTP_HX_CURRENT_URL": "javascript:alert(1)",
+        "HTTP_ACCEPT_LANGUAGE": "x" * 5000,
+    },
+]

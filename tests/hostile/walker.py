@@ -316,6 +316,7 @@ class Probe:
     url: str
     data: dict[str, Any] | None
     what: str
+    headers: dict[str, str] | None = None
 
     def __str__(self) -> str:
         shown = {k: (v if len(str(v)) < 60 else f"{str(v)[:40]}...({len(str(v))})")
@@ -346,10 +347,11 @@ def send(client: Client, seeded: Seeded, probe: Probe) -> str | None:
     try:
         with _rolled_back():
             try:
+                headers = probe.headers or {}
                 if probe.method == "get":
-                    response = client.get(probe.url, probe.data or {})
+                    response = client.get(probe.url, probe.data or {}, **headers)  # type: ignore[arg-type]
                 else:
-                    response = client.post(probe.url, probe.data or {})
+                    response = client.post(probe.url, probe.data or {}, **headers)  # type: ignore[arg-type]
                 body = _body(response)
             except Exception as error:  # the client re-raises what the view raised
                 return f"{type(error).__name__}: {str(error)[:200]}"
