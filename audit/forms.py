@@ -3,14 +3,20 @@ the catalogue's labels (each event listed under its category)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 # Browsers' date and time fields read ISO values only, whatever the language (en-GB would
 # render 23/11/2026, which a date field shows as empty).
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# Dates outside these years are refused, not computed with: the day after 9999-12-31 overflows.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+BOUNDS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 class AuditFilterForm(forms.Form):
@@ -18,11 +24,13 @@ class AuditFilterForm(forms.Form):
         label=_("From"),
         required=False,
         widget=DATE_WIDGET,
+        validators=BOUNDS,
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
         widget=DATE_WIDGET,
+        validators=BOUNDS,
     )
     actor = forms.ChoiceField(label=_("Person"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)

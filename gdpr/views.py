@@ -197,10 +197,13 @@ def policy_document(request: TenantRequest, version_id: str) -> HttpResponse:
 def policy_gate(request: TenantRequest) -> HttpResponse:
     """Before anything else in the company: read and accept every new policy version."""
     pending = policies.pending_versions(request.tenant, request.membership)
-    next_url = request.GET.get("next") or reverse(
-        "dashboard", kwargs={"tenant_slug": request.tenant.slug}
-    )
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    next_url = request.GET.get("next", "")
+    # Only a path on this site: redirect() would read anything else as a view's name.
+    if not (
+        next_url.startswith("/")
+        and "\x00" not in next_url
+        and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+    ):
         next_url = reverse("dashboard", kwargs={"tenant_slug": request.tenant.slug})
     form = AcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -173,6 +173,8 @@ MIDDLEWARE = [
     # First: load balancers probe /healthz by IP over plain HTTP, before host and HTTPS checks.
     "parim.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a header: a NUL in one is refused, never stored.
+    "parim.middleware.ControlCharacterHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 PEOPLE_PER_PAGE = 50
+SEARCH_MAX_LENGTH = 200
 
 
 @login_required
@@ -77,7 +78,8 @@ def _people_page(
         .select_related("user", "role")
         .order_by("user__full_name", "user__email")
     )
-    query = request.GET.get("q", "").strip()
+    # NUL cannot be stored or searched for in PostgreSQL text; no name or email holds one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
     if query:
         members = members.filter(
             Q(user__full_name__icontains=query) | Q(user__email__icontains=query)

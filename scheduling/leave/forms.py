@@ -52,8 +52,12 @@ class LeaveTypeForm(forms.Form):
     )
 
 
+YEAR_BOUNDS = (2000, 2100)
+
+
 class AllowanceForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=YEAR_BOUNDS[0],
+                              max_value=YEAR_BOUNDS[1])  # fmt: skip
     amount = forms.DecimalField(label=gettext_lazy("Allowance"), min_value=0, max_value=2000,
                                 decimal_places=2)  # fmt: skip
     unit = forms.ChoiceField(label=gettext_lazy("In"), choices=LeaveUnit.choices)

@@ -15,6 +15,7 @@ from scheduling.leave import selectors as leave_selectors
 from scheduling.leave import services as leave_services
 from scheduling.leave.forms import (
     WEEKDAYS,
+    YEAR_BOUNDS,
     AllowanceForm,
     DateChangeForm,
     DecisionForm,
@@ -122,6 +123,20 @@ def leave_requests(request: TenantRequest) -> HttpResponse:
         )
 
 
+def _year(request: TenantRequest, *, default: int) -> int:
+    """?year=, when it is a year the allowance form accepts; otherwise this year, and a note."""
+    text = request.GET.get("year", "")
+    if not text:
+        return default
+    low, high = YEAR_BOUNDS
+    if text.isascii() and text.isdigit() and low <= int(text) <= high:
+        return int(text)
+    messages.error(
+        request, _("Choose a year from %(low)s to %(high)s.") % {"low": low, "high": high}
+    )
+    return default
+
+
 @tenant_view
 def member_leave(request: TenantRequest, membership_id: str) -> HttpResponse:
     """A person's yearly allowance (set by whoever approves leave) and their requests."""
@@ -129,7 +144,7 @@ def member_leave(request: TenantRequest, membership_id: str) -> HttpResponse:
     if not me.has(Permission.APPROVE_LEAVE):
         return permission_denied(request, Permission.APPROVE_LEAVE)
     person = membership_get_or_404(tenant=tenant, id=membership_id)
-    year = int(request.GET.get("year") or today_in(tenant).year)
+    year = _year(request, default=today_in(tenant).year)
     current = leave_selectors.allowance_of(tenant, person, year)
     form = AllowanceForm(request.POST or None, initial={
         "year": year, "amount": current.amount if current else None,

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 from accounts.events import Event, emit
 from scheduling import time as scheduling_time
 from scheduling.access import sites_for_member
+from scheduling.fields import FIRST_DAY, LAST_DAY
 from scheduling.models import Position, Shift, Site
 from scheduling.rota import cache as rota_cache
 from scheduling.rota import payroll as rota_payroll
@@ -502,6 +503,8 @@ def _post_week(request: TenantRequest) -> tuple[dt.date, Site | None]:
         week = dt.date.fromisoformat(request.POST.get("week", ""))
     except ValueError:
         raise Http404 from None
+    if not FIRST_DAY <= week <= LAST_DAY:  # a week after 9999-12-31 cannot be computed
+        raise Http404
     site = None
     if request.POST.get("site"):
         site = tenant_object_get_or_404(Site, tenant=request.tenant, id=request.POST["site"])
