@@ -21,9 +21,9 @@ from parim.celery import app
 from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import OutboxMessage
+from tests.builders import MONDAY, add_shift, at, build_rota, signed_in
 from tests.conftest import IN_CI
 from tests.gdpr.test_rights import Company
-from tests.scheduling.rota_world import MONDAY, add_shift, at, build_rota, signed_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
