@@ -31,6 +31,7 @@ ACCOUNT_SETTING = "app.account_id"
 LOOKUP_SETTING = "app.lookup_email"
 TWO_FACTOR_STATUS_SETTING = "app.two_factor_status"
 TWO_FACTOR_MEMBERS_FUNCTION = "accounts_members_with_two_factor"
+TWO_FACTOR_OWNERS_FUNCTION = "accounts_accounts_with_two_factor"
 _MEMBERS_SQL = f"SELECT u FROM {TWO_FACTOR_MEMBERS_FUNCTION}() AS u"  # noqa: S608  (a constant)
 
 # The settings in force in this thread's current transaction, as set by the scopes below (and
@@ -161,3 +162,14 @@ def two_factor_members_sql() -> tuple[str, tuple[object, ...]]:
     if connection.vendor == "postgresql":
         return _MEMBERS_SQL, ()
     return "SELECT user_id FROM accounts_totpdevice WHERE confirmed", ()
+
+
+def accounts_with_two_factor() -> list[uuid.UUID]:
+    """Every account that has an authenticator, confirmed or not (ids only), for key rotation."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT u FROM {TWO_FACTOR_OWNERS_FUNCTION}() AS u ORDER BY u")  # noqa: S608  (a constant)
+            return [row[0] for row in cursor.fetchall()]
+    from accounts.models import TOTPDevice
+
+    return list(TOTPDevice.objects.order_by("user_id").values_list("user_id", flat=True).distinct())

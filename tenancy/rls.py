@@ -6,6 +6,7 @@ from accounts.identity import (
     ACCOUNT_SETTING,
     LOOKUP_SETTING,
     TWO_FACTOR_MEMBERS_FUNCTION,
+    TWO_FACTOR_OWNERS_FUNCTION,
     TWO_FACTOR_STATUS_SETTING,
 )
 
@@ -128,8 +129,10 @@ IDENTITY_POLICIES: dict[str, tuple[str | None, str | None, str | None]] = {
     "accounts_totpdevice": (
         # The status function (TWO_FACTOR_MEMBERS_FUNCTION) turns app.two_factor_status on for
         # its own query only, and returns user ids, never a key.
+        # TWO_FACTOR_OWNERS_FUNCTION (key rotation) turns it to 'all' the same way.
         f"({_OWN_DEVICE}) OR ({_TWO_FACTOR_STATUS} "
-        f"AND {_member_of_current_company('accounts_totpdevice.user_id')})",
+        f"AND {_member_of_current_company('accounts_totpdevice.user_id')}) "
+        f"OR ({_setting(TWO_FACTOR_STATUS_SETTING)} = 'all')",
         _OWN_DEVICE,
         _OWN_DEVICE,
     ),
@@ -171,15 +174,25 @@ def identity_disable_sql(table: str) -> list[str]:
     ]
 
 
-# Turns app.two_factor_status on for its one query only (restored before it returns; an error
-# rolls the setting back with the statement), and hands back user ids, never a device row.
-TWO_FACTOR_MEMBERS_SQL = f"""
-CREATE FUNCTION {TWO_FACTOR_MEMBERS_FUNCTION}() RETURNS SETOF uuid LANGUAGE plpgsql AS $$
+# Each turns app.two_factor_status on for its one query only (restored before it returns; an
+# error rolls the setting back with the statement), and hands back user ids, never a device row.
+def _status_function(name: str, status: str, where: str) -> str:
+    return f"""
+CREATE FUNCTION {name}() RETURNS SETOF uuid LANGUAGE plpgsql AS $$
 DECLARE
     previous text := current_setting('{TWO_FACTOR_STATUS_SETTING}', true);
 BEGIN
-    PERFORM set_config('{TWO_FACTOR_STATUS_SETTING}', 'on', true);
-    RETURN QUERY SELECT DISTINCT d.user_id FROM accounts_totpdevice d WHERE d.confirmed;
+    PERFORM set_config('{TWO_FACTOR_STATUS_SETTING}', '{status}', true);
+    RETURN QUERY SELECT DISTINCT d.user_id FROM accounts_totpdevice d WHERE {where};
     PERFORM set_config('{TWO_FACTOR_STATUS_SETTING}', coalesce(previous, ''), true);
 END
 $$"""  # noqa: S608  (constants)
+
+
+IDENTITY_FUNCTIONS: dict[str, str] = {
+    # The members of the current company who have an authenticator (home panel, people page).
+    TWO_FACTOR_MEMBERS_FUNCTION: _status_function(TWO_FACTOR_MEMBERS_FUNCTION, "on", "d.confirmed"),
+    # Every account with an authenticator, confirmed or being enrolled, for re-encrypting
+    # their keys (key rotation).
+    TWO_FACTOR_OWNERS_FUNCTION: _status_function(TWO_FACTOR_OWNERS_FUNCTION, "all", "true"),
+}

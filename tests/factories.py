@@ -91,7 +91,6 @@ def totp_code(device: Any, at: float | None = None) -> str:
 def enrol_two_factor(user: User) -> tuple[Any, list[str]]:
     """Give `user` a confirmed authenticator and backup codes, as enrolment does."""
     from accounts import services
-
     from accounts.identity import account_scope
 
     device = services.totp_device_start(user=user)

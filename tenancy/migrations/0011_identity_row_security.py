@@ -18,13 +18,15 @@ def protect(apps: Any, schema_editor: Any) -> None:
     for table in rls.IDENTITY_POLICIES:
         for statement in rls.identity_enable_sql(table):
             schema_editor.execute(statement)
-    schema_editor.execute(rls.TWO_FACTOR_MEMBERS_SQL)
+    for definition in rls.IDENTITY_FUNCTIONS.values():
+        schema_editor.execute(definition)
 
 
 def unprotect(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(f"DROP FUNCTION IF EXISTS {rls.TWO_FACTOR_MEMBERS_FUNCTION}()")
+    for name in rls.IDENTITY_FUNCTIONS:
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
     for table in rls.IDENTITY_POLICIES:
         for statement in rls.identity_disable_sql(table):
             schema_editor.execute(statement)
