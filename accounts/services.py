@@ -101,7 +101,8 @@ def user_erase(*, user: User, pseudonym: str) -> None:
 
 def totp_device_of(user: User) -> TOTPDevice | None:
     with account_scope(user.pk):
-        return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device
 
 
 def has_two_factor(user: User) -> bool:
@@ -118,7 +119,8 @@ def backup_codes_left(user: User) -> int:
 def totp_device_pending(user: User) -> TOTPDevice | None:
     """The device being enrolled (not yet confirmed), if any."""
     with account_scope(user.pk):
-        return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device
 
 
 def totp_device_start(*, user: User) -> TOTPDevice:

@@ -15,6 +15,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -49,7 +50,6 @@ def account_view(
     """The person's own account pages: signed in, and run (template included) inside their
     account_scope, so their row, devices and backup codes are readable and writable."""
 
-    @login_required
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         with account_scope(request.user.pk):
@@ -58,7 +58,7 @@ def account_view(
                 response.render()
             return response
 
-    return wrapper
+    return cast(Callable[Concatenate[HttpRequest, P], HttpResponse], login_required(wrapper))
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -411,7 +411,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
     post_reset_login = False
 
-    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # The link names the account; Django checks its token against that account's row,
         # which only the account's own scope can read.
         try:

@@ -70,7 +70,7 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         if tenant is None:
             raise Http404
-        with tenant_context(tenant, account=cast("User", request.user)):
+        with tenant_context(tenant, account=request.user):
             membership = (
                 Membership.objects.select_related("role")
                 .filter(user_id=request.user.pk, status=Membership.Status.ACTIVE)

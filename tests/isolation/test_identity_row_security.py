@@ -16,7 +16,12 @@ from django.test import Client, TestCase, override_settings
 
 from accounts import services
 from accounts.crypto import PREFIX, two_factor_keys
-from accounts.identity import ACCOUNT_SETTING, LOOKUP_SETTING, account_scope
+from accounts.identity import (
+    ACCOUNT_SETTING,
+    LOOKUP_SETTING,
+    TWO_FACTOR_MEMBERS_FUNCTION,
+    account_scope,
+)
 from accounts.models import TOTPDevice, User
 from tenancy import rls
 from tenancy.models import Tenant
@@ -166,11 +171,11 @@ def test_the_two_factor_status_of_members_is_known_without_reading_their_devices
     enrol_two_factor(elsewhere)
     in_a = {rls.TENANT_SETTING: str(tenant_a.pk)}
     assert _read("SELECT count(*) FROM accounts_totpdevice", in_a) == {0}
-    assert _read(f"SELECT u FROM {rls.TWO_FACTOR_MEMBERS_FUNCTION}() u", in_a) == {enrolled.pk}
+    assert _read(f"SELECT u FROM {TWO_FACTOR_MEMBERS_FUNCTION}() u", in_a) == {enrolled.pk}
     # The function's widening ends with it.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, true)", [rls.TENANT_SETTING, str(tenant_a.pk)])
-        cursor.execute(f"SELECT count(*) FROM {rls.TWO_FACTOR_MEMBERS_FUNCTION}()")
+        cursor.execute(f"SELECT count(*) FROM {TWO_FACTOR_MEMBERS_FUNCTION}()")
         cursor.execute("SELECT count(*) FROM accounts_totpdevice")
         assert cursor.fetchone()[0] == 0
     client.force_login(admin.user)
