@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 BACKUP_CODE_COUNT = 10
 
 
-def user_create(*, email: str, password: str | None, full_name: str = "") -> User:
+def user_create(
+    *, email: str, password: str | None, full_name: str = "", active: bool = True
+) -> User:
     """A new account; `password` None makes an account that cannot sign in until one is set."""
     with transaction.atomic():
-        user = User(email=email, full_name=full_name)
+        user = User(email=email, full_name=full_name, is_active=active)
         user.full_clean(exclude=["password"])
         user.set_password(password)
         user.save()
