@@ -79,15 +79,24 @@ def settings_in_force(values: Mapping[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def _db_scope(values: Mapping[str, str]) -> Iterator[None]:
+def _db_scope(
+    values: Mapping[str, str], *, request_level: bool = False, savepoint: bool = True
+) -> Iterator[None]:
+    current = _in_force.get(_NONE)
+    needed = {name: value for name, value in values.items() if current.get(name) != value}
+    if not needed:
+        # Inside an enclosing scope of this same transaction that set exactly these values.
+        yield
+        return
     nested = connection.in_atomic_block
-    with transaction.atomic():
-        current = _in_force.get(_NONE)
-        needed = {name: value for name, value in values.items() if current.get(name) != value}
+    # A request-level scope is the outermost transaction in production (no ATOMIC_REQUESTS):
+    # its end ends the setting. Nested only under a test's transaction, it neither takes a
+    # savepoint nor restores, so tests count the queries production runs.
+    with transaction.atomic(savepoint=savepoint and not request_level):
         previous = set_db_settings(needed)
         with settings_in_force(values):
             yield
-        if nested:
+        if nested and not request_level:
             restore_db_settings(previous)
 
 
@@ -102,11 +111,12 @@ def _account_id(user_id: object) -> str:
 
 
 @contextmanager
-def account_scope(user_id: object) -> Iterator[None]:
+def account_scope(user_id: object, *, request_level: bool = False) -> Iterator[None]:
     """Run the block (in a transaction) acting on the account `user_id`: its row, devices and
     backup codes are readable and writable. For the signed-in person, and for the account a
-    checked credential names (a password-reset link, an erasure)."""
-    with _db_scope({ACCOUNT_SETTING: _account_id(user_id)}):
+    checked credential names (a password-reset link, an erasure). `request_level`: the scope
+    wraps a whole request's work (middleware, a view), never nested in production."""
+    with _db_scope({ACCOUNT_SETTING: _account_id(user_id)}, request_level=request_level):
         yield
 
 
@@ -115,10 +125,11 @@ def normalised_email(email: object) -> str:
 
 
 @contextmanager
-def account_lookup(email: object) -> Iterator[None]:
+def account_lookup(email: object, *, savepoint: bool = True) -> Iterator[None]:
     """Run the block (in a transaction) able to find the one account whose address is `email`
-    (before anyone is signed in: sign-in, password reset, invitation, sign-up)."""
-    with _db_scope({LOOKUP_SETTING: normalised_email(email)}):
+    (before anyone is signed in: sign-in, password reset, invitation, sign-up). `savepoint`
+    False for a single read that cannot fail halfway (no savepoint to take and release)."""
+    with _db_scope({LOOKUP_SETTING: normalised_email(email)}, savepoint=savepoint):
         yield
 
 
@@ -126,7 +137,7 @@ def account_exists(email: str) -> bool:
     """Whether an account has this address (compared without regard to case)."""
     from accounts.models import User
 
-    with account_lookup(email):
+    with account_lookup(email, savepoint=False):
         return bool(User.objects.filter(email__iexact=normalised_email(email)).exists())
 
 
@@ -134,7 +145,7 @@ def account_by_email(email: str) -> object:
     """The account with this address, or None."""
     from accounts.models import User
 
-    with account_lookup(email):
+    with account_lookup(email, savepoint=False):
         return User.objects.filter(email__iexact=normalised_email(email)).first()
 
 

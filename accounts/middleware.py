@@ -66,5 +66,5 @@ class AccountOTPMiddleware(OTPMiddleware):  # type: ignore[misc]
         user_id = request.session.get(SESSION_KEY)
         if user_id is None:
             return super()._verify_user_sync(request, user)
-        with account_scope(user_id):
+        with account_scope(user_id, request_level=True):
             return super()._verify_user_sync(request, user)

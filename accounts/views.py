@@ -52,7 +52,7 @@ def account_view(
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        with account_scope(request.user.pk):
+        with account_scope(request.user.pk, request_level=True):
             response = view(request, *args, **kwargs)
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
