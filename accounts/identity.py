@@ -13,8 +13,9 @@ device, no backup code, no session. The scopes, each transaction-local like app.
 - `two_factor_members_sql()`: a database function that answers "which members of the current
   company have an authenticator" with user ids only; it never hands a device row to the app.
 
-Every use of account_scope and account_lookup is listed in tests/accounts/test_identity_rls.py,
-which fails when a new one appears: widening what the application can read is a reviewed change.
+Every use of account_scope and account_lookup is listed in
+tests/isolation/test_identity_row_security.py, which fails when a new one appears: widening what
+the application can read is a reviewed change.
 """
 
 from __future__ import annotations

@@ -293,3 +293,48 @@ def test_an_id_that_is_no_uuid_matches_nothing() -> None:
         cursor.execute("SELECT current_setting(%s, true)", [ACCOUNT_SETTING])
         assert cursor.fetchone()[0] == ""
     assert uuid.UUID(str(uuid.uuid4()))
+
+
+def test_the_migration_moves_clear_keys_into_encrypted_devices(tenant_a: Tenant) -> None:
+    """accounts/0005: django-otp's table (keys in clear) becomes encrypted accounts devices and
+    is dropped. Run here on a temporary table of the old shape, in the person's scope (the
+    migration itself runs before the row-level security exists)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0005_totp_keys_encrypt")
+    person = member(tenant_a).user
+    clear_key = "3132333435363738393031323334353637383930"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE otp_totp_totpdevice (id serial, user_id uuid, name varchar(64), "
+            "confirmed boolean, key varchar(80), step smallint, t0 bigint, digits smallint, "
+            "tolerance smallint, drift smallint, last_t bigint, "
+            "throttling_failure_timestamp timestamptz, throttling_failure_count integer)"
+        )
+        cursor.execute(
+            "INSERT INTO otp_totp_totpdevice (user_id, name, confirmed, key, step, t0, digits, "
+            "tolerance, drift, last_t, throttling_failure_count) "
+            "VALUES (%s, 'Phone', true, %s, 30, 0, 6, 1, 0, 41, 0)",
+            [person.pk, clear_key],
+        )
+
+    class Editor:
+        def __init__(self) -> None:
+            self.connection = connection
+
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    with account_scope(person.pk):
+        migration.encrypt_existing_devices(apps, Editor())
+        device = TOTPDevice.objects.get(user=person)
+    assert device.key == clear_key and device.confirmed and device.last_t == 41
+    stored = _read(
+        f"SELECT key FROM accounts_totpdevice WHERE id = {int(device.pk)}",
+        {ACCOUNT_SETTING: str(person.pk)},
+    ).pop()
+    assert stored.startswith(PREFIX) and clear_key not in stored
+    assert "otp_totp_totpdevice" not in connection.introspection.table_names()
