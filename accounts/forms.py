@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import account_exists
 from accounts.models import User
 
 
@@ -94,7 +95,7 @@ class EmailChangeForm(PasswordConfirmForm):
 
     def clean_new_email(self) -> str:
         email: str = self.cleaned_data["new_email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+        if email != self.user.email.lower() and account_exists(email):
             raise forms.ValidationError(_("That email address is already in use."))
         return email
 

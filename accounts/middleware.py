@@ -1,17 +1,21 @@
 """Session lifetime: signed out after SESSION_IDLE_TIMEOUT of inactivity, and always after
-SESSION_ABSOLUTE_TIMEOUT from sign-in."""
+SESSION_ABSOLUTE_TIMEOUT from sign-in. And django-otp's middleware inside the identity scope."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django_otp.middleware import OTPMiddleware
+
+from accounts.identity import account_scope
 
 STARTED = "_session_started_at"
 LAST_SEEN = "_session_last_seen_at"
@@ -51,3 +55,16 @@ def session_mark_started(request: HttpRequest) -> None:
     now = int(time.time())
     request.session[STARTED] = now
     request.session[LAST_SEEN] = now
+
+
+class AccountOTPMiddleware(OTPMiddleware):  # type: ignore[misc]
+    """django-otp's OTPMiddleware, with the signed-in account and the device that verified its
+    session loaded in one account_scope (one transaction, one setting of app.account_id): the
+    application role can read an account's row and devices only inside that scope."""
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        user_id = request.session.get(SESSION_KEY)
+        if user_id is None:
+            return super()._verify_user_sync(request, user)
+        with account_scope(user_id, request_level=True):
+            return super()._verify_user_sync(request, user)

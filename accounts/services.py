@@ -15,9 +15,9 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import BackupCode, BackupCodeDevice, User
+from accounts.identity import account_scope
+from accounts.models import BackupCode, BackupCodeDevice, TOTPDevice, User
 
 if TYPE_CHECKING:
     from django_otp.models import Device
@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 BACKUP_CODE_COUNT = 10
 
 
-def user_create(*, email: str, password: str | None, full_name: str = "") -> User:
+def user_create(
+    *, email: str, password: str | None, full_name: str = "", active: bool = True
+) -> User:
     """A new account; `password` None makes an account that cannot sign in until one is set."""
     with transaction.atomic():
-        user = User(email=email, full_name=full_name)
+        user = User(email=email, full_name=full_name, is_active=active)
         user.full_clean(exclude=["password"])
         user.set_password(password)
         user.save()
@@ -37,25 +39,27 @@ def user_create(*, email: str, password: str | None, full_name: str = "") -> Use
 
 def sessions_end_others(*, request: HttpRequest, user: User) -> None:
     """End every session of `user` except this request's (which gets a new id)."""
-    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
-    user.refresh_from_db(fields=["session_generation"])
+    with account_scope(user.pk):
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        user.refresh_from_db(fields=["session_generation"])
     update_session_auth_hash(request, user)
 
 
 def sessions_end_all(*, user: User) -> None:
-    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    with account_scope(user.pk):
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
 
 
 def password_change(*, request: HttpRequest, user: User, new_password: str) -> None:
     validate_password(new_password, user)
-    with transaction.atomic():
+    with account_scope(user.pk):
         user.set_password(new_password)
         user.save(update_fields=["password"])
         sessions_end_others(request=request, user=user)
 
 
 def email_change(*, request: HttpRequest, user: User, new_email: str) -> None:
-    with transaction.atomic():
+    with account_scope(user.pk):
         user.email = new_email
         user.full_clean(exclude=["password"])
         user.save(update_fields=["email"])
@@ -67,9 +71,10 @@ def user_deactivate(*, user: User) -> None:
     from accounts.events import Event, emit
 
     emit(Event.USER_DEACTIVATED, user=user)  # while the memberships still say where to record it
-    User.objects.filter(pk=user.pk).update(
-        is_active=False, session_generation=F("session_generation") + 1
-    )
+    with account_scope(user.pk):
+        User.objects.filter(pk=user.pk).update(
+            is_active=False, session_generation=F("session_generation") + 1
+        )
 
 
 def user_erase(*, user: User, pseudonym: str) -> None:
@@ -80,7 +85,7 @@ def user_erase(*, user: User, pseudonym: str) -> None:
     from axes.models import AccessAttempt, AccessLog
 
     email = user.email
-    with transaction.atomic():
+    with account_scope(user.pk):
         User.objects.filter(pk=user.pk).update(
             email=f"erased-{user.pk.hex}@erased.invalid", full_name=pseudonym[:150],
             password=make_password(None), is_active=False,
@@ -90,23 +95,39 @@ def user_erase(*, user: User, pseudonym: str) -> None:
         BackupCodeDevice.objects.filter(user=user).delete()
         AccessAttempt.objects.filter(username__iexact=email).delete()
         AccessLog.objects.filter(username__iexact=email).delete()
-    user.refresh_from_db()
+        user.refresh_from_db()
 
 
 # Two-factor authentication -------------------------------------------------------------------
 
 
 def totp_device_of(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    with account_scope(user.pk):
+        device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device
 
 
 def has_two_factor(user: User) -> bool:
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+    with account_scope(user.pk):
+        return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
+def backup_codes_left(user: User) -> int:
+    with account_scope(user.pk):
+        device = BackupCodeDevice.objects.filter(user=user).first()
+        return device.remaining if device is not None else 0
+
+
+def totp_device_pending(user: User) -> TOTPDevice | None:
+    """The device being enrolled (not yet confirmed), if any."""
+    with account_scope(user.pk):
+        device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device
 
 
 def totp_device_start(*, user: User) -> TOTPDevice:
     """A new, unconfirmed TOTP device; it replaces any earlier unconfirmed one."""
-    with transaction.atomic():
+    with account_scope(user.pk):
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device: TOTPDevice = TOTPDevice.objects.create(
             user=user, name="Authenticator app", confirmed=False, tolerance=1
@@ -116,9 +137,11 @@ def totp_device_start(*, user: User) -> TOTPDevice:
 
 def totp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> list[str] | None:
     """Activate `device` if `code` is right; return the new backup codes, or None if wrong."""
-    if device.user_id != user.pk or device.confirmed or not device.verify_token(code):
+    if device.user_id != user.pk or device.confirmed:
         return None
-    with transaction.atomic():
+    with account_scope(user.pk):
+        if not device.verify_token(code):
+            return None
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -127,7 +150,7 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> list[st
 
 def backup_codes_regenerate(*, user: User) -> list[str]:
     """Ten new single-use codes, shown once; the earlier ones stop working."""
-    with transaction.atomic():
+    with account_scope(user.pk):
         BackupCodeDevice.objects.filter(user=user).delete()
         device = BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=True)
         codes = []
@@ -139,7 +162,7 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
 
 
 def two_factor_disable(*, request: HttpRequest, user: User) -> None:
-    with transaction.atomic():
+    with account_scope(user.pk):
         TOTPDevice.objects.filter(user=user).delete()
         BackupCodeDevice.objects.filter(user=user).delete()
         sessions_end_others(request=request, user=user)
@@ -159,7 +182,7 @@ def second_factor_verify(*, user: User, code: str) -> SecondFactorResult:
     accepted one (django-otp's last_t), backup codes only while unused."""
     code = code.strip()
     digits = code.replace(" ", "")
-    with transaction.atomic():
+    with account_scope(user.pk):
         # Locked: parallel guesses cannot each slip past the throttle, and a failing request
         # cannot save back a stale last_t that would re-open a code just used.
         device: Device | None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import functools
 import time
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, cast
 
 import segno
 from django.conf import settings
@@ -13,15 +15,15 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
+from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.events import Event, emit
@@ -34,9 +36,29 @@ from accounts.forms import (
     SecondFactorForm,
     TotpConfirmForm,
 )
-from accounts.models import BackupCodeDevice, User
+from accounts.identity import account_lookup, account_scope
+from accounts.models import BackupCodeDevice, TOTPDevice, User
 
 PENDING = "_pending_second_factor"
+
+P = ParamSpec("P")
+
+
+def account_view(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """The person's own account pages: signed in, and run (template included) inside their
+    account_scope, so their row, devices and backup codes are readable and writable."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        with account_scope(request.user.pk, request_level=True):
+            response = view(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+            return response
+
+    return cast(Callable[Concatenate[HttpRequest, P], HttpResponse], login_required(wrapper))
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -54,6 +76,12 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Finding the account by the address typed (and the failed-sign-in audit, and the
+        # lockout records) is the one read of an account before anyone is signed in.
+        with account_lookup(request.POST.get("username")):
+            return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
@@ -88,6 +116,20 @@ def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any) 
 def login_verify(request: HttpRequest) -> HttpResponse:
     """The second step: an authenticator code or a backup code. Also used by someone signed in
     whose session is not yet verified (they enrolled in another session)."""
+    subject_id = request.user.pk if request.user.is_authenticated else _pending_user_id(request)
+    with account_scope(subject_id):
+        response = _login_verify(request)
+        if isinstance(response, SimpleTemplateResponse):
+            response.render()
+        return response
+
+
+def _pending_user_id(request: HttpRequest) -> object:
+    pending = request.session.get(PENDING)
+    return pending.get("user") if isinstance(pending, dict) else None
+
+
+def _login_verify(request: HttpRequest) -> HttpResponse:
     user, next_url = _second_factor_subject(request)
     if user is None:
         messages.info(request, _("Please sign in again."))
@@ -154,26 +196,25 @@ class LogoutView(auth_views.LogoutView):
 
 def _account_page(request: HttpRequest, **forms: Any) -> TemplateResponse:
     user = cast(User, request.user)
-    backup = BackupCodeDevice.objects.filter(user=user).first()
     context = {
         "profile_form": forms.get("profile_form") or ProfileForm(instance=user),
         "email_form": forms.get("email_form") or EmailChangeForm(user),
         "password_form": forms.get("password_form") or PasswordChangeForm(user),
         "confirm_form": forms.get("confirm_form") or PasswordConfirmForm(user),
         "two_factor": services.has_two_factor(user),
-        "backup_codes_left": backup.remaining if backup else 0,
+        "backup_codes_left": services.backup_codes_left(user),
         "verified": request.user.is_verified(),  # type: ignore[union-attr]
     }
     status = 400 if any(f.errors for f in forms.values()) else 200
     return TemplateResponse(request, "accounts/account.html", context, status=status)
 
 
-@login_required
+@account_view
 def account(request: HttpRequest) -> HttpResponse:
     return _account_page(request)
 
 
-@login_required
+@account_view
 @require_POST
 def profile_update(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST, instance=cast(User, request.user))
@@ -184,7 +225,7 @@ def profile_update(request: HttpRequest) -> HttpResponse:
     return redirect("account")
 
 
-@login_required
+@account_view
 @require_POST
 @sensitive_post_parameters("password", "new_password")
 def password_change(request: HttpRequest) -> HttpResponse:
@@ -200,7 +241,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return redirect("account")
 
 
-@login_required
+@account_view
 @require_POST
 @sensitive_post_parameters("password")
 def email_change(request: HttpRequest) -> HttpResponse:
@@ -219,7 +260,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
     return redirect("account")
 
 
-@login_required
+@account_view
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     services.sessions_end_others(request=request, user=cast(User, request.user))
@@ -228,7 +269,7 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     return redirect("account")
 
 
-@login_required
+@account_view
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrolment: POST starts a new (unconfirmed) device; GET shows its QR code and key."""
     user = cast(User, request.user)
@@ -241,7 +282,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                                password_form=password_form)  # fmt: skip
         services.totp_device_start(user=user)
         return redirect(_with_next("two-factor-setup", request.GET.get("next")))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = services.totp_device_pending(user)
     return _setup_page(request, device, TotpConfirmForm(), password_form=password_form)
 
 
@@ -274,12 +315,12 @@ def _setup_page(
     return TemplateResponse(request, "accounts/two_factor_setup.html", context, status=status)
 
 
-@login_required
+@account_view
 @require_POST
 @sensitive_post_parameters("code")
 def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = services.totp_device_pending(user)
     form = TotpConfirmForm(request.POST)
     if device is None:
         messages.error(request, _("Start the set-up again: that set-up had already ended."))
@@ -310,7 +351,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@account_view
 @require_POST
 @sensitive_post_parameters("password")
 def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
@@ -328,7 +369,7 @@ def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@account_view
 @require_POST
 @sensitive_post_parameters("password")
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
@@ -347,7 +388,14 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 
 # Password reset by email: Django's views with our templates. The reset never signs the person
 # in, so the next sign-in still asks for the second factor.
-password_reset = auth_views.PasswordResetView.as_view(
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The account is found by the address typed, in the one lookup scope for that address.
+        with account_lookup(form.cleaned_data["email"]):
+            return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view(
     template_name="accounts/password_reset.html",
     email_template_name="emails/password_reset.txt",
     subject_template_name="emails/password_reset_subject.txt",
@@ -362,6 +410,19 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
     post_reset_login = False
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # The link names the account; Django checks its token against that account's row,
+        # which only the account's own scope can read.
+        try:
+            user_id: object = urlsafe_base64_decode(kwargs.get("uidb64", "")).decode()
+        except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+            user_id = None
+        with account_scope(user_id):
+            response = super().dispatch(*args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+            return response
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
+from accounts.identity import account_exists
 from accounts.models import User
 from accounts.tokens import new_token, token_hash
 from billing.models import Signup
@@ -34,7 +35,7 @@ def signup_start(*, data: dict[str, Any], verify_url_for: Callable[[str], str]) 
     # Hashed whether or not the address is registered: the answer takes as long either way.
     password_hash = make_password(data["password"])
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
+        if account_exists(email):
             body = render_to_string("emails/signup_existing.txt", {"company": data["company_name"]})
             subject = _("Someone tried to sign up to Parim with your address")
         else:
@@ -68,7 +69,7 @@ def signup_complete(*, signup: Signup) -> tuple[User, Tenant]:
         locked = Signup.objects.select_for_update().get(pk=signup.pk)
         if not locked.is_open:
             raise ValidationError(_("This link has already been used or has expired."))
-        if User.objects.filter(email__iexact=locked.email).exists():
+        if account_exists(locked.email):
             raise ValidationError(_("An account with this address exists now: sign in instead."))
         if Tenant.objects.filter(slug=locked.slug).exists():
             raise ValidationError(

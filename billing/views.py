@@ -85,7 +85,7 @@ def signup_verify(request: HttpRequest, token: str) -> HttpResponse:
                 request, "billing/signup_verify.html",
                 {"signup": signup, "errors": error.messages}, status=400,
             )  # fmt: skip
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.AccountBackend")
         messages.success(
             request, _("Welcome to Parim. Your 14-day trial of %(company)s has started.")
             % {"company": tenant.name},

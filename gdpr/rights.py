@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
-from accounts.models import User
 from accounts.services import user_create, user_erase
 from audit.services import redact_person, retention_purge
 from gdpr.models import DataExport, ErasureRequest, PersonalDetails, PolicyAcceptance
@@ -432,8 +431,7 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
             user_erase(user=user, pseudonym=pseudonym)
         else:
             stand_in = user_create(email=f"erased-{m.pk.hex}@erased.invalid", password=None,
-                                   full_name=pseudonym)  # fmt: skip
-            User.objects.filter(pk=stand_in.pk).update(is_active=False)
+                                   full_name=pseudonym, active=False)  # fmt: skip
             Membership.objects.filter(pk=m.pk).update(user=stand_in)
         emit(Event.PERSON_ANONYMISED, tenant=tenant, target=m,
              data={"reason": reason, "account_erased": account_erased})  # fmt: skip

@@ -116,6 +116,11 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # first encrypts, every one decrypts (rotation). Kept apart from the database: the environment
 # or PERSONAL_DATA_KEYS_FILE (a secrets manager). Development derives one from SECRET_KEY.
 PERSONAL_DATA_KEYS = env_list("PERSONAL_DATA_KEYS", []) or [f"derived:{SECRET_KEY}"]
+# Secrets from which the keys of the two-factor (TOTP) secrets are made (accounts/crypto.py), the
+# same way: first encrypts, every one decrypts; rotated with `manage.py two_factor_reencrypt`.
+# A key of its own, so that neither a database dump nor the personal-data key alone gives the
+# means to mint codes. Development derives one from SECRET_KEY.
+TWO_FACTOR_KEYS = env_list("TWO_FACTOR_KEYS", []) or [f"derived-2fa:{SECRET_KEY}"]
 
 # Keys of the audit chain's authentication codes (audit/signing.py): comma-separated, each
 # "key-id:secret" (or a bare secret, whose id is derived from it); the first signs, every one
@@ -154,7 +159,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "axes",
     "csp",
     "guardian",
@@ -181,7 +185,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.middleware.AuditRequestMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, loading the account and its device inside the account's identity scope.
+    "accounts.middleware.AccountOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -244,7 +249,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses to authenticate while a (username, IP address) pair is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend inside the identity scopes (row-level security on accounts).
+    "accounts.backends.AccountBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # django-guardian: object permissions live in tenant-owned tables (tenancy.object_permissions);
@@ -440,6 +446,22 @@ CACHES: dict[str, Any] = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions live in a cache, not in the database (docs/design.md, "Identity data"): the
+# application role then holds no table of live session keys that one careless query could
+# read wholesale. Redis when there is one (shared by every process, survives a deploy); else
+# files under var/sessions (the demo's gunicorn runs several processes on one machine).
+CACHES["sessions"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}
+    if CELERY_BROKER_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("SESSION_FILE_DIR", str(BASE_DIR / "var" / "sessions")),
+        # Never cull live sessions to make room; expired ones are removed as they are read.
+        "OPTIONS": {"MAX_ENTRIES": 10_000_000},
+    }
+)
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_CACHE_ALIAS = "sessions"
 # Computed rota weeks (scheduling/rota/cache.py), reused while nothing they were computed from
 # has changed: in the Redis at ROTA_CACHE_URL, shared by every process (its own database or
 # instance, with maxmemory and allkeys-lru: never the broker's, whose tasks must not be
@@ -561,6 +583,8 @@ if PARIM_ENV == "production":
         )
     if any(key.startswith("dev:") or len(key.split(":", 1)[-1]) < 32 for key in AUDIT_CHAIN_KEYS):
         _problems.append("AUDIT_CHAIN_KEYS must be set to random values of at least 32 characters")
+    if any(key.startswith("derived") or len(key) < 32 for key in TWO_FACTOR_KEYS):
+        _problems.append("TWO_FACTOR_KEYS must be set to random values of at least 32 characters")
     if not HTTPS:
         _problems.append("HTTPS must be true")
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

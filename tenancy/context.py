@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django_scopes import get_scope, scope
 
+from accounts import identity
 from tenancy import rls
 
 if TYPE_CHECKING:
@@ -51,9 +52,11 @@ def _restore_db_setting(name: str, previous: str | None) -> None:
 
 
 @contextmanager
-def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
+def tenant_context(tenant: Tenant, *, account: User | None = None) -> Iterator[Tenant]:
     """Run the block as `tenant`: a transaction, the scope for the scoped managers, and on
     PostgreSQL the transaction-local `app.tenant_id` that the row-level security policies read.
+    With `account` (the signed-in person, on tenant pages), also `app.account_id` in the same
+    statement, so their own two-factor devices are readable (accounts.identity).
 
     The scope is reset when the block ends, however it ends; the database setting ends with the
     transaction, and is restored explicitly when this context is nested in an outer transaction.
@@ -67,13 +70,16 @@ def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
     ):
         # django-scopes treats a None scope as "no filter": never let that happen.
         raise TenantContextError("tenant_context needs a saved Tenant.")
+    values = {rls.TENANT_SETTING: str(tenant.pk)}
+    if account is not None and account.is_authenticated:
+        values[identity.ACCOUNT_SETTING] = str(account.pk)
     nested = connection.in_atomic_block
     with transaction.atomic():
-        previous = _set_db_setting(rls.TENANT_SETTING, str(tenant.pk))
-        with scope(tenant=tenant):
+        previous = identity.set_db_settings(values)
+        with scope(tenant=tenant), identity.settings_in_force(values):
             yield tenant
         if nested:
-            _restore_db_setting(rls.TENANT_SETTING, previous)
+            identity.restore_db_settings(previous)
 
 
 @contextmanager

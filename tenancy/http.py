@@ -70,7 +70,7 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         if tenant is None:
             raise Http404
-        with tenant_context(tenant):
+        with tenant_context(tenant, account=request.user):
             membership = (
                 Membership.objects.select_related("role")
                 .filter(user_id=request.user.pk, status=Membership.Status.ACTIVE)
@@ -166,7 +166,7 @@ def _tenant_public_view(
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         if tenant is None:
             return TemplateResponse(request, not_found_template, status=404).render()
-        with tenant_context(tenant):
+        with tenant_context(tenant, account=cast("User", request.user)):
             tenant_request = cast(TenantRequest, request)
             tenant_request.tenant = tenant
             return _rendered(view(tenant_request, *args, **kwargs))

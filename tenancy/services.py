@@ -64,7 +64,7 @@ def builtin_role(*, tenant: Tenant, kind: RoleKind) -> Role:
 
 def membership_create(*, tenant: Tenant, user: User, role: Role) -> Membership:
     """Give `user` an active membership of `tenant` with `role` (a role of the same tenant)."""
-    with tenant_context(tenant):
+    with tenant_context(tenant, account=user):  # the account is not a member yet
         membership = Membership(tenant=tenant, user=user, role=role)
         membership.full_clean()
         membership.save()
@@ -347,7 +347,7 @@ def invitation_find(*, tenant: Tenant, token: str) -> Invitation | None:
 
 def invitation_accept(*, tenant: Tenant, invitation: Invitation, user: User) -> Membership:
     """`user` (whose email is the invited one) joins the company; a former member rejoins."""
-    with tenant_context(tenant):
+    with tenant_context(tenant, account=user):  # the account is not a member yet
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not locked.is_open:
             raise ValidationError(_("This invitation has already been used or has expired."))

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.identity import account_exists, members_with_two_factor
 from accounts.services import user_create
 from tenancy import services
 from tenancy.access import invitation_get_or_404, membership_get_or_404, role_get_or_404
@@ -86,11 +86,7 @@ def _people_page(
         )
     page = Paginator(members, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     user_ids = [m.user_id for m in page.object_list]
-    with_two_factor = set(
-        TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list(
-            "user_id", flat=True
-        )
-    )
+    with_two_factor = members_with_two_factor(user_ids)
     invitations = (
         Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True, revoked_at__isnull=True)
         .select_related("role")
@@ -340,7 +336,6 @@ def join(request: TenantRequest, token: str) -> HttpResponse:
         return TemplateResponse(request, "tenancy/join_invalid.html", status=404)
     if request.method == "POST" and tenant.is_read_only:
         return TemplateResponse(request, "tenancy/read_only.html", status=403)
-    from accounts.models import User
 
     context: dict[str, Any] = {"invitation": invitation}
     if request.user.is_authenticated:
@@ -357,7 +352,7 @@ def join(request: TenantRequest, token: str) -> HttpResponse:
             return redirect("dashboard", tenant_slug=tenant.slug)
         return TemplateResponse(request, "tenancy/join.html", context)
 
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if account_exists(invitation.email):
         context["sign_in_first"] = True
         return TemplateResponse(request, "tenancy/join.html", context)
     policy = services.security_policy_of(tenant)
@@ -369,7 +364,7 @@ def join(request: TenantRequest, token: str) -> HttpResponse:
             full_name=form.cleaned_data["full_name"],
         )
         services.invitation_accept(tenant=tenant, invitation=invitation, user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.AccountBackend")
         messages.success(request, _("Welcome to %(company)s.") % {"company": tenant.name})
         return redirect("dashboard", tenant_slug=tenant.slug)
     context["form"] = form

@@ -20,6 +20,11 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def pytest_configure(config: pytest.Config) -> None:
     # Production-cost Argon2 takes a tenth of a second per hash; tests hash a great deal.
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+    # Sessions in this process's memory: the test client and live servers share the process.
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "s"},
+    }
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

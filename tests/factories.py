@@ -91,11 +91,13 @@ def totp_code(device: Any, at: float | None = None) -> str:
 def enrol_two_factor(user: User) -> tuple[Any, list[str]]:
     """Give `user` a confirmed authenticator and backup codes, as enrolment does."""
     from accounts import services
+    from accounts.identity import account_scope
 
     device = services.totp_device_start(user=user)
     codes = services.totp_device_confirm(user=user, device=device, code=totp_code(device))
     assert codes is not None
-    device.refresh_from_db()
+    with account_scope(user.pk):
+        device.refresh_from_db()
     return device, codes
 
 

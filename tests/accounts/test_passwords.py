@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from accounts.identity import account_scope
 from tenancy.context import tenant_context
 from tenancy.models import SecurityPolicy, Tenant
 from tests.factories import TEST_PASSWORD, make_user, member
@@ -76,7 +77,8 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(
         "/accounts/password/",
         {"password": TEST_PASSWORD, "new_password": "another long passphrase"},
     )
-    user.refresh_from_db()
+    with account_scope(user.pk):
+        user.refresh_from_db()
     assert user.check_password("another long passphrase")
     assert client.get("/accounts/").status_code == 200
     assert other.get("/accounts/").status_code == 302
@@ -95,6 +97,7 @@ def test_changing_the_email_needs_the_password_and_ends_other_sessions(client: C
     )
     assert "already in use" in taken.content.decode()
     client.post("/accounts/email/", {"new_email": "New@Example.test", "password": TEST_PASSWORD})
-    user.refresh_from_db()
+    with account_scope(user.pk):
+        user.refresh_from_db()
     assert user.email == "new@example.test"
     assert other.get("/accounts/").status_code == 302

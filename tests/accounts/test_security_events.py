@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.catalogue import Category, Event
-from accounts.models import User
+from accounts.identity import account_scope
+from accounts.models import TOTPDevice, User
 from audit.models import AuditEntry
 from audit.sentences import Describer, EntryFacts
 from tenancy.context import tenant_context
@@ -50,7 +50,8 @@ def _sign_out(client: Client, user: User) -> None:
 def _enrol_two_factor(client: Client, user: User) -> None:
     client.force_login(user)
     client.post("/accounts/two-factor/")
-    device = TOTPDevice.objects.get(user=user)
+    with account_scope(user.pk):
+        device = TOTPDevice.objects.get(user=user)
     response = client.post("/accounts/two-factor/confirm/", {"code": totp_code(device)})
     assert response.status_code == 200
 
@@ -59,7 +60,8 @@ def _turn_off_two_factor(client: Client, user: User) -> None:
     enrol_two_factor(user)
     client.force_login(user)
     client.post("/accounts/two-factor/disable/", {"password": TEST_PASSWORD})
-    assert not TOTPDevice.objects.filter(user=user).exists()
+    with account_scope(user.pk):
+        assert not TOTPDevice.objects.filter(user=user).exists()
 
 
 def _use_a_backup_code(client: Client, user: User) -> None:
@@ -72,7 +74,8 @@ def _use_a_backup_code(client: Client, user: User) -> None:
 def _change_password(client: Client, user: User) -> None:
     client.force_login(user)
     client.post("/accounts/password/", {"password": TEST_PASSWORD, "new_password": NEW_PASSWORD})
-    user.refresh_from_db()
+    with account_scope(user.pk):
+        user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
 
 
@@ -80,7 +83,8 @@ def _change_email(client: Client, user: User) -> None:
     client.force_login(user)
     client.post("/accounts/email/",
                 {"new_email": "maria.r@example.test", "password": TEST_PASSWORD})  # fmt: skip
-    user.refresh_from_db()
+    with account_scope(user.pk):
+        user.refresh_from_db()
     assert user.email == "maria.r@example.test"
 
 

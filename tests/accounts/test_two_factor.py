@@ -8,9 +8,9 @@ from unittest import mock
 
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import BackupCode
+from accounts.identity import account_scope
+from accounts.models import BackupCode, TOTPDevice
 from tenancy.models import Tenant
 from tests.factories import (
     TEST_PASSWORD,
@@ -38,7 +38,8 @@ def test_enrolment_shows_a_qr_code_and_the_key_and_activates_only_after_a_code(
     user = make_user()
     client.force_login(user)
     client.post("/accounts/two-factor/")
-    device = TOTPDevice.objects.get(user=user)
+    with account_scope(user.pk):
+        device = TOTPDevice.objects.get(user=user)
     assert not device.confirmed
     page = client.get("/accounts/two-factor/").content.decode()
     assert "<svg" in page
@@ -47,7 +48,8 @@ def test_enrolment_shows_a_qr_code_and_the_key_and_activates_only_after_a_code(
     wrong = client.post("/accounts/two-factor/confirm/", {"code": "000000"})
     assert wrong.status_code == 400
     assert "That code is not right" in wrong.content.decode()
-    device.refresh_from_db()
+    with account_scope(user.pk):
+        device.refresh_from_db()
     assert not device.confirmed
 
     too_soon = client.post("/accounts/two-factor/confirm/", {"code": totp_code(device)})
@@ -56,7 +58,8 @@ def test_enrolment_shows_a_qr_code_and_the_key_and_activates_only_after_a_code(
     with clock_moved(2) as now:
         right = client.post("/accounts/two-factor/confirm/", {"code": totp_code(device, at=now)})
     assert right.status_code == 200
-    device.refresh_from_db()
+    with account_scope(user.pk):
+        device.refresh_from_db()
     assert device.confirmed
     assert right.content.decode().count("<li><code>") == 10
 
@@ -64,7 +67,8 @@ def test_enrolment_shows_a_qr_code_and_the_key_and_activates_only_after_a_code(
 def test_backup_codes_are_stored_hashed() -> None:
     user = make_user()
     _device, codes = enrol_two_factor(user)
-    stored = list(BackupCode.objects.filter(device__user=user))
+    with account_scope(user.pk):
+        stored = list(BackupCode.objects.filter(device__user=user))
     assert len(stored) == 10
     for code in codes:
         plain = BackupCode.normalise(code)
@@ -160,10 +164,12 @@ def test_turning_off_needs_the_password_and_ends_other_sessions(client: Client) 
 
     refused = client.post("/accounts/two-factor/disable/", {"password": "not-my-password"})
     assert refused.status_code == 400
-    assert TOTPDevice.objects.filter(user=user).exists()
+    with account_scope(user.pk):
+        assert TOTPDevice.objects.filter(user=user).exists()
 
     client.post("/accounts/two-factor/disable/", {"password": TEST_PASSWORD})
-    assert not TOTPDevice.objects.filter(user=user).exists()
+    with account_scope(user.pk):
+        assert not TOTPDevice.objects.filter(user=user).exists()
     assert _signed_in(client)
     assert other.get("/accounts/").status_code == 302, "the other session must have ended"
 
@@ -255,10 +261,15 @@ def test_replacing_a_working_authenticator_needs_the_password(client: Client) ->
     client.force_login(user)
     refused = client.post("/accounts/two-factor/", {"password": "not mine"})
     assert refused.status_code == 400
-    assert TOTPDevice.objects.filter(user=user).count() == 1
+    with account_scope(user.pk):
+        assert TOTPDevice.objects.filter(user=user).count() == 1
     client.post("/accounts/two-factor/", {"password": TEST_PASSWORD})
-    assert TOTPDevice.objects.filter(user=user, confirmed=False).count() == 1
-    assert TOTPDevice.objects.get(pk=device.pk).confirmed, "the working one stays until confirmed"
+    with account_scope(user.pk):
+        assert TOTPDevice.objects.filter(user=user, confirmed=False).count() == 1
+    with account_scope(user.pk):
+        assert TOTPDevice.objects.get(pk=device.pk).confirmed, (
+            "the working one stays until confirmed"
+        )
 
 
 def test_old_failures_are_forgiven_so_the_owner_is_never_locked_out_for_long(
@@ -266,9 +277,12 @@ def test_old_failures_are_forgiven_so_the_owner_is_never_locked_out_for_long(
 ) -> None:
     user = make_user(email="two@example.test")
     device, _codes = enrol_two_factor(user)
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=30)
-    device.refresh_from_db()
-    device.throttle_increment(commit=True)  # a wait of 2**30 seconds, by django-otp's rule
+    with account_scope(user.pk):
+        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=30)
+    with account_scope(user.pk):
+        device.refresh_from_db()
+    with account_scope(user.pk):
+        device.throttle_increment(commit=True)  # a wait of 2**30 seconds, by django-otp's rule
     _password_step(client, "two@example.test")
     assert (
         "Too many wrong codes"

@@ -18,6 +18,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.identity import account_scope
 from accounts.models import User
 from audit.models import AuditEntry
 from gdpr import policies, rights
@@ -418,7 +419,8 @@ def test_an_approved_erasure_leaves_no_personal_value_anywhere_in_the_database(
     assert mail.outbox[-1].to == ["sam.subject@alpha.test"]  # told, before the address went
     assert _text_hits(erased) == []
     assert _text_hits([OTHER_IP, "Colin Colleague"])  # other people's values stay
-    user = User.objects.get(pk=employee.user_id)
+    with account_scope(employee.user_id):
+        user = User.objects.get(pk=employee.user_id)
     assert not user.is_active and not user.has_usable_password()
     assert user.full_name == rights.pseudonym_for(employee)
     with tenant_context(company.tenant):
@@ -448,7 +450,8 @@ def test_a_person_still_held_elsewhere_keeps_their_account_and_vanishes_here(
     elsewhere = member(other, user=company.employee.user, status=status)
     pseudonym = rights.person_anonymise(tenant=company.tenant, membership=company.employee,
                                         reason="request")  # fmt: skip
-    user = User.objects.get(pk=company.employee.user_id)
+    with account_scope(company.employee.user_id):
+        user = User.objects.get(pk=company.employee.user_id)
     assert user.email == "sam.subject@alpha.test" and user.has_usable_password()
     with tenant_context(company.tenant):
         here = Membership.objects.select_related("user").get(pk=company.employee.pk)
@@ -502,8 +505,10 @@ def test_retention_anonymises_former_members_once_the_period_has_passed(
         DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now())
     result = rights.retention_apply(company.tenant)
     assert result.anonymised == 1 and result.exports_deleted == 1
-    assert not User.objects.get(pk=company.employee.user_id).is_active
-    assert User.objects.get(pk=company.colleague.user_id).full_name == "Colin Colleague"
+    with account_scope(company.employee.user_id):
+        assert not User.objects.get(pk=company.employee.user_id).is_active
+    with account_scope(company.colleague.user_id):
+        assert User.objects.get(pk=company.colleague.user_id).full_name == "Colin Colleague"
     assert rights.retention_apply(company.tenant).anonymised == 0  # once only
 
 

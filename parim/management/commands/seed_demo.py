@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -14,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 
 from accounts.catalogue import Event
+from accounts.identity import account_by_email, account_scope
 from accounts.models import User
 from accounts.services import user_create
 from audit.services import record
@@ -139,12 +140,14 @@ class Command(BaseCommand):
         hashed = ""
         for number, (email, full_name, kind) in enumerate(people, start=1):
             progress.update(f"{step} people {number}/{len(people)}")
-            user = User.objects.filter(email=email).first()
+            # Accounts are under row-level security: found by address, changed in their scope.
+            user = cast("User | None", account_by_email(email))
             if user is None:
                 hashed = hashed or make_password(DEMO_PASSWORD)
                 user = user_create(email=email, password=None, full_name=full_name)
-                user.password = hashed
-                user.save(update_fields=["password"])
+                with account_scope(user.pk):
+                    user.password = hashed
+                    user.save(update_fields=["password"])
                 created += 1
             with tenant_context(tenant):
                 if not Membership.objects.filter(user=user).exists():
