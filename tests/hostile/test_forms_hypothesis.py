@@ -19,8 +19,6 @@ from audit.selectors import audit_page, filter_choices
 from audit.sentences import people_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
-from tenancy.permissions import RoleKind
-from tests.factories import member
 from tests.hostile.values import HOSTILE
 
 pytestmark = pytest.mark.django_db
@@ -42,18 +40,6 @@ SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 AUDIT_FIELDS = ["date_from", "date_to", "q", "before", "actor", "category", "event"]
-
-
-@pytest.fixture
-def owner(tenant_a: Tenant) -> Membership:
-    return member(tenant_a, kind=RoleKind.OWNER, email="owner@alpha.test")
-
-
-@pytest.fixture
-def client(owner: Membership) -> Client:
-    client = Client()
-    client.force_login(owner.user)
-    return client
 
 
 @SETTINGS

@@ -14,7 +14,6 @@ from accounts.catalogue import Event
 from audit.models import AuditEntry
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
-from tenancy.permissions import RoleKind
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.django_db
 
 def _streamed(response: Any) -> bytes:
     return b"".join(response.streaming_content)
-
-
-@pytest.fixture
-def owner(tenant_a: Tenant) -> Membership:
-    return member(tenant_a, kind=RoleKind.OWNER, email="owner@alpha.test")
-
-
-@pytest.fixture
-def client(owner: Membership) -> Client:
-    client = Client()
-    client.force_login(owner.user)
-    return client
 
 
 def _exports(tenant: Tenant) -> int:

@@ -4,28 +4,19 @@ listens, plain access lines, and no warning from running tasks eagerly."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import io
 import logging
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from django.core.mail import EmailMessage
 
 from parim.demo_mail import ConsoleEmailBackend
 from parim.demo_people import DEMO_PASSWORD, DEMO_TENANTS, sign_ins
+from tests.parim.test_deployment import _gunicorn_config
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _gunicorn_config() -> Any:
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "deploy/gunicorn.conf.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_an_email_is_printed_as_a_person_reads_it() -> None:
