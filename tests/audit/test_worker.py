@@ -14,6 +14,7 @@ from audit.models import ArchiveBatch
 from parim.celery import app
 from tenancy.context import tenant_context
 from tenancy.models import Role, Tenant
+from tests.celery_app import forget_broker_connections
 from tests.conftest import IN_CI
 
 REDIS = "redis://127.0.0.1:6379/15"
@@ -44,6 +45,7 @@ def celery_worker_on_redis() -> Iterator[Any]:
             yield worker
     finally:
         app.conf.update(saved)
+        forget_broker_connections()  # the worker's pool is closed: later tasks open their own
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,6 +22,7 @@ from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import OutboxMessage
 from tests.builders import MONDAY, add_shift, at, build_rota, signed_in
+from tests.celery_app import forget_broker_connections
 from tests.conftest import IN_CI
 from tests.gdpr.test_rights import Company
 
@@ -66,16 +67,6 @@ class OwnRedis:
         return int(length)
 
 
-def _reset_connections() -> None:
-    """Forget the pooled broker connections, which still point at the previous broker."""
-    celery: Any = app  # Celery's private pool attributes, reset as Celery does after a fork
-    if celery._pool is not None:
-        celery._pool.force_close_all()
-    celery._pool = None
-    if "amqp" in celery.__dict__:
-        celery.amqp._producer_pool = None
-
-
 @pytest.fixture
 def own_redis() -> Iterator[OwnRedis]:
     if shutil.which("redis-server") is None:
@@ -87,12 +78,12 @@ def own_redis() -> Iterator[OwnRedis]:
     # Celery reads Django's settings under the CELERY_ namespace: override those names.
     saved = {key: app.conf[key] for key in ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER")}
     app.conf.update(CELERY_BROKER_URL=server.url, CELERY_TASK_ALWAYS_EAGER=False)
-    _reset_connections()
+    forget_broker_connections()
     try:
         yield server
     finally:
         app.conf.update(saved)
-        _reset_connections()
+        forget_broker_connections()
         server.stop()
 
 
