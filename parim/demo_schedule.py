@@ -1,5 +1,6 @@
-"""The demo's rotas: positions, work profiles, last week and this week's shifts (a busy week
-with a few rule breaks to see, and drafts at one site to publish), written once per company."""
+"""The demo's rotas: positions, work profiles, last week's, this week's and next week's shifts
+(a busy week with a few rule breaks to see, and drafts at one site to publish). Loaded again on a
+later day, the weeks that have come since are added, so the demo stays relative to today."""
 
 from __future__ import annotations
 
@@ -26,11 +27,18 @@ def _is_demo_employee(member: Membership) -> bool:
     return member.user.email.startswith(f"{RoleKind.EMPLOYEE.value}@")
 
 
-def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
-    """Returns how many shifts were written; nothing when the company already has shifts."""
+def _has_shifts(tenant: Tenant, week: dt.date, zone: zoneinfo.ZoneInfo) -> bool:
+    start = local_midnight(week, zone)
     with tenant_context(tenant):
-        if Shift.objects.exists():
-            return 0
+        return Shift.objects.filter(start_at__gte=start,
+                                    start_at__lt=start + dt.timedelta(days=7)).exists()  # fmt: skip
+
+
+def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
+    """Returns how many shifts were written: the three weeks around today that have none (all
+    three, profiles and the rule breaks to see the first time)."""
+    with tenant_context(tenant):
+        first_time = not Shift.objects.exists()
         owner = Membership.objects.get(role__kind=RoleKind.OWNER)
         SchedulingSettings.objects.get_or_create(tenant=tenant)
         made = [
@@ -50,12 +58,13 @@ def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
         position = made[index % len(made)]
         extra = [made[(index + 1) % len(made)]] if index % 3 == 0 else []
         hours = rng.choice([24, 30, 37.5, 40])
-        work_profile_save(
-            tenant=tenant, actor=owner, membership=member, positions=[position, *extra],
-            sites=[site], contracted_hours=Decimal(24 if _is_demo_employee(member) else hours),
-            hourly_rate=Decimal(rng.choice(["11.44", "12.10", "13.50", "16.80"])),
-            max_hours_7_days=None, min_rest_hours=None,
-        )  # fmt: skip
+        rate = Decimal(rng.choice(["11.44", "12.10", "13.50", "16.80"]))
+        if first_time:
+            work_profile_save(
+                tenant=tenant, actor=owner, membership=member, positions=[position, *extra],
+                sites=[site], contracted_hours=Decimal(24 if _is_demo_employee(member) else hours),
+                hourly_rate=rate, max_hours_7_days=None, min_rest_hours=None,
+            )  # fmt: skip
         home[index] = (site, position)
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     this_week = week_start_of(today_in(tenant))
@@ -68,6 +77,8 @@ def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
     weeks = [(this_week - dt.timedelta(days=7), "published"), (this_week, "mixed"),
              (this_week + dt.timedelta(days=7), "mixed")]  # fmt: skip
     for week, status in weeks:
+        if not first_time and _has_shifts(tenant, week, zone):
+            continue
         for index, member in enumerate(workers):
             site, position = home[index]
             pattern = PART_TIME if _is_demo_employee(member) else PATTERNS[index % len(PATTERNS)]
@@ -88,7 +99,7 @@ def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
                 ))  # fmt: skip
     # Rule breaks to see this week: a late then an early (short rest) and a second shift
     # overlapping the first, both for the first worker at the draft site; and an open shift.
-    if draft_site is not None:
+    if first_time and draft_site is not None:
         broken = next(m for i, m in enumerate(workers) if home[i][0] == draft_site)
         _site, position = home[workers.index(broken)]
         monday = local_midnight(this_week, zone)
@@ -100,7 +111,7 @@ def seed_schedule(tenant: Tenant, positions: list[tuple[str, str]]) -> int:
                   start_at=monday + dt.timedelta(days=3, hours=5),
                   end_at=monday + dt.timedelta(days=3, hours=13), break_minutes=30),
         ]  # fmt: skip
-    for offset in (4, 5):
+    for offset in (4, 5) if first_time else ():
         start = local_midnight(this_week + dt.timedelta(days=offset), zone) + dt.timedelta(hours=7)
         shifts.append(Shift(
             tenant=tenant, site=sites[0], position=made[0], start_at=start,

@@ -111,3 +111,23 @@ def _the_manager_has_today_tomorrow_and_approvals(
     counts = {label: count for label, count, _url in waiting["items"]}
     assert counts["Leave requests"] > 0
     assert counts["Claims on open shifts"] + counts["Shift swaps"] > 0
+
+
+@pytest.mark.django_db(transaction=False)
+def test_loaded_again_ten_days_later_the_weeks_since_are_added() -> None:
+    first = MOMENTS["monday-00:10"].astimezone(dt.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=first):
+        _seed()
+    later = first + dt.timedelta(days=10)  # Thursday of the week after next
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert "0 new records" not in _seed()
+        assert "Demo data ready (0 new records)." in _seed()  # and once is enough
+        for demo in DEMO_TENANTS:
+            tenant = Tenant.objects.get(slug=demo.slug)
+            with tenant_context(tenant):
+                employee = Membership.objects.select_related("tenant", "user").get(
+                    user__email=f"employee@{demo.domain}"
+                )
+                next_week = Shift.objects.filter(start_at__gte=later + dt.timedelta(days=4))
+                assert next_week.exists(), f"{demo.slug}: no rota for next week"
+                _the_employee_has_shifts_to_work_claim_and_swap(tenant, employee, later, demo.slug)
