@@ -451,8 +451,8 @@ CACHES: dict[str, Any] = {
 # read wholesale. Redis when there is one (shared by every process, survives a deploy); else
 # files under var/sessions (the demo's gunicorn runs several processes on one machine).
 CACHES["sessions"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}
-    if CELERY_BROKER_URL
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+    if _REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": env_str("SESSION_FILE_DIR", str(BASE_DIR / "var" / "sessions")),

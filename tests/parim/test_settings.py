@@ -100,3 +100,33 @@ def test_the_tests_connection_prepares_a_statement_run_five_times() -> None:
             ["%accounts_user WHERE email = $1%"],
         )
         assert cursor.fetchone()[0] == 1
+
+
+SESSION_PROBE = """
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.sessions.backends.cache import SessionStore
+store = SessionStore()
+store["who"] = "someone"
+store.create()
+print(settings.CACHES["sessions"]["BACKEND"].rsplit(".", 1)[-1])
+print(SessionStore(session_key=store.session_key)["who"])
+"""
+
+
+def test_without_redis_sessions_are_kept_in_files_every_process_shares(tmp_path: Path) -> None:
+    """The demo (`make run`: no Redis, several gunicorn processes) signs people in: a session
+    written by one process is read back by another, from files."""
+    env = {
+        **BASE_ENV,
+        "SESSION_FILE_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "parim.settings",
+    }
+    result = subprocess.run(  # noqa: S603 - the probe is this file's own constant
+        [sys.executable, "-c", SESSION_PROBE], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["FileBasedCache", "someone"]
+    assert any(tmp_path.iterdir())
