@@ -180,6 +180,10 @@ MIDDLEWARE = [
     # Before anything reads a header: a NUL in one is refused, never stored.
     "parim.middleware.ControlCharacterHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for browsers that accept gzip (static files come compressed from
+    # WhiteNoise), with Django's BREACH mitigation: random padding in every gzip header, and CSRF
+    # tokens masked afresh per response (docs/design.md, "Compression").
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

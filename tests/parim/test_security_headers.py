@@ -84,3 +84,26 @@ def test_production_cookies_are_secure_and_host_bound() -> None:
     assert result.stdout.split() == [
         "True", "True", "True", "__Host-sessionid", "63072000", "True", "True", "True"
     ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_pages_are_compressed_for_browsers_that_accept_gzip_never_twice_alike(
+    client: Client,
+) -> None:
+    import gzip
+
+    plain = client.get("/accounts/login/")
+    assert "Content-Encoding" not in plain
+    first = client.get("/accounts/login/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    second = client.get("/accounts/login/", HTTP_ACCEPT_ENCODING="gzip")
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    page = gzip.decompress(first.content).decode()
+    assert "Sign in" in page and len(first.content) < len(page.encode()) / 2
+    # BREACH: each response carries random padding (a random file name in the gzip header, so
+    # the length no longer follows the content), and its CSRF token is masked afresh.
+    fname = 0x08
+    assert first.content[3] & fname and second.content[3] & fname
+    lengths = {
+        len(client.get("/accounts/login/", HTTP_ACCEPT_ENCODING="gzip").content) for _ in range(12)
+    }
+    assert len(lengths) > 1  # all twelve alike: odds of 1 in 100**11
