@@ -10,6 +10,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from tenancy.widgets import PlainSelect
+
 # Browsers' date and time fields read ISO values only, whatever the language (en-GB would
 # render 23/11/2026, which a date field shows as empty).
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -32,10 +34,10 @@ class AuditFilterForm(forms.Form):
         widget=DATE_WIDGET,
         validators=BOUNDS,
     )
-    actor = forms.ChoiceField(label=_("Person"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    event = forms.ChoiceField(label=_("Event"), required=False)
-    target_type = forms.ChoiceField(label=_("Object type"), required=False)
+    actor = forms.ChoiceField(label=_("Person"), required=False, widget=PlainSelect)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=PlainSelect)
+    event = forms.ChoiceField(label=_("Event"), required=False, widget=PlainSelect)
+    target_type = forms.ChoiceField(label=_("Object type"), required=False, widget=PlainSelect)
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

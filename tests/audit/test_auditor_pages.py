@@ -378,3 +378,15 @@ def test_an_entry_page_names_its_people_and_site_in_one_query_each(
     with django_assert_num_queries(queries(11)):
         page = client.get(f"/alpha/audit/{entry.pk}/").content.decode()
     assert SENTENCE in page
+
+
+def test_the_filter_renders_its_long_lists_without_a_template_per_option(
+    client: Client, auditor: Membership
+) -> None:
+    client.force_login(auditor.user)
+    response = client.get("/alpha/audit/", {"event": "role.created"})
+    names = [template.name for template in response.templates]
+    assert "django/forms/widgets/select_option.html" not in names
+    page = response.content.decode()
+    assert page.count("<option ") > 50  # the catalogue's events, under their categories
+    assert '<option value="role.created" selected>' in page
