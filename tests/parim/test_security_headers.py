@@ -98,7 +98,7 @@ def test_pages_are_compressed_for_browsers_that_accept_gzip_never_twice_alike(
     second = client.get("/accounts/login/", HTTP_ACCEPT_ENCODING="gzip")
     assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
     page = gzip.decompress(first.content).decode()
-    assert "Sign in" in page and len(first.content) < len(page.encode()) / 2
+    assert "Sign in" in page and len(first.content) < len(page.encode()) * 3 / 4  # padded
     # BREACH: each response carries random padding (a random file name in the gzip header, so
     # the length no longer follows the content), and its CSRF token is masked afresh.
     fname = 0x08
