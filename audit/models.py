@@ -118,11 +118,15 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
         last = (
             AuditEntry.objects.filter(tenant_id=self.tenant_id)
             .order_by("-sequence")
-            .values_list("sequence", "entry_hash")
+            .values_list("sequence", "entry_hash", "timestamp")
             .first()
         )
         self.sequence = last[0] + 1 if last else 1
         self.prev_hash = last[1] if last else ""
+        # Time never runs backwards along a chain (a writer that took its time before the lock
+        # is stamped with its predecessor's instant), so a date bound is a sequence bound.
+        if last is not None and self.timestamp < last[2]:
+            self.timestamp = last[2]
         self.changes_digest = chain.changes_digest(self)
         self.entry_hash = chain.entry_hash(self)
         self.key_id, self.mac = signing.sign("entry", entry_mac_message(self))

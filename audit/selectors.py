@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from accounts.catalogue import Category
 from audit.catalogue import all_events, codes_in, codes_labelled, target_types
@@ -40,12 +40,12 @@ def audit_entries(tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEntr
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     if filters.get("date_from"):
         start = dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=zone)
-        entries = entries.filter(timestamp__gte=start)
+        entries = entries.filter(sequence__gte=_first_from(tenant, start), timestamp__gte=start)
     if filters.get("date_to"):
         end = dt.datetime.combine(
             filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone
         )
-        entries = entries.filter(timestamp__lt=end)
+        entries = entries.filter(sequence__lte=_last_before(tenant, end), timestamp__lt=end)
     if filters.get("actor"):
         entries = entries.filter(actor_id=filters["actor"])
     if filters.get("category"):
@@ -63,6 +63,20 @@ def audit_entries(tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEntr
         labelled = codes_labelled(text)  # "published" also finds the codes labelled so
         entries = entries.filter(matches | Q(event__in=labelled) if labelled else matches)
     return entries.order_by("-sequence")
+
+
+def _first_from(tenant: Tenant, instant: dt.datetime) -> Subquery:
+    """The sequence of the tenant's first entry at or after `instant` (NULL if none): one step
+    down the (tenant_id, timestamp) index. A tenant's entries are timestamped in chain order
+    (AuditEntry._link_and_save), so every entry from `instant` on has at least this sequence."""
+    first = AuditEntry.objects.filter(tenant=tenant, timestamp__gte=instant)
+    return Subquery(first.order_by("timestamp", "sequence").values("sequence")[:1])
+
+
+def _last_before(tenant: Tenant, instant: dt.datetime) -> Subquery:
+    """The sequence of the tenant's last entry before `instant` (NULL if none)."""
+    last = AuditEntry.objects.filter(tenant=tenant, timestamp__lt=instant)
+    return Subquery(last.order_by("-timestamp", "-sequence").values("sequence")[:1])
 
 
 def audit_page(tenant: Tenant, filters: dict[str, Any]) -> tuple[list[AuditEntry], int | None]:
