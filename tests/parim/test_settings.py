@@ -4,10 +4,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from parim.settings import ConfigurationError, env_bool, env_int, env_str
+from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_ENV = {
@@ -115,18 +117,40 @@ print(SessionStore(session_key=store.session_key)["who"])
 """
 
 
+def _session_probe(**env: str) -> subprocess.CompletedProcess[str]:
+    """Write a session in one process and read it back (a new store on its key)."""
+    return subprocess.run(  # noqa: S603 - the probe is this file's own constant
+        [sys.executable, "-c", SESSION_PROBE], cwd=ROOT, capture_output=True, text=True,
+        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "parim.settings", **env}, timeout=60,
+        check=False,
+    )  # fmt: skip
+
+
 def test_without_redis_sessions_are_kept_in_files_every_process_shares(tmp_path: Path) -> None:
     """The demo (`make run`: no Redis, several gunicorn processes) signs people in: a session
     written by one process is read back by another, from files."""
-    env = {
-        **BASE_ENV,
-        "SESSION_FILE_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "parim.settings",
-    }
-    result = subprocess.run(  # noqa: S603 - the probe is this file's own constant
-        [sys.executable, "-c", SESSION_PROBE], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = _session_probe(SESSION_FILE_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["FileBasedCache", "someone"]
     assert any(tmp_path.iterdir())
+
+
+def test_with_redis_sessions_are_kept_in_redis_and_nowhere_else(tmp_path: Path) -> None:
+    """Production: sessions in Redis (REDIS_URL), shared by every process and host."""
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if IN_CI:
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("needs Redis on 127.0.0.1:6379 (make test starts it)")
+    database = redis.Redis(host="127.0.0.1", port=6379, db=14)
+    database.flushdb()
+    result = _session_probe(REDIS_URL="redis://127.0.0.1:6379/14", SESSION_FILE_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["RedisCache", "someone"]
+    keys = cast("list[bytes]", database.keys("*"))
+    assert any(b"session" in key for key in keys)
+    assert not any(tmp_path.iterdir())
+    database.flushdb()
