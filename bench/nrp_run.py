@@ -134,7 +134,7 @@ def report(rows: list[Row], seconds: float, workers: int, load_start: str, load_
         "# Benchmark: auto-scheduling (Curtois & Qu instances 1-12)",
         "",
         "Written by `make bench-schedule` (bench/nrp_run.py); rerun to refresh. Each instance is",
-        "solved by `manage.py nrp_solve` (planning/model.py) and its roster scored by",
+        "solved by `manage.py nrp_solve` (planning/model.py and search.py), its roster scored by",
         "bench/nrp_score.py, which parses the instance itself and shares no code with the model.",
         "The instances are the Curtois & Qu shift scheduling benchmark (University of Nottingham,",
         "2014) as redistributed by wssuite/NurseScheduler (MIT); see bench/nrp/README.md.",

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 
 from bench.nrp_score import check, read_instance, score
-from planning.model import construct, neighbourhood, penalty, solve
+from planning.model import penalty
 from planning.nrp import parse_instance, write_roster
 from planning.problem import FixedAssignment, Person, Problem, ShiftType
+from planning.search import construct, neighbourhood, solve
 from tests.planning.instances import TINY, TINY_OBJECTIVE, TINY_ROSTER
 
 # TINY without C: small enough to enumerate every roster.

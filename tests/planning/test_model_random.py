@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bench.nrp_score import check, read_instance, score
-from planning.model import penalty, solve
+from planning.model import penalty
 from planning.nrp import parse_instance, write_roster
 from planning.problem import FixedAssignment
+from planning.search import solve
 
 
 @st.composite

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from planning.model import Progress, solve
+from planning.model import Progress
 from planning.nrp import load_instance, write_roster
+from planning.search import solve
 
 
 class Command(BaseCommand):
