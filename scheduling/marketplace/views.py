@@ -112,25 +112,17 @@ def open_shift_claim(request: TenantRequest, shift_id: str) -> HttpResponse:
 @require_permission(Permission.PUBLISH_ROTA)
 def claim_decide(request: TenantRequest, claim_id: str) -> HttpResponse:
     claim = tenant_object_get_or_404(ShiftClaim, tenant=request.tenant, id=claim_id)
-    _at_my_sites_or_404(request, claim.shift_id)
-    if request.method != "POST":
-        return _post_only()
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose Approve or Decline."))
-    else:
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            marketplace_services.claim_decide(tenant=request.tenant, actor=request.membership,
-                                     claim=claim, approve=approve,
-                                     comment=form.cleaned_data["comment"])  # fmt: skip
-        except ValidationError as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("Claim approved: the shift is the person's now, and "
-                                        "they have been told.") if approve else
-                             _("Claim declined; the person has been told."))  # fmt: skip
-    return redirect("open-shifts", tenant_slug=request.tenant.slug)
+
+    def decide(approve: bool, data: dict[str, Any]) -> None:
+        marketplace_services.claim_decide(
+            tenant=request.tenant, actor=request.membership, claim=claim, approve=approve,
+            comment=data["comment"],
+        )  # fmt: skip
+
+    return _decision(request, claim.shift_id, decide, back="open-shifts",
+                     approved=_("Claim approved: the shift is the person's now, and they have "
+                                "been told."),
+                     declined=_("Claim declined; the person has been told."))  # fmt: skip
 
 
 @tenant_view
@@ -273,7 +265,31 @@ def swap_cancel(request: TenantRequest, swap_id: str) -> HttpResponse:
 @require_permission(Permission.PUBLISH_ROTA)
 def swap_decide(request: TenantRequest, swap_id: str) -> HttpResponse:
     swap = tenant_object_get_or_404(ShiftSwap, tenant=request.tenant, id=swap_id)
-    _at_my_sites_or_404(request, swap.shift_id)
+
+    def decide(approve: bool, data: dict[str, Any]) -> None:
+        marketplace_services.swap_decide(
+            tenant=request.tenant, actor=request.membership, swap=swap, approve=approve,
+            comment=data["comment"], override_reason=data["override_reason"],
+        )  # fmt: skip
+
+    return _decision(request, swap.shift_id, decide, back="swaps",
+                     approved=_("Swap approved: the shifts have changed hands, and both people "
+                                "have been told."),
+                     declined=_("Swap declined; both people have been told."))  # fmt: skip
+
+
+def _decision(
+    request: TenantRequest,
+    shift_id: Any,
+    decide: Callable[[bool, dict[str, Any]], None],
+    *,
+    back: str,
+    approved: str,
+    declined: str,
+) -> HttpResponse:
+    """A manager's approve or decline of a claim or a swap at one of their sites (POST only):
+    a refusal by the rules is shown as one sentence with its reasons, never lost."""
+    _at_my_sites_or_404(request, shift_id)
     if request.method != "POST":
         return _post_only()
     form = DecisionForm(request.POST)
@@ -282,15 +298,9 @@ def swap_decide(request: TenantRequest, swap_id: str) -> HttpResponse:
     else:
         approve = form.cleaned_data["decision"] == "approve"
         try:
-            marketplace_services.swap_decide(
-                tenant=request.tenant, actor=request.membership, swap=swap, approve=approve,
-                comment=form.cleaned_data["comment"],
-                override_reason=form.cleaned_data["override_reason"],
-            )  # fmt: skip
+            decide(approve, form.cleaned_data)
         except ValidationError as error:
             _refused(request, error)
         else:
-            messages.success(request, _("Swap approved: the shifts have changed hands, and both "
-                                        "people have been told.") if approve else
-                             _("Swap declined; both people have been told."))  # fmt: skip
-    return redirect("swaps", tenant_slug=request.tenant.slug)
+            messages.success(request, approved if approve else declined)
+    return redirect(back, tenant_slug=request.tenant.slug)
