@@ -64,9 +64,12 @@ class Company:
     def around(cls, tenant: Tenant, *, admin: Membership) -> Company:
         """Build on a tenant that already exists, acting as `admin` (who is also the manager)."""
         made = cls.__new__(cls)
-        made.tenant, made.slug, made.admin, made.manager = tenant, tenant.slug, admin, admin
-        made._first_site = made._first_position = None
+        Company._adopt(made, tenant, admin)
         return made
+
+    def _adopt(self, tenant: Tenant, admin: Membership) -> None:
+        self.tenant, self.slug, self.admin, self.manager = tenant, tenant.slug, admin, admin
+        self._first_site = self._first_position = None
 
     # building ---------------------------------------------------------------------------------
 

@@ -28,17 +28,15 @@ from scheduling.models import (
     EmailPreferences,
     Notification,
     NotificationKind,
-    Position,
     Shift,
     ShiftSwap,
-    Site,
     WorkProfile,
 )
-from scheduling.setup import services as scheduling_services
 from tenancy import services as tenancy_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, SensitiveKind, Tenant
 from tenancy.permissions import RoleKind
+from tests import builders
 from tests.factories import member, tenant_with_roles
 
 pytestmark = pytest.mark.django_db
@@ -48,15 +46,17 @@ AGENT = "ErasureTestAgent/1.0"
 OTHER_IP = "198.51.100.9"
 
 
-class Company:
+class Company(builders.Company):
+    """Samira (the data subject) and Colin, colleagues at Harbour View, with personal details,
+    shifts three days ago and an accepted policy; Ada Admin runs the company."""
+
     def __init__(self) -> None:
-        self.tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
-        self.admin = member(self.tenant, kind=RoleKind.ADMIN, email="admin@alpha.test",
-                            full_name="Ada Admin")  # fmt: skip
-        self.employee = member(self.tenant, email="sam.subject@alpha.test",
-                               full_name="Samira Subjectova")  # fmt: skip
-        self.colleague = member(self.tenant, email="colin.colleague@alpha.test",
-                                full_name="Colin Colleague")  # fmt: skip
+        tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+        admin = member(tenant, kind=RoleKind.ADMIN, email="admin@alpha.test",
+                       full_name="Ada Admin")  # fmt: skip
+        self._adopt(tenant, admin)  # no manager: the admin is the only one who decides
+        self.employee = self.new_person("Samira Subjectova", "sam.subject@alpha.test")
+        self.colleague = self.new_person("Colin Colleague", "colin.colleague@alpha.test")
         gdpr_services.data_settings_save(
             tenant=self.tenant, actor=self.admin, kinds=list(SensitiveKind.values),
             former_employee_retention_days=730, audit_retention_days=2555,
@@ -70,21 +70,12 @@ class Company:
             tenant=self.tenant, actor=self.colleague, membership=self.colleague,
             values={"home_address": "99 Colleague Close"},
         )  # fmt: skip
-        with tenant_context(self.tenant):
-            self.site = Site.objects.create(name="Harbour View")
-            self.position = Position.objects.create(name="Carer")
-            start = timezone.now().replace(microsecond=0) - dt.timedelta(days=3)
-            for who, note in ((self.employee, "Sam's handover"), (self.colleague, "Colin note")):
-                Shift.objects.create(
-                    site=self.site, position=self.position, membership=who, start_at=start,
-                    end_at=start + dt.timedelta(hours=8), notes=note,
-                    status=Shift.Status.PUBLISHED,
-                )  # fmt: skip
-        scheduling_services.work_profile_save(
-            tenant=self.tenant, actor=self.admin, membership=self.employee,
-            positions=[self.position], sites=[self.site], contracted_hours=Decimal(30),
-            hourly_rate=Decimal("12.75"), max_hours_7_days=None, min_rest_hours=None,
-        )  # fmt: skip
+        self.site = self.new_site("Harbour View")
+        self.position = self.new_position("Carer")
+        start = timezone.now().replace(microsecond=0) - dt.timedelta(days=3)
+        for who, note in ((self.employee, "Sam's handover"), (self.colleague, "Colin note")):
+            self.shift(who, start, notes=note)
+        self.profile(self.employee, [self.position], [self.site], hourly_rate=Decimal("12.75"))
         version = policies.policy_publish(
             tenant=self.tenant, actor=self.admin, policy=None, title="Code of conduct",
             file_name="code.md", content=b"# Be kind",
@@ -94,7 +85,7 @@ class Company:
             policies.policies_accept(tenant=self.tenant, membership=who, version_ids={version.pk},
                                      ip_address=address)  # fmt: skip
 
-    def client(self, membership: Membership) -> Client:
+    def client(self, membership: Membership) -> Client:  # from the subject's own address
         mine = membership is self.employee
         client = Client(REMOTE_ADDR=IP if mine else OTHER_IP,
                         HTTP_USER_AGENT=AGENT if mine else "OtherBrowser/2.0")  # fmt: skip
