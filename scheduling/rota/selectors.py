@@ -11,7 +11,8 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import DateField, DateTimeField, F, Func, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from scheduling import rules
@@ -238,45 +239,40 @@ GRID_COLUMNS = (
 _in_order = attrgetter("start", "id")  # as Shift's ordering: start_at, id
 
 
-def rota_week(
-    membership: Membership,
-    week_start: dt.date,
-    *,
-    site_id: uuid.UUID | None = None,
-    position_id: uuid.UUID | None = None,
-    rows: slice | None = None,
-    judge_everyone: bool = True,
-) -> RotaWeek:
-    """Everything the rota page shows, in a fixed number of queries: sites, positions,
-    settings, members, profiles (3), the week's shifts, and the rules' context.
-
-    The totals and counts are always the whole week's. `rows` (a slice of the people listed)
-    limits the rows built, with their shifts; the open shifts' row comes with the first.
-    `judge_everyone` judges every shift shown (the page's count of rule breaks), else only
-    the shifts of the rows built."""
-    tenant = membership.tenant
-    week_start = week_start_of(week_start)
-    sites = list(sites_for_member(membership))
-    site = next((s for s in sites if s.pk == site_id), None)
-    shown_sites = [site] if site else sites
-    shown_site_ids = {str(s.pk) for s in shown_sites}
-    positions = list(Position.objects.filter(tenant=tenant).order_by("name"))
-    position = next((p for p in positions if p.pk == position_id), None)
-    position_key = str(position.pk) if position else None
-    settings = scheduling_settings(tenant)
-    # Every id below is text (UuidText).
-    zones = {str(s.pk): zoneinfo.ZoneInfo(s.time_zone) for s in sites}
-    site_by_id = {str(s.pk): s for s in sites}
-    position_by_id = {str(p.pk): p for p in positions}
-    members = list(
-        Membership.objects.filter(tenant=tenant, status=Membership.Status.ACTIVE)
-        .order_by("user__full_name", "user__email")
-        .values_list(UuidText("id"), "user__full_name", "user__email")
+def _local_day() -> Cast:
+    """A shift's start as a date at its site (the grid's day of a shift), in SQL."""
+    local = Func(
+        F("site__time_zone"), F("start_at"), function="timezone", output_field=DateTimeField()
     )
-    profiles = profiles_by_text_id(tenant)
-    window_start, window_end = week_window(tenant, week_start)
-    # Unordered: the few shifts of one day and person are put in order below.
-    window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
+    return Cast(local, DateField())
+
+
+def _rostered(
+    tenant: Tenant, week_start: dt.date, site_ids: set[str], position_key: str | None
+) -> set[str]:
+    """The people with a shift shown in the week (its local start date in the week, at a shown
+    site, of the position shown): what rota_week finds reading every shift, in one query that
+    returns one row per person."""
+    query = (
+        week_shifts(tenant, week_start, site_ids)
+        .filter(membership__isnull=False)
+        .alias(local_day=_local_day())
+        .filter(local_day__gte=week_start, local_day__lt=week_start + WEEK)
+    )
+    if position_key is not None:
+        query = query.filter(position_id=position_key)
+    return set(query.order_by().values_list(UuidText("membership_id"), flat=True).distinct())
+
+
+def _read_window(
+    window_query: QuerySet[Shift],
+    zones: dict[str, zoneinfo.ZoneInfo],
+    week_start: dt.date,
+    position_key: str | None,
+) -> tuple[list[FactsRow], list[tuple[Any, ...]], int]:
+    """The shifts of `window_query` as the grid needs them: the published ones with a person
+    (the rules' context), those shown in the week (of the position shown) as (facts, day, local
+    start and end, paid minutes, draft, version), and the count of drafts of the week."""
     published_status = Shift.Status.PUBLISHED
     # Plain tuples of plain values: thousands of them, which the garbage collector untracks.
     published: list[FactsRow] = []  # the window's published, assigned shifts
@@ -302,7 +298,62 @@ def rota_week(
             continue
         paid = int((end_at - start_at).total_seconds() // 60) - breaks
         shown.append((facts, day, start, end_at.astimezone(zone), paid, not is_published, version))
-    rostered = {facts[FACT_PERSON] for facts, *_rest in shown}
+    return published, shown, drafts_at_sites
+
+
+def rota_week(
+    membership: Membership,
+    week_start: dt.date,
+    *,
+    site_id: uuid.UUID | None = None,
+    position_id: uuid.UUID | None = None,
+    rows: slice | None = None,
+    judge_everyone: bool = True,
+    rows_only: bool = False,
+) -> RotaWeek:
+    """Everything the rota page shows, in a fixed number of queries: sites, positions,
+    settings, members, profiles (3), the week's shifts, and the rules' context.
+
+    The totals and counts are the whole week's, unless `rows_only`. `rows` (a slice of the
+    people listed) limits the rows built, with their shifts; the open shifts' row comes with
+    the first. `judge_everyone` judges every shift shown (the page's count of rule breaks),
+    else only the shifts of the rows built. `rows_only` (the rows that follow as the table
+    scrolls, which show no totals) reads only the shifts of the rows built, and who has a
+    shift in the week in one more query: so the whole week, in its parts, is read once
+    rather than once per part; its totals and counts are then of the rows built only."""
+    if rows_only and (rows is None or judge_everyone):
+        raise ValueError("rows_only builds some rows, judging only theirs")
+    tenant = membership.tenant
+    week_start = week_start_of(week_start)
+    sites = list(sites_for_member(membership))
+    site = next((s for s in sites if s.pk == site_id), None)
+    shown_sites = [site] if site else sites
+    shown_site_ids = {str(s.pk) for s in shown_sites}
+    positions = list(Position.objects.filter(tenant=tenant).order_by("name"))
+    position = next((p for p in positions if p.pk == position_id), None)
+    position_key = str(position.pk) if position else None
+    settings = scheduling_settings(tenant)
+    # Every id below is text (UuidText).
+    zones = {str(s.pk): zoneinfo.ZoneInfo(s.time_zone) for s in sites}
+    site_by_id = {str(s.pk): s for s in sites}
+    position_by_id = {str(p.pk): p for p in positions}
+    members = list(
+        Membership.objects.filter(tenant=tenant, status=Membership.Status.ACTIVE)
+        .order_by("user__full_name", "user__email")
+        .values_list(UuidText("id"), "user__full_name", "user__email")
+    )
+    profiles = profiles_by_text_id(tenant)
+    window_start, window_end = week_window(tenant, week_start)
+    # Unordered: the few shifts of one day and person are put in order below.
+    window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
+    rostered: set[str] | None = None
+    if rows_only:
+        rostered = _rostered(tenant, week_start, shown_site_ids, position_key)
+    if rostered is None:
+        published, shown, drafts_at_sites = _read_window(
+            window_query, zones, week_start, position_key
+        )
+        rostered = {facts[FACT_PERSON] for facts, *_rest in shown}
     everyone_shown = membership.all_sites and site is None and position is None
 
     def listed(member_id: str) -> bool:
@@ -318,6 +369,17 @@ def rota_week(
     listed_ids = {member_id for member_id, _name in people}
     chosen = people[rows] if rows is not None else people
     first = rows.indices(len(people))[0] if rows is not None else 0
+    with_open = first == 0
+    if rows_only:  # only the chosen people's shifts (and the open ones, with the first)
+        chosen_ids = [member_id for member_id, _name in chosen]
+        wanted = Q(membership_id__in=chosen_ids)
+        if with_open:
+            wanted |= Q(membership_id__isnull=True)
+        window_query = window_query.filter(wanted)
+        listed_ids = set(chosen_ids)
+        published, shown, drafts_at_sites = _read_window(
+            window_query, zones, week_start, position_key
+        )
     built: dict[str, Row] = {}
     for member_id, name in chosen:
         profile = profiles.by_member.get(member_id)
@@ -325,7 +387,6 @@ def rota_week(
             member_id=member_id, name=name, days=[[] for _ in range(7)],
             contracted_hours=profile.contracted_hours if profile else None,
         )  # fmt: skip
-    with_open = first == 0
     open_row = Row(member_id=None, name="", days=[[] for _ in range(7)])
 
     # Every shift's rule breaks are counted, but only those of the rows built are written.
@@ -338,7 +399,7 @@ def rota_week(
     # Time off of everyone listed, far enough around the week for the rules' context too.
     away = time_off_between(
         tenant, window_start - RULE_CONTEXT, window_end + RULE_CONTEXT, listed_ids,
-        read_everyone=True,
+        read_everyone=not rows_only,
     )  # fmt: skip
     violations = violations_in_context(
         tenant, judged, settings, profiles,

@@ -55,6 +55,7 @@ ROWS = f"/{{slug}}/rota/rows/?week={MONDAY}&offset=0"
 # reads (tests/scheduling/rota/test_pages.py).
 HIT_QUERIES = 10
 MISS_QUERIES = 22
+ROWS_MISS_QUERIES = MISS_QUERIES + 1  # who has a shift in the week, then only the rows' shifts
 
 
 @pytest.fixture(autouse=True)
@@ -102,10 +103,10 @@ def _week(people: int = 3, slug: str = "alpha") -> Rota:
 def test_a_second_request_reuses_the_week_in_one_query() -> None:
     rota = _week()
     client = signed_in(rota.admin)
-    for url in (PAGE, ROWS):
+    for url, miss in ((PAGE, MISS_QUERIES), (ROWS, ROWS_MISS_QUERIES)):
         first, first_count = _get(client, url.format(slug="alpha"))
         second, second_count = _get(client, url.format(slug="alpha"))
-        assert (first_count, second_count) == (MISS_QUERIES, HIT_QUERIES), url
+        assert (first_count, second_count) == (miss, HIT_QUERIES), url
         assert second == first
         assert "Employee 000" in second
 

@@ -120,3 +120,72 @@ def test_times_read_for_the_grid_are_exact_to_the_microsecond() -> None:
     assert card.id == str(shift.pk)
     assert (card.start, card.end) == (stored.start_at, stored.end_at)
     assert row.minutes == stored.paid_minutes == 7 * 60 + 29
+
+
+def _rows_seen(week: selectors.RotaWeek) -> list[tuple[object, ...]]:
+    """A week's rows as the grid shows them: who, each day's shifts with their rule breaks,
+    the hours and cost."""
+    return [
+        (
+            row.member_id, row.name, row.minutes, row.cost,
+            [[(card.id, card.start, card.end, card.draft,
+               sorted((v.code, v.hard) for v in card.violations)) for card in cards]
+             for cards in row.days],
+            row.away,
+        )
+        for row in ([week.open_row] if week.first == 0 else []) + week.rows
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("filtered", ["none", "site", "position", "both"])
+def test_rows_sent_as_the_table_scrolls_are_those_of_the_whole_week(filtered: str) -> None:
+    """The rows that follow read only their own people's shifts (and who has a shift in the
+    week, in SQL): put together, they are exactly the rows of the week read whole, whatever
+    the filters, for shifts at the edges of the week at sites in other time zones, people
+    listed only because they have a shift there, open shifts and rule breaks."""
+    rota = build_rota(people=7)
+    tokyo = rota.new_site("Tokyo", "Asia/Tokyo")
+    sunday_before, next_monday = MONDAY - dt.timedelta(days=1), MONDAY + dt.timedelta(days=7)
+    people = rota.people
+    # Monday 00:30 in Tokyo is Sunday afternoon in London: in the week only at Tokyo's time.
+    rota.shift(people[0], at(sunday_before, 15, 30), site=tokyo)
+    rota.shift(people[1], at(sunday_before, 23, 30))  # the week before, in London
+    rota.shift(people[2], at(next_monday, 0, 30) - dt.timedelta(hours=1), site=tokyo)
+    add_shift(rota, people[3], at(MONDAY, 9))
+    add_shift(rota, people[3], at(MONDAY, 12), hours=2, break_minutes=0)  # overlaps
+    rota.shift(people[4], at(MONDAY + dt.timedelta(days=2), 8), position=rota.cook,
+               site=rota.other_site, status=Shift.Status.DRAFT)  # fmt: skip
+    rota.shift(people[5], at(MONDAY, 20))
+    rota.shift(people[5], at(MONDAY + dt.timedelta(days=1), 14))  # 10 hours after: too little rest
+    rota.shift(None, at(MONDAY + dt.timedelta(days=3), 7), site=tokyo)
+    outsider = rota.new_person("Zed Outsider")  # no profile: listed only for a shift
+    rota.shift(outsider, at(MONDAY + dt.timedelta(days=4), 9), site=tokyo, position=rota.cook)
+    site_id = tokyo.pk if filtered in ("site", "both") else None
+    position_id = rota.cook.pk if filtered in ("position", "both") else None
+    with tenant_context(rota.tenant):
+        whole = selectors.rota_week(
+            rota.manager, MONDAY, site_id=site_id, position_id=position_id, judge_everyone=False
+        )
+        parts, first = [], 0
+        while True:
+            part = selectors.rota_week(
+                rota.manager, MONDAY, site_id=site_id, position_id=position_id,
+                rows=slice(first, first + 3), judge_everyone=False, rows_only=True,
+            )  # fmt: skip
+            assert part.people == whole.people
+            parts += _rows_seen(part)
+            first += 3
+            if part.rest <= 0:
+                break
+    assert parts == _rows_seen(whole)
+    assert any(row.rows for row in [whole])  # the case is not empty
+    broken = {v.code for vs in whole.violations.values() for v in vs}
+    if filtered == "none":
+        assert len(whole.rows) == whole.people == 10  # the 7, the admin, manager and outsider
+        assert {"overlap", "rest"} <= {str(code) for code in broken}
+
+
+def test_rows_only_builds_rows_judging_only_theirs() -> None:
+    rota = build_rota(people=1)
+    with tenant_context(rota.tenant), pytest.raises(ValueError, match="rows_only"):
+        selectors.rota_week(rota.manager, MONDAY, rows=slice(0, 3), rows_only=True)
