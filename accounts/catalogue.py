@@ -176,6 +176,10 @@ class Event(StrEnum):
         "availability.changed", Category.SCHEDULE, _("Availability changed"),
         _("{actor} changed their availability"),
     )  # fmt: skip
+    SHIFT_WISH_CHANGED = (
+        "shift_wish.changed", Category.SCHEDULE, _("Shift wish changed"),
+        _("{actor} changed their shift wishes"),
+    )  # fmt: skip
     LEAVE_REQUESTED = (
         "leave.requested", Category.SCHEDULE, _("Leave requested"),
         _("{actor} asked for {type} from {from:date} to {to:date} ({amount} {unit})"),

@@ -30,6 +30,7 @@ from scheduling.models import (
     Shift,
     ShiftClaim,
     ShiftSwap,
+    ShiftWish,
     Site,
     WorkProfile,
     WorkProfilePosition,
@@ -157,11 +158,15 @@ def _leave(subject: Subject) -> list[File]:
 def _availability(subject: Subject) -> list[File]:
     weekly = Availability.objects.filter(membership=subject.membership)
     dates = AvailabilityException.objects.filter(membership=subject.membership)
+    wishes = ShiftWish.objects.filter(membership=subject.membership)
     return [_json("availability.json", {
         "weekly": [{"weekday": w.weekday, "from": w.start_time, "until": w.end_time,
                     "kind": w.kind} for w in weekly],
         "dates": [{"date": d.date, "from": d.start_time, "until": d.end_time, "kind": d.kind,
                    "note": d.note} for d in dates],
+        "shift_wishes": [{"date": w.date, "wish": w.kind, "strength": w.strength,
+                          "from": w.start_time, "until": w.end_time, "note": w.note}
+                         for w in wishes],
     })]  # fmt: skip
 
 

@@ -34,6 +34,7 @@ from scheduling.models import (
     Notification,
     ShiftClaim,
     ShiftSwap,
+    ShiftWish,
     WorkProfile,
 )
 from tenancy import outbox
@@ -402,6 +403,7 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
             note="", decision_comment=""
         )
         AvailabilityException.objects.filter(tenant=tenant, membership=m).update(note="")
+        ShiftWish.objects.filter(tenant=tenant, membership=m).delete()  # wishes for their future
         ShiftClaim.objects.filter(tenant=tenant, membership=m).update(decision_comment="")
         ShiftSwap.objects.filter(
             Q(offered_by=m) | Q(offered_to=m) | Q(accepted_by=m), tenant=tenant

@@ -24,6 +24,7 @@ class SchedulingConfig(AppConfig):
         register(models.LeaveRequest, exclude_fields=["note", "decision_comment"])
         register(models.Availability)
         register(models.AvailabilityException, exclude_fields=["note"])
+        register(models.ShiftWish, exclude_fields=["note"])
         register(models.ShiftClaim, exclude_fields=["decision_comment"])
         register(models.ShiftSwap, exclude_fields=["note", "decision_comment"])
         for pattern_model in (

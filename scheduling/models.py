@@ -477,6 +477,51 @@ class AvailabilityException(TenantModel):
         return f"Availability exception {self.pk}"
 
 
+class WishKind(models.TextChoices):
+    WORK = "work", _("I'd like to work")
+    OFF = "off", _("I'd rather not work")
+
+
+class WishStrength(models.IntegerChoices):
+    LOW = 1, _("If possible")
+    MEDIUM = 2, _("It matters to me")
+    HIGH = 3, _("It matters a lot")
+
+
+class ShiftWish(TenantModel):
+    """A person's wish for or against working on a date (all day, or a part of it), with how
+    much it matters: not a rule (availability is), but what managers see on the rota and the
+    auto-scheduler weighs. One per person and date."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("wish"), max_length=8, choices=WishKind.choices)
+    strength = models.PositiveSmallIntegerField(
+        _("how much it matters"), choices=WishStrength.choices, default=WishStrength.MEDIUM
+    )
+    start_time = models.TimeField(_("from"), null=True, blank=True)  # both empty: all day
+    end_time = models.TimeField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership", "date"],
+                                    name="scheduling_wish_one_a_day"),
+            models.CheckConstraint(
+                condition=models.Q(start_time__isnull=True, end_time__isnull=True)
+                | models.Q(start_time__isnull=False, end_time__isnull=False),
+                name="scheduling_wish_both_times_or_none",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Shift wish {self.pk}"
+
+
 # Self-service: open shifts, swaps -----------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from scheduling.models import AvailabilityKind, LeaveType, LeaveUnit
+from scheduling.models import AvailabilityKind, LeaveType, LeaveUnit, WishKind, WishStrength
 
 WEEKDAYS = [(i, name) for i, name in enumerate(
     [gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"),
@@ -76,6 +76,19 @@ class DateChangeForm(forms.Form):
     date = forms.DateField(label=gettext_lazy("Date"), widget=DATE)
     kind = forms.ChoiceField(label=gettext_lazy("That day I am"), choices=[
         AvailabilityKind.choices[0], AvailabilityKind.choices[2]])  # fmt: skip
+    start_time = forms.TimeField(label=gettext_lazy("From"), required=False, widget=TIME)
+    end_time = forms.TimeField(label=gettext_lazy("Until"), required=False, widget=TIME,
+                               help_text=gettext_lazy("Both empty: all day."))  # fmt: skip
+    note = forms.CharField(label=gettext_lazy("Note (optional)"), required=False, max_length=200)
+
+
+class WishForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("Date"), widget=DATE)
+    kind = forms.ChoiceField(label=gettext_lazy("Wish"), choices=WishKind.choices)
+    strength = forms.TypedChoiceField(
+        label=gettext_lazy("How much it matters"), choices=WishStrength.choices, coerce=int,
+        initial=WishStrength.MEDIUM,
+    )  # fmt: skip
     start_time = forms.TimeField(label=gettext_lazy("From"), required=False, widget=TIME)
     end_time = forms.TimeField(label=gettext_lazy("Until"), required=False, widget=TIME,
                                help_text=gettext_lazy("Both empty: all day."))  # fmt: skip

@@ -14,6 +14,7 @@ from scheduling.models import (
     LeaveAllowance,
     LeaveRequest,
     LeaveUnit,
+    ShiftWish,
     WorkProfile,
 )
 from tenancy.context import tenant_context
@@ -155,4 +156,25 @@ def exceptions_of(
             AvailabilityException.objects.filter(
                 tenant=tenant, membership=membership, date__gte=since
             )[:100]
+        )
+
+
+def wishes_of(tenant: Tenant, membership: Membership, *, since: dt.date) -> list[ShiftWish]:
+    with tenant_context(tenant):
+        return list(
+            ShiftWish.objects.filter(tenant=tenant, membership=membership, date__gte=since)[:100]
+        )
+
+
+def own_availability(
+    tenant: Tenant, membership: Membership, *, since: dt.date
+) -> tuple[list[Availability], list[AvailabilityException], list[ShiftWish]]:
+    """What My availability lists: weekly times, date changes and wishes from `since` on (the
+    next 100 of each), read in one tenant context."""
+    with tenant_context(tenant):
+        mine = {"tenant": tenant, "membership": membership}
+        return (
+            list(Availability.objects.filter(**mine)),
+            list(AvailabilityException.objects.filter(**mine, date__gte=since)[:100]),
+            list(ShiftWish.objects.filter(**mine, date__gte=since)[:100]),
         )

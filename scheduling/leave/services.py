@@ -1,5 +1,5 @@
 """Writes of leave and availability: leave types, allowances, requests and decisions (each
-notified through the one notify path), weekly availability and dated changes."""
+notified through the one notify path), weekly availability, dated changes and shift wishes."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from scheduling.models import (
     LeaveType,
     LeaveUnit,
     NotificationKind,
+    ShiftWish,
 )
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -284,14 +285,51 @@ def exception_add(
     return row
 
 
+# How far ahead a wish may be made: the auto-scheduler plans weeks, not years.
+WISH_DAYS_AHEAD = 366
+
+
+def wish_save(
+    *, tenant: Tenant, membership: Membership, day: dt.date, kind: str, strength: int,
+    start: dt.time | None = None, end: dt.time | None = None, note: str = "", today: dt.date,
+) -> tuple[ShiftWish, bool]:  # fmt: skip
+    """The person's wish for `day` (all day, or from `start` until `end`): a new one, or the
+    one they had for that date changed (one a day). Returns it and whether it was new."""
+    if day < today:
+        raise ValidationError({"date": _("Choose today or a later date.")})
+    if day > today + dt.timedelta(days=WISH_DAYS_AHEAD):
+        raise ValidationError({"date": _("Choose a date within the next year.")})
+    if (start is None) != (end is None):
+        raise ValidationError(_("For part of the day give both times; for all day, neither."))
+    _check_times(start, end)
+    with transaction.atomic(), tenant_context(tenant):
+        row = (
+            ShiftWish.objects.select_for_update()
+            .filter(tenant=tenant, membership=membership, date=day)
+            .first()
+        )
+        created = row is None
+        if row is None:
+            row = ShiftWish(membership=membership, date=day)
+        row.kind, row.strength, row.start_time, row.end_time = kind, strength, start, end
+        row.note = note.strip()
+        row.full_clean(exclude=["tenant", "membership"], validate_unique=False)
+        row.save()
+        emit(Event.SHIFT_WISH_CHANGED, tenant=tenant, user=membership.user, target=row)
+    return row, created
+
+
 def remove(*, tenant: Tenant, membership: Membership, row_id: uuid.UUID | str) -> bool:
-    """Delete one of the person's own slots or date changes."""
+    """Delete one of the person's own slots, date changes or wishes."""
     with tenant_context(tenant):
-        for model in (Availability, AvailabilityException):
+        for model, event in (
+            (Availability, Event.AVAILABILITY_CHANGED),
+            (AvailabilityException, Event.AVAILABILITY_CHANGED),
+            (ShiftWish, Event.SHIFT_WISH_CHANGED),
+        ):
             row = model.objects.filter(tenant=tenant, membership=membership, pk=row_id).first()
             if row is not None:
                 row.delete()
-                emit(Event.AVAILABILITY_CHANGED, tenant=tenant, user=membership.user,
-                     target=membership)  # fmt: skip
+                emit(event, tenant=tenant, user=membership.user, target=membership)
                 return True
     return False

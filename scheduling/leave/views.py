@@ -1,7 +1,9 @@
-"""Leave and availability pages: my leave, my availability, the managers' requests, a person's
-allowances."""
+"""Leave and availability pages: my leave, my availability (and shift wishes), the managers'
+requests, a person's allowances."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,7 +11,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from scheduling.leave import selectors as leave_selectors
 from scheduling.leave import services as leave_services
@@ -22,6 +26,7 @@ from scheduling.leave.forms import (
     LeaveRequestForm,
     LeaveTypeForm,
     WeeklyForm,
+    WishForm,
 )
 from scheduling.models import LeaveRequest, LeaveUnit
 from scheduling.time import today_in
@@ -169,15 +174,30 @@ def member_leave(request: TenantRequest, membership_id: str) -> HttpResponse:
     )  # fmt: skip
 
 
+_SAVED = gettext_lazy("Saved. Your managers see it on the rota.")
+
+
 @tenant_view
 def my_availability(request: TenantRequest) -> HttpResponse:
-    """Weekly times one cannot work (or prefers to), and changes on particular dates."""
+    """Weekly times one cannot work (or prefers to), changes on particular dates, and wishes
+    for or against working on a date."""
     tenant, me = request.tenant, request.membership
     today = today_in(tenant)
-    weekly_form = WeeklyForm(request.POST if "add_weekly" in request.POST else None,
-                             prefix="weekly")  # fmt: skip
-    date_form = DateChangeForm(request.POST if "add_date" in request.POST else None,
+    posted = None  # which of the three forms was sent
+    if "add_weekly" in request.POST:
+        posted = "add_weekly"
+    elif "add_date" in request.POST:
+        posted = "add_date"
+    elif "add_wish" in request.POST:
+        posted = "add_wish"
+    weekly_form = WeeklyForm(request.POST if posted == "add_weekly" else None, prefix="weekly")
+    date_form = DateChangeForm(request.POST if posted == "add_date" else None,
                                prefix="date", initial={"date": today})  # fmt: skip
+    wish_form = WishForm(request.POST if posted == "add_wish" else None, prefix="wish",
+                         initial={"date": today + dt.timedelta(days=7)})  # fmt: skip
+    form = {"add_weekly": weekly_form, "add_date": date_form, "add_wish": wish_form}.get(
+        posted or ""
+    )
     if request.method == "POST" and "remove" in request.POST:
         if leave_services.remove(
             tenant=tenant, membership=me, row_id=_uuid(request.POST["remove"])
@@ -185,31 +205,41 @@ def my_availability(request: TenantRequest) -> HttpResponse:
             messages.success(request, _("Removed."))
         return redirect(request.path)
     try:
-        if request.method == "POST" and "add_weekly" in request.POST and weekly_form.is_valid():
-            d = weekly_form.cleaned_data
-            leave_services.weekly_add(
-                tenant=tenant, membership=me, weekday=d["weekday"], start=d["start_time"],
-                end=d["end_time"], kind=d["kind"],
-            )  # fmt: skip
-            messages.success(request, _("Saved. Your managers see it on the rota."))
-            return redirect(request.path)
-        if request.method == "POST" and "add_date" in request.POST and date_form.is_valid():
-            d = date_form.cleaned_data
-            leave_services.exception_add(
-                tenant=tenant, membership=me, day=d["date"], kind=d["kind"],
-                start=d["start_time"], end=d["end_time"], note=d["note"], today=today,
-            )  # fmt: skip
-            messages.success(request, _("Saved. Your managers see it on the rota."))
+        if request.method == "POST" and form is not None and form.is_valid():
+            d = form.cleaned_data
+            message = str(_SAVED)
+            if posted == "add_weekly":
+                leave_services.weekly_add(
+                    tenant=tenant, membership=me, weekday=d["weekday"], start=d["start_time"],
+                    end=d["end_time"], kind=d["kind"],
+                )  # fmt: skip
+            elif posted == "add_date":
+                leave_services.exception_add(
+                    tenant=tenant, membership=me, day=d["date"], kind=d["kind"],
+                    start=d["start_time"], end=d["end_time"], note=d["note"], today=today,
+                )  # fmt: skip
+            else:
+                wish, created = leave_services.wish_save(
+                    tenant=tenant, membership=me, day=d["date"], kind=d["kind"],
+                    strength=d["strength"], start=d["start_time"], end=d["end_time"],
+                    note=d["note"], today=today,
+                )  # fmt: skip
+                if not created:
+                    message = _(
+                        "Changed your wish for %(date)s. Your managers see it on the rota."
+                    ) % {"date": date_format(wish.date, "D j M")}
+            messages.success(request, message)
             return redirect(request.path)
     except ValidationError as error:
-        add_service_errors(weekly_form if "add_weekly" in request.POST else date_form, error)
-    weekly = leave_selectors.weekly_of(tenant, me)
+        if form is not None:
+            add_service_errors(form, error)
+    weekly, changes, wishes = leave_selectors.own_availability(tenant, me, since=today)
     names = dict(WEEKDAYS)
     return TemplateResponse(
         request, "scheduling/leave/my_availability.html",
         {"weekly": [(names[w.weekday], w) for w in weekly], "weekly_form": weekly_form,
-         "date_form": date_form, "changes": leave_selectors.exceptions_of(tenant, me, since=today)},
-        status=400 if (weekly_form.errors or date_form.errors) else 200,
+         "date_form": date_form, "changes": changes, "wish_form": wish_form, "wishes": wishes},
+        status=400 if form is not None and form.errors else 200,
     )  # fmt: skip
 
 

@@ -22,7 +22,10 @@ from scheduling.models import (
     Position,
     SchedulingSettings,
     Shift,
+    ShiftWish,
     Site,
+    WishKind,
+    WishStrength,
 )
 from scheduling.rules.checks import RULE_CONTEXT, Loaded, violations_in_context
 from scheduling.rules.facts import (
@@ -70,7 +73,7 @@ class Row:
     minutes: int = 0
     cost: Decimal = Decimal(0)
     contracted_hours: Decimal | None = None
-    # Each day's leave and unavailability as (kind, label): ("leave", "Annual leave"),
+    # Each day's leave, unavailability and wishes as (kind, label): ("leave", "Annual leave"),
     # ("unavailable", "Unavailable 18:00-24:00"). None: none all week.
     away: list[list[tuple[str, str]]] | None = None
 
@@ -207,6 +210,31 @@ def _mark_away(
                     if row.away is None:
                         row.away = [[] for _day in dates]
                     row.away[day].append((kind, label))
+
+
+def _mark_wishes(tenant: Tenant, built: dict[str, Row], week_start: dt.date) -> None:
+    """Put each built row's shift wishes on their days, after its leave and unavailability:
+    "Wants to work", "Would rather be off", with the hours when for part of the day and how
+    much it matters when a lot or only if possible. One query."""
+    if not built:
+        return
+    wishes = ShiftWish.objects.filter(
+        tenant=tenant, date__gte=week_start, date__lt=week_start + WEEK
+    ).values_list(UuidText("membership_id"), "date", "kind", "strength", "start_time", "end_time")
+    words = {WishKind.WORK: _("Wants to work"), WishKind.OFF: _("Would rather be off")}
+    how_much = {WishStrength.HIGH: _("matters a lot"), WishStrength.LOW: _("if possible")}
+    for member_id, date, kind, strength, start, end in wishes:
+        row = built.get(member_id)
+        if row is None:
+            continue
+        label = str(words[WishKind(kind)])
+        if start is not None and end is not None:
+            label += f" {start:%H:%M}\u2013{end:%H:%M}"
+        if strength in how_much:
+            label += f" ({how_much[WishStrength(strength)]})"
+        if row.away is None:
+            row.away = [[] for _day in range(7)]
+        row.away[(date - week_start).days].append((f"wish-{kind}", label))
 
 
 def pay(hourly_rate: Decimal | None, paid_minutes: int) -> Decimal:
@@ -447,6 +475,7 @@ def rota_week(
             if len(cards) > 1:
                 cards.sort(key=_in_order)
     _mark_away(built, away, dates, zoneinfo.ZoneInfo(tenant.time_zone))
+    _mark_wishes(tenant, built, week_start)
     return RotaWeek(
         week_start=week_start, days=days, sites=sites, positions=positions, site=site,
         position=position, open_row=open_row, rows=list(built.values()), first=first,

@@ -1,5 +1,6 @@
-"""Journey: an employee asks for leave on a phone; a manager approves it and sees it on the
-rota, where the shift already planned on those days is now a rule break that blocks."""
+"""Journey: an employee asks for leave on a phone, and wishes to work another day; a manager
+approves the leave and sees both on the rota, where the shift already planned on the leave's
+days is now a rule break that blocks."""
 
 from __future__ import annotations
 
@@ -41,6 +42,18 @@ def test_leave_requested_approved_and_seen_on_the_rota(
     expect(phone.get_by_role("cell", name="Pending", exact=True)).to_be_visible()
     assert_accessible(phone, "leave-requested-phone")
 
+    # And would very much like to work on Thursday.
+    thursday = monday + dt.timedelta(days=3)
+    phone.goto("/acme/my-availability/")
+    wishes = phone.get_by_role("region", name="Shift wishes")
+    wishes.get_by_label("Date").fill(thursday.isoformat())
+    wishes.get_by_label("Wish").select_option(label="I'd like to work")
+    wishes.get_by_label("How much it matters").select_option(label="It matters a lot")
+    wishes.get_by_role("button", name="Add wish").click()
+    expect(phone.get_by_text("Saved. Your managers see it on the rota.")).to_be_visible()
+    expect(wishes.get_by_text("It matters a lot", exact=False).first).to_be_visible()
+    assert_accessible(phone, "shift-wish-phone")
+
     # The manager approves it.
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -60,9 +73,11 @@ def test_leave_requested_approved_and_seen_on_the_rota(
     expect(page.locator(f"#v-{chip.get_attribute('data-shift')}")).to_contain_text(
         "The person is on leave (Annual leave)"
     )
+    wish = row.locator(".away--wish-work")
+    expect(wish).to_have_text("Wants to work (matters a lot)")
     assert_accessible(page, "rota-with-leave")
     context.close()
 
     # Sam sees the decision.
-    phone.reload()
+    phone.goto("/acme/my-leave/")
     expect(phone.get_by_role("cell", name="Approved", exact=True)).to_be_visible()

@@ -34,7 +34,9 @@ def test_discovery_finds_what_views_read() -> None:
     assert {"apply-date_from", "apply-date_to", "action"} <= discover(
         ROUTES["pattern-rotation"]
     ).post
-    assert {"remove", "add_weekly"} <= discover(ROUTES["my-availability"]).post
+    assert {"remove", "add_weekly", "add_wish", "wish-strength"} <= discover(
+        ROUTES["my-availability"]
+    ).post
     # A class-based view's form.
     assert {"username", "password"} <= discover(ROUTES["login"]).post
 

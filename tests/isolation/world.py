@@ -147,6 +147,8 @@ def _populate(tenant: Tenant, label: str) -> Side:
     availability.exception_add(tenant=tenant, membership=other, day=start.date(),
                                kind="available", note=f"{label} swap",
                                today=start.date())  # fmt: skip
+    availability.wish_save(tenant=tenant, membership=other, day=start.date(), kind="off",
+                           strength=3, note=f"{label} wish note", today=start.date())  # fmt: skip
     export = rights.export_request(tenant=tenant, membership=owner)
     rights.export_build(tenant=tenant, export_id=export.pk)
     erasure = rights.erasure_request(tenant=tenant, membership=other, note=f"{label} note")

@@ -47,9 +47,10 @@ def _fill(rota: Rota, people: list[Membership]) -> None:
     add_shift(rota, people[0], at(MONDAY, 12))  # overlaps
 
 
-ROTA_QUERIES = 21  # 8 for any tenant page + the cached week's check (its snapshot: here, in
+ROTA_QUERIES = 22  # 8 for any tenant page + the cached week's check (its snapshot: here, in
 # the test's transaction, nothing is ever stored) + sites, positions, settings, members, 3
-# profile reads, the week's shifts, the rules' context, and leave and availability (3).
+# profile reads, the week's shifts, the rules' context, leave and availability (3), and the
+# week's shift wishes.
 ROWS_QUERIES = ROTA_QUERIES + 1  # the rows that follow: who has a shift in the week, then
 # only the shifts of the rows sent.
 
