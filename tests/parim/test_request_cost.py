@@ -1,0 +1,54 @@
+"""What the middleware stack costs a request that does not use the signed-in account: no query.
+The account is loaded (and checked) only when something asks for request.user; the session
+timeouts are read from the session alone."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+
+from accounts.middleware import LAST_SEEN, STARTED
+from accounts.services import user_deactivate
+from tests.factories import make_user
+from tests.test_query_budgets import ACCOUNT_QUERIES
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.urls")]
+TRIVIAL = "/_bench/ok"
+
+
+def test_a_signed_in_request_that_does_not_use_the_account_makes_no_query(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    client.force_login(make_user())
+    client.get(TRIVIAL)  # the first request stamps the session's start
+    with django_assert_num_queries(0):
+        assert client.get(TRIVIAL).content == b"ok"
+    # A page that uses the account still loads it, with its budget unchanged.
+    with django_assert_num_queries(ACCOUNT_QUERIES):
+        assert client.get("/accounts/").status_code == 200
+
+
+def test_the_idle_timeout_still_signs_out_on_a_request_that_does_not_use_the_account(
+    client: Client,
+) -> None:
+    client.force_login(make_user())
+    client.get(TRIVIAL)
+    session = client.session
+    session[STARTED] = session[LAST_SEEN] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get(TRIVIAL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert SESSION_KEY not in client.session
+
+
+def test_a_deactivated_account_is_refused_where_the_account_is_used(client: Client) -> None:
+    user = make_user()
+    client.force_login(user)
+    assert client.get("/accounts/").status_code == 200
+    user_deactivate(user=user)
+    response = client.get("/accounts/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
