@@ -44,20 +44,20 @@ INSERT INTO audit_auditentry (
     key_id, mac
 )
 SELECT
-    gen_random_uuid(), %(tenant)s, %(start)s + g,
+    gen_random_uuid(), %(tenant)s, %(start)s::bigint + g,
     %(first)s::timestamptz + (g - 1) * %(step)s::interval,
-    (%(codes)s::text[])[1 + g %% %(events)s], (%(types)s::text[])[1 + g %% %(events)s],
-    (%(ctypes)s::int[])[1 + g %% %(events)s], 1 + g %% 3,
+    (%(codes)s::text[])[1 + g %% %(events)s::int], (%(types)s::text[])[1 + g %% %(events)s::int],
+    (%(ctypes)s::int[])[1 + g %% %(events)s::int], 1 + g %% 3,
     gen_random_uuid()::text,
     (%(what)s::text[])[1 + g %% 7] || ' for '
         || (%(firsts)s::text[])[1 + (g / 7) %% 10] || ' '
         || (%(lasts)s::text[])[1 + (g / 70) %% 10] || ' ' || (g %% 1000)::text,
-    (%(users)s::uuid[])[1 + g %% %(people)s], (%(emails)s::text[])[1 + g %% %(people)s],
-    (%(members)s::uuid[])[1 + g %% %(people)s],
+    (%(users)s::uuid[])[1 + g %% %(people)s::int], (%(emails)s::text[])[1 + g %% %(people)s::int],
+    (%(members)s::uuid[])[1 + g %% %(people)s::int],
     jsonb_build_object('notes', jsonb_build_array('', 'note ' || g)), '',
     NULL, ('192.0.2.' || (g %% 250)::text)::inet, 'Mozilla/5.0 (bench)', 'req-' || g::text,
     repeat('0', 64), repeat('0', 64), repeat('0', 64), '', ''
-FROM generate_series(%(low)s, %(high)s) AS g
+FROM generate_series(%(low)s::bigint, %(high)s::bigint) AS g
 """
 
 
