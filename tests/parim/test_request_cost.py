@@ -52,3 +52,10 @@ def test_a_deactivated_account_is_refused_where_the_account_is_used(client: Clie
     user_deactivate(user=user)
     response = client.get("/accounts/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_well_formed_request_id_is_kept_and_any_other_replaced(client: Client) -> None:
+    kept = client.get(TRIVIAL, HTTP_X_REQUEST_ID="lb-0123456789abcdef")
+    assert kept["X-Request-ID"] == "lb-0123456789abcdef"
+    replaced = client.get(TRIVIAL, HTTP_X_REQUEST_ID="'; DROP TABLE x; --")
+    assert len(replaced["X-Request-ID"]) == 32 and "'" not in replaced["X-Request-ID"]
