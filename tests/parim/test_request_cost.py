@@ -59,3 +59,47 @@ def test_a_well_formed_request_id_is_kept_and_any_other_replaced(client: Client)
     assert kept["X-Request-ID"] == "lb-0123456789abcdef"
     replaced = client.get(TRIVIAL, HTTP_X_REQUEST_ID="'; DROP TABLE x; --")
     assert len(replaced["X-Request-ID"]) == 32 and "'" not in replaced["X-Request-ID"]
+
+
+def test_the_policy_built_once_is_the_one_django_csp_builds(client: Client, rf: Any) -> None:
+    from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.test import override_settings
+
+    from parim.middleware import CSPMiddleware
+
+    def headers(middleware: type[DjangoCSPMiddleware]) -> dict[str, str]:
+        response: Any = middleware(lambda request: HttpResponse("ok"))(rf.get(TRIVIAL))
+        return {k: v for k, v in response.headers.items() if "Security-Policy" in k}
+
+    ours = headers(CSPMiddleware)
+    assert ours == headers(DjangoCSPMiddleware)
+    assert "default-src 'self'" in ours["Content-Security-Policy"]
+    assert client.get(TRIVIAL)["Content-Security-Policy"] == ours["Content-Security-Policy"]
+    changed = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+                              "img-src": ["'self'"]}}  # fmt: skip
+    with override_settings(CONTENT_SECURITY_POLICY=changed):  # built again for new settings
+        assert headers(CSPMiddleware) == headers(DjangoCSPMiddleware) != ours
+    assert headers(CSPMiddleware) == ours
+
+
+def test_a_nonce_asked_for_goes_through_django_csp(rf: Any) -> None:
+    from csp.constants import NONCE
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.test import override_settings
+
+    from parim.middleware import CSPMiddleware
+
+    def view(request: Any) -> HttpResponse:
+        return HttpResponse(str(request.csp_nonce))
+
+    with_nonce = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+                                 "script-src": ["'self'", NONCE]}}  # fmt: skip
+    with override_settings(CONTENT_SECURITY_POLICY=with_nonce):
+        first: Any = CSPMiddleware(view)(rf.get(TRIVIAL))
+        second: Any = CSPMiddleware(view)(rf.get(TRIVIAL))
+    for response in (first, second):
+        assert f"'nonce-{response.content.decode()}'" in response["Content-Security-Policy"]
+    assert first.content != second.content
