@@ -28,7 +28,10 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        # Read from the session alone: a signed-in session holds SESSION_KEY. Asking
+        # request.user would load the account (a transaction and two queries) on every request,
+        # also for the views that never use it; those that do still load and check it.
+        if SESSION_KEY in request.session:
             now = int(time.time())
             started = request.session.get(STARTED)
             last_seen = request.session.get(LAST_SEEN)

@@ -10,6 +10,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from audit.search import MOST_WORDS, words
 from tenancy.widgets import PlainSelect
 
 # Browsers' date and time fields read ISO values only, whatever the language (en-GB would
@@ -60,6 +61,17 @@ class AuditFilterForm(forms.Form):
         field = self.fields[name]
         if isinstance(field, forms.ChoiceField):
             field.choices = choices
+
+    def clean_q(self) -> str:
+        text: str = self.cleaned_data.get("q") or ""
+        found = words(text)
+        if text.strip() and not found:
+            raise forms.ValidationError(_("Search for words or numbers."))
+        if len(found) > MOST_WORDS:
+            raise forms.ValidationError(
+                _("Search for at most %(count)d words.") % {"count": MOST_WORDS}
+            )
+        return text
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

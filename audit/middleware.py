@@ -21,7 +21,8 @@ class AuditRequestMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # A well-formed X-Request-ID from the load balancer is kept, so logs line up end to end.
-        incoming = request.headers.get("X-Request-ID", "")
+        # (Read from META: request.headers would copy every header of every request.)
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex  # type: ignore[attr-defined]
         # Cleared on request_finished, not here: Django logs 4xx/5xx responses after the
         # middleware returns, and those lines should carry the request's ids too.

@@ -89,6 +89,7 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
             models.Index(fields=["tenant", "target_type", "sequence"], name="audit_entry_type"),
             models.Index(fields=["tenant", "membership"], name="audit_entry_membership"),
             models.Index(fields=["tenant", "content_type", "object_pk"], name="audit_entry_obj"),
+            models.Index(fields=["tenant", "object_pk"], name="audit_entry_object_pk"),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +156,29 @@ class AuditEntry(AbstractLogEntry, TenantModel):  # type: ignore[misc]
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("Audit entries are removed only by the retention purge.")
+
+
+class SearchWord(models.Model):
+    """One word of an audit entry's searchable text (its object's name, the actor's email, and
+    its event code whole), for the log's text search (audit.search). Kept by statement triggers
+    on the entry table (migration 0003) on PostgreSQL, where row-level security lets only
+    leakproof operators (`=`, `<`, `>=` on text) use an index: a word prefix is a B-tree range."""
+
+    pk = models.CompositePrimaryKey("tenant", "word", "sequence")
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+    word = models.CharField(max_length=64)
+    sequence = models.PositiveBigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "sequence", "word"], name="audit_word_entry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} {self.word}"
 
 
 def entry_mac_message(entry: chain.ChainedEntry) -> bytes:

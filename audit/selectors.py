@@ -6,11 +6,12 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import QuerySet, Subquery
 
 from accounts.catalogue import Category
-from audit.catalogue import all_events, codes_in, codes_labelled, target_types
+from audit.catalogue import all_events, codes_in, target_types
 from audit.models import AuditEntry
+from audit.search import matching
 from audit.sentences import Person
 from tenancy.models import Tenant
 
@@ -55,13 +56,7 @@ def audit_entries(tenant: Tenant, filters: dict[str, Any]) -> QuerySet[AuditEntr
     if filters.get("target_type"):
         entries = entries.filter(target_type=filters["target_type"])
     if filters.get("q"):
-        text = filters["q"]
-        matches = (
-            Q(object_repr__icontains=text) | Q(event__icontains=text)
-            | Q(actor_email__icontains=text) | Q(object_pk=text)
-        )  # fmt: skip
-        labelled = codes_labelled(text)  # "published" also finds the codes labelled so
-        entries = entries.filter(matches | Q(event__in=labelled) if labelled else matches)
+        entries = matching(entries, tenant.pk, filters["q"])
     return entries.order_by("-sequence")
 
 

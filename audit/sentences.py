@@ -113,10 +113,10 @@ def people_of(tenant: Tenant) -> list[Person]:
     """The tenant's people, current and former, by name (one query)."""
     rows = (
         Membership.objects.filter(tenant=tenant)
-        .select_related("user")
         .order_by("user__full_name", "user__email")
-    )
-    return [Person(str(m.pk), str(m.user_id), m.user.full_name or m.user.email) for m in rows]
+        .values_list("pk", "user_id", "user__full_name", "user__email")
+    )  # plain values: a company's hundreds of people as model instances cost more than the page
+    return [Person(str(pk), str(user_id), name or email) for pk, user_id, name, email in rows]
 
 
 @dataclass

@@ -18,6 +18,9 @@ class LoadResult:
     requests: int
     errors: int
     latencies_ms: tuple[float, ...]
+    # Percentiles reported by the generator itself (wrk keeps no per-request list).
+    p50_ms: float | None = None
+    p95_ms: float | None = None
 
     @property
     def rps(self) -> float:

@@ -59,13 +59,16 @@ def database_role() -> dict[str, Any]:
 
 
 def tenant_and_admin(slug: str) -> tuple[Tenant, User, Membership]:
+    from accounts.identity import account_lookup
     from accounts.models import User
     from tenancy.context import tenant_context
     from tenancy.models import Membership, Tenant
     from tenancy.permissions import RoleKind
 
     tenant = Tenant.objects.get(slug=slug)
-    user = User.objects.get(email=f"{RoleKind.ADMIN}@{slug}.test")
+    email = f"{RoleKind.ADMIN}@{slug}.test"
+    with account_lookup(email):  # accounts are read under their own policy (identity RLS)
+        user = User.objects.get(email=email)
     with tenant_context(tenant):
         membership = Membership.objects.select_related("role").get(user=user)
     membership.tenant = tenant

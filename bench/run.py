@@ -24,15 +24,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from bench import report, sql
-from bench.load import LoadResult, run_load
+from bench import growth, report, sql
+from bench.load import LoadResult
 from bench.measure import percentile
 from bench.monitor import Monitor
+from bench.wrk import run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
-DATABASE = "parim_bench"
+DATABASE = os.environ.get("BENCH_DATABASE", "parim_bench")
 OWNER_ROLE = "parim_owner"
 APP_ROLE = "parim_app"
 ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -261,10 +262,13 @@ VARIANTS = {
 }
 
 
-def throughput(slug: str, week: dt.date, args: argparse.Namespace, variant: str) -> dict[str, Any]:
-    """Requests per second of the rota page and of the trivial view, on one gunicorn with the
-    project's configuration, alternating in rounds so that both see the same machine. The
-    rota `variant`: computed on every request, reused, or reused with a change every second."""
+def throughput(
+    slug: str, week: dt.date, args: argparse.Namespace, variant: str, page: str | None = None
+) -> dict[str, Any]:
+    """Requests per second of the rota page (or of `page`) and of the trivial view, on one
+    gunicorn with the project's configuration, alternating in rounds so that both see the same
+    machine, with wrk. The rota `variant`: computed on every request, reused, or reused with a
+    change every second."""
     session = measure("session", slug, database_url(APP_ROLE), f"session-{slug}")
     cookie = f"{session['cookie_name']}={session['cookie_value']}"
     port = free_port()
@@ -284,7 +288,7 @@ def throughput(slug: str, week: dt.date, args: argparse.Namespace, variant: str)
         ],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    rota_path = f"/{slug}/rota/?week={week.isoformat()}"
+    rota_path = page or f"/{slug}/rota/?week={week.isoformat()}"
     results: dict[str, list[LoadResult]] = {"trivial": [], "rota": []}
     changer = Changer(slug)
     try:
@@ -294,15 +298,15 @@ def throughput(slug: str, week: dt.date, args: argparse.Namespace, variant: str)
         if variant == "busy":
             changer.start()
         for path in (TRIVIAL_PATH, rota_path):
-            warm = run_load("127.0.0.1", port, path, cookie, concurrency=args.concurrency,
-                            seconds=args.warmup_seconds)  # fmt: skip
-            if warm.errors or not warm.requests:
+            warm = run_wrk("127.0.0.1", port, path, cookie, concurrency=args.concurrency,
+                           seconds=args.warmup_seconds)  # fmt: skip
+            if warm.errors:  # none done is possible in a short warm-up of a slow page
                 raise SystemExit(f"warm-up of {path}: {warm.errors} errors, {warm.requests} ok")
         per_round = args.seconds / args.rounds
         for round_number in range(args.rounds):
             for name, path in (("trivial", TRIVIAL_PATH), ("rota", rota_path)):
-                result = run_load("127.0.0.1", port, path, cookie,
-                                  concurrency=args.concurrency, seconds=per_round)  # fmt: skip
+                result = run_wrk("127.0.0.1", port, path, cookie,
+                                 concurrency=args.concurrency, seconds=per_round)  # fmt: skip
                 if result.errors:
                     raise SystemExit(f"{path}: {result.errors} requests did not answer 200")
                 results[name].append(result)
@@ -318,21 +322,7 @@ def throughput(slug: str, week: dt.date, args: argparse.Namespace, variant: str)
             server.wait()
         log.close()
 
-    def summary(runs: list[LoadResult]) -> dict[str, Any]:
-        latencies = [ms for r in runs for ms in r.latencies_ms]
-        requests, seconds = sum(r.requests for r in runs), sum(r.seconds for r in runs)
-        return {
-            "path": runs[0].path,
-            "requests": requests,
-            "seconds": round(seconds, 1),
-            "rps": round(requests / seconds, 1),
-            "rounds_rps": [round(r.rps, 1) for r in runs],
-            "latency_p50_ms": round(statistics.median(latencies), 1),
-            "latency_p95_ms": round(percentile(latencies, 0.95), 1),
-            "errors": sum(r.errors for r in runs),
-        }
-
-    trivial, rota = summary(results["trivial"]), summary(results["rota"])
+    trivial, rota = _summary(results["trivial"]), _summary(results["rota"])
     # Each round's ratio (a rota round over the trivial round just before it), and their
     # median: a shared machine slowed down during one round moves one ratio, not the result.
     round_ratios = [
@@ -353,6 +343,89 @@ def throughput(slug: str, week: dt.date, args: argparse.Namespace, variant: str)
         "variant": variant,
         "cache": kept_in,
         "changes": changer.changes,
+    }
+
+
+def _summary(runs: list[LoadResult]) -> dict[str, Any]:
+    """The rounds of one target together; wrk reports each round's percentiles (no list of
+    latencies), so the latencies are the medians of the rounds'."""
+    latencies = [ms for r in runs for ms in r.latencies_ms]
+    p50s = [r.p50_ms for r in runs if r.p50_ms is not None]
+    p95s = [r.p95_ms for r in runs if r.p95_ms is not None]
+    requests, seconds = sum(r.requests for r in runs), sum(r.seconds for r in runs)
+    return {
+        "path": runs[0].path,
+        "requests": requests,
+        "seconds": round(seconds, 1),
+        "rps": round(requests / seconds, 1),
+        "rounds_rps": [round(r.rps, 1) for r in runs],
+        "latency_p50_ms": round(
+            statistics.median(latencies) if latencies else statistics.median(p50s), 1
+        ),
+        "latency_p95_ms": round(
+            percentile(latencies, 0.95) if latencies else statistics.median(p95s), 1
+        ),
+        "errors": sum(r.errors for r in runs),
+    }
+
+
+def start_gunicorn(env: dict[str, str], name: str) -> tuple[subprocess.Popen[bytes], int, Any]:
+    port = free_port()
+    log = (VAR / f"gunicorn-{name}.log").open("w", encoding="utf-8")
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+            "--bind", f"127.0.0.1:{port}", "parim.wsgi:application",
+        ],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return server, port, log
+
+
+def stop_gunicorn(server: subprocess.Popen[bytes], log: Any) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    log.close()
+
+
+def bare_and_stack(slug: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The trivial view on bare Django (no middleware: bench.bare_settings) and through the
+    project's middleware signed in, on two gunicorns, alternating rounds of wrk."""
+    session = measure("session", slug, database_url(APP_ROLE), f"session-{slug}-stack")
+    cookie = f"{session['cookie_name']}={session['cookie_value']}"
+    env = django_env(database_url(APP_ROLE), GUNICORN_MAX_REQUESTS="0")
+    servers = {
+        "bare": start_gunicorn({**env, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"}, "bare"),
+        "trivial": start_gunicorn(env, "stack"),
+    }
+    results: dict[str, list[LoadResult]] = {"bare": [], "trivial": []}
+    try:
+        for name, (_server, port, _log) in servers.items():
+            wait_until_up(port)
+            run_wrk("127.0.0.1", port, TRIVIAL_PATH, cookie if name == "trivial" else "",
+                    concurrency=args.concurrency, seconds=args.warmup_seconds)  # fmt: skip
+        for round_number in range(args.rounds):
+            for name, (_server, port, _log) in servers.items():
+                result = run_wrk("127.0.0.1", port, TRIVIAL_PATH,
+                                 cookie if name == "trivial" else "",
+                                 concurrency=args.concurrency,
+                                 seconds=args.seconds / args.rounds)  # fmt: skip
+                if result.errors:
+                    raise SystemExit(f"{name}: {result.errors} requests did not answer 200")
+                results[name].append(result)
+                say(f"  round {round_number + 1}: {name:7s} {result.rps:8.1f} req/s")
+    finally:
+        for server, _port, log in servers.values():
+            stop_gunicorn(server, log)
+    ratios = [t.rps / b.rps for b, t in zip(results["bare"], results["trivial"], strict=True)]
+    return {
+        "bare": _summary(results["bare"]),
+        "trivial": _summary(results["trivial"]),
+        "ratio": round(statistics.median(ratios), 4),
     }
 
 
@@ -378,6 +451,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="load connections")
     parser.add_argument("--no-doc", action="store_true", help="do not update the document")
     args = parser.parse_args(argv)
+    if growth.quick():  # BENCH_QUICK=1: small sizes and short runs, to try the whole run
+        args.runs, args.warmup, args.seconds, args.rounds, args.warmup_seconds = 10, 2, 4, 2, 2
+    rls_rounds = 1 if growth.quick() else RLS_ROUNDS
     VAR.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
     digest_before = source_digest()
@@ -422,13 +498,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rota300 = rota("bench", app, "rota-bench-app-1", "--with-rows",
                    "--queries-out", str(VAR / "queries-bench.sql"),
                    "--profile-out", str(VAR / "profile-rota-bench.txt"))  # fmt: skip
+    rota1000 = rota("bench1000", app, "rota-bench1000-app", "--with-rows")
     say("row-level security cost: the same measurement as the superuser, alternating runs")
     # Alternating processes (the first as the application role is the run above), so that a
     # drift of the machine's speed during the phase falls on both roles alike.
     rls_on, rls_off = [rota300], []
-    for round_number in range(1, RLS_ROUNDS + 1):
+    for round_number in range(1, rls_rounds + 1):
         rls_off.append(rota("bench", superuser, f"rota-bench-superuser-{round_number}"))
-        if round_number < RLS_ROUNDS:
+        if round_number < rls_rounds:
             rls_on.append(rota("bench", app, f"rota-bench-app-{round_number + 1}"))
     rls_sql = sql.replay(rota300["sql"], app, superuser)
     say(f"  the SQL alone ({rls_sql['statements']} statements, {rls_sql['runs']} times each): "
@@ -450,6 +527,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"per target, {args.concurrency} connections)")  # fmt: skip
         loads[variant] = throughput("bench50", week, args, variant)
         say(f"  ratio rota / trivial: {loads[variant]['ratio']:.1%}")
+
+    monitor.phase("the middleware stack")
+    say("the middleware stack in-process, a middleware at a time (bench/stack.py)")
+    run([sys.executable, "-m", "bench.stack", "--slug", "bench50", "--out",
+         str(VAR / "stack.json")], django_env(app), VAR / "stack.log")  # fmt: skip
+    stack = json.loads((VAR / "stack.json").read_text(encoding="utf-8"))
+    say(f"  {stack['stack_calls']} calls and {stack['stack_queries']} queries a trivial request "
+        f"(bare Django {stack['bare_calls']} calls)")  # fmt: skip
+    say("bare Django and the trivial view through the middleware under gunicorn (wrk)")
+    bare = bare_and_stack("bench50", args)
+    say(f"  trivial through the middleware / bare Django: {bare['ratio']:.1%}")
+
+    monitor.phase("audit log growth")
+    audit_runs: list[dict[str, Any]] = []
+    have = 0
+    for size in growth.audit_sizes():
+        say(f"audit log of bench: {size - have:,} entries more, then its pages and exports")
+        run([sys.executable, "-m", "bench.audit_seed", "--admin-url", superuser, "--slug",
+             "bench", "--count", str(size - have)], django_env(superuser),
+            VAR / f"audit-seed-{size}.log")  # fmt: skip
+        have = size
+        out = VAR / f"audit-{size}.json"
+        run([sys.executable, "-m", "bench.growth", "--slug", "bench", "--runs",
+             str(max(5, args.runs // 5)), "--out", str(out)], django_env(app),
+            VAR / f"audit-{size}.log")  # fmt: skip
+        audit_runs.append(json.loads(out.read_text(encoding="utf-8")))
+        cases = audit_runs[-1]["cases"]
+        say(f"  page p50 {cases['page']['p50_ms']} ms; search p95 "
+            f"{max(v['p95_ms'] for k, v in cases.items() if k.startswith('search'))} ms; CSV "
+            f"export {audit_runs[-1]['exports']['csv']['seconds']} s")  # fmt: skip
+    say("throughput of the audit log page against the trivial view (wrk)")
+    audit_load = throughput("bench", week, args, "computed", page="/bench/audit/")
+    audit_load["entries"] = have
+    audit_load["target"] = audit_load["rota"]
+    say(f"  ratio audit log / trivial: {audit_load['ratio']:.1%}")
 
     monitor.phase("rules and publish")
     say("rules: violations_for over the week of bench")
@@ -483,7 +595,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": seed,
         "rota50": rota50,
         "rota300": rota300,
+        "rota1000": rota1000,
         "reused": reused,
+        "stack": stack,
+        "bare": bare,
+        "audit_growth": audit_runs,
+        "audit_throughput": audit_load,
         "rls": {"on": pooled(rls_on), "off": pooled(rls_off), "sql": rls_sql},
         "throughput": loads,
         "rules": rules,

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# `make bench`: start PostgreSQL when it is installed but stopped (as scripts/test.sh does), then
-# run the benchmark (bench/run.py): database, seed, measurements, docs/benchmarks.md.
+# `make bench`: install wrk, start PostgreSQL when it is installed but stopped (as scripts/test.sh
+# does), then run the benchmark (bench/run.py): database, seed, measurements, docs/benchmarks.md.
+# BENCH_QUICK=1: small audit logs and short runs (a check that the whole run works);
+# BENCH_AUDIT_SIZES=10000,100000: other audit log sizes; BENCH_DATABASE: the database's name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi
 }
+
+# The load generator: Debian's wrk, installed as scripts/test.sh installs chromium.
+if ! command -v wrk >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+    || echo "could not install wrk with apt-get" >&2
+fi
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "make bench needs wrk (Debian's package wrk) as its load generator." >&2
+  exit 1
+fi
 
 pg_up() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
 if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -1,5 +1,6 @@
 """Seed the benchmark database: the measured tenants "bench" (300 employees, 2,000 shifts in the
-week) and "bench50" (50 employees, about 330 shifts), among 1,000 other tenants with data.
+week), "bench50" (50 employees, about 330 shifts) and "bench1000" (1,000 employees, about 6,670
+shifts), among 1,000 other tenants with data.
 
 Rows are built in Python and written with COPY in one transaction, as the PostgreSQL superuser
 (which row-level security does not bind), so that 1,000 tenants take seconds rather than the
@@ -354,6 +355,8 @@ def shapes() -> list[Shape]:
         Shape("bench", "Bench Care Group", 300, 2000, BENCH_SITES, BENCH_POSITIONS, staff),
         # The same shape at 50 employees: 2,000 * 50 / 300 shifts.
         Shape("bench50", "Bench Fifty Care", 50, 333, BENCH_SITES, BENCH_POSITIONS, staff),
+        # And at 1,000 employees, for the growth table: 2,000 * 1,000 / 300 shifts.
+        Shape("bench1000", "Bench Thousand Care", 1000, 6667, BENCH_SITES, BENCH_POSITIONS, staff),
     ]
     others = [
         Shape(

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any, ClassVar
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 
 class PermissionsPolicyMiddleware:
@@ -57,3 +65,61 @@ class ControlCharacterHeadersMiddleware:
                     content_type="text/plain; charset=utf-8",
                 )
         return self.get_response(request)
+
+
+# What a view or a template can set to change one response's policy (django-csp's decorators,
+# its exemptions, a nonce asked for): such a response is built by django-csp itself.
+_PER_RESPONSE = (
+    "_csp_config", "_csp_update", "_csp_replace", "_csp_exempt",
+    "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro", "_csp_exempt_ro",
+)  # fmt: skip
+
+
+class CSPMiddleware(DjangoCSPMiddleware):
+    """django-csp's middleware, with the policy built once rather than for every response (its
+    building was a quarter of the middleware's work on a trivial request): the headers depend
+    only on the settings unless a response changes its policy, is exempt, a nonce was asked for,
+    the path is excluded or a debug error page is shown, and those go through django-csp's own
+    code. tests/parim/test_request_cost.py holds the two paths' headers equal."""
+
+    _built: ClassVar[dict[str, str] | None] = None
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not _plain(request, response):
+            return super().process_response(request, response)
+        if CSPMiddleware._built is None:
+            CSPMiddleware._built = {
+                header: policy
+                for header, policy in (
+                    (HEADER, build_policy()),
+                    (HEADER_REPORT_ONLY, build_policy(report_only=True)),
+                )
+                if policy
+            }
+        for header, policy in CSPMiddleware._built.items():
+            response.headers.setdefault(header, policy)
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+def _plain(request: HttpRequest, response: HttpResponseBase) -> bool:
+    if getattr(request, "_csp_nonce", None) is not None:
+        return False
+    if any(hasattr(response, name) for name in _PER_RESPONSE):
+        return False
+    if settings.DEBUG and response.status_code in {404, 500}:
+        return False
+    for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
+        policy: Any = getattr(settings, name, None) or {}
+        if policy.get("EXCLUDE_URL_PREFIXES"):
+            return False
+    return True
+
+
+@receiver(setting_changed)
+def _policy_changed(setting: str, **kwargs: object) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        CSPMiddleware._built = None

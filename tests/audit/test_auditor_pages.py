@@ -220,6 +220,30 @@ def test_export_memory_stays_flat_as_the_log_grows(
     assert large < small * 2, (small, large)
 
 
+def test_export_is_sent_a_chunk_at_a_time(
+    client: Client, tenant_a: Tenant, auditor: Membership
+) -> None:
+    from audit.exports import CHUNK
+
+    client.force_login(auditor.user)
+    _bulk_entries(tenant_a, 2 * CHUNK + 10)
+    with tenant_context(tenant_a):
+        expected = list(AuditEntry.objects.filter(event="role.updated")
+                        .order_by("-sequence").values_list("sequence", flat=True))  # fmt: skip
+    for fmt in ("csv", "jsonl"):
+        response = client.get(f"/alpha/audit/export.{fmt}", {"event": "role.updated"})
+        assert response.streaming
+        pieces = list(response.streaming_content)  # type: ignore[attr-defined]
+        # CSV: the header, then one piece per chunk of rows; JSON Lines: one per chunk.
+        assert len(pieces) == (1 if fmt == "csv" else 0) + 3, fmt
+        text = b"".join(pieces).decode()
+        if fmt == "csv":
+            sequences = [int(row["sequence"]) for row in csv.DictReader(io.StringIO(text))]
+        else:
+            sequences = [json.loads(line)["sequence"] for line in text.splitlines()]
+        assert sequences == expected, fmt
+
+
 # The log in words ------------------------------------------------------------------------------
 
 
