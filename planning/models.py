@@ -15,10 +15,7 @@ WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_PEOPLE_PER_ROW = 50
 
 
-def _count_field(label: str) -> models.PositiveSmallIntegerField[int, int]:
-    return models.PositiveSmallIntegerField(
-        label, default=0, validators=[MaxValueValidator(MAX_PEOPLE_PER_ROW)]
-    )
+_MOST = [MaxValueValidator(MAX_PEOPLE_PER_ROW)]
 
 
 class CoverageRow(TenantModel):
@@ -32,13 +29,13 @@ class CoverageRow(TenantModel):
     start_time = models.TimeField(_("starts"))
     end_time = models.TimeField(_("ends"))  # at or before the start: the next day
     break_minutes = models.PositiveSmallIntegerField(_("unpaid break (minutes)"), default=0)
-    mon = _count_field(_("Monday"))
-    tue = _count_field(_("Tuesday"))
-    wed = _count_field(_("Wednesday"))
-    thu = _count_field(_("Thursday"))
-    fri = _count_field(_("Friday"))
-    sat = _count_field(_("Saturday"))
-    sun = _count_field(_("Sunday"))
+    mon = models.PositiveSmallIntegerField(_("Monday"), default=0, validators=_MOST)
+    tue = models.PositiveSmallIntegerField(_("Tuesday"), default=0, validators=_MOST)
+    wed = models.PositiveSmallIntegerField(_("Wednesday"), default=0, validators=_MOST)
+    thu = models.PositiveSmallIntegerField(_("Thursday"), default=0, validators=_MOST)
+    fri = models.PositiveSmallIntegerField(_("Friday"), default=0, validators=_MOST)
+    sat = models.PositiveSmallIntegerField(_("Saturday"), default=0, validators=_MOST)
+    sun = models.PositiveSmallIntegerField(_("Sunday"), default=0, validators=_MOST)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -3,9 +3,9 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import tenancy.ids
 from django.db import migrations, models
 
+import tenancy.ids
 from tenancy.migration_ops import ProtectTenantTable
 
 

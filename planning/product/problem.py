@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 from scheduling import rules
+from scheduling.rules import PersonFacts, RuleSet
 
 # A shift as the rules engine reads it: (id, person, start, end, break, site, position).
 FactsRow = rules.FactsRow
@@ -53,14 +55,15 @@ class BuildInput:
     for the rules: published shifts of the people around the horizon, and the existing drafts at
     the site in it (treated as locked)."""
 
-    rules: rules.RuleSet
-    people: dict[Hashable, rules.PersonFacts]
-    names: dict[Hashable, str]
+    rules: RuleSet
+    # Keyed by person id (any hashable: dict keys are invariant, hence Any).
+    people: dict[Any, PersonFacts]
+    names: dict[Any, str]
     # Contracted minutes over the horizon (weekly hours x weeks); None: no contract.
-    contract_minutes: dict[Hashable, int | None]
+    contract_minutes: dict[Any, int | None]
     groups: tuple[Group, ...]
     fixed: tuple[FactsRow, ...]
     horizon_start: dt.datetime
     horizon_end: dt.datetime
-    position_names: dict[Hashable, str] = field(default_factory=dict)
+    position_names: dict[Any, str] = field(default_factory=dict)
     weights: Weights = Weights()

@@ -259,10 +259,10 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         contract = inp.contract_minutes.get(p.id)
         if contract is None or not p.groups:
             continue
-        fixed = sum(_paid(row) for row in p.fixed
+        stays = sum(_paid(row) for row in p.fixed
                     if inp.horizon_start <= row[2] < inp.horizon_end)  # fmt: skip
-        worked = fixed + sum(g.paid_minutes * y[p.id][g.key] for g in p.groups)
-        bound = fixed + sum(g.paid_minutes for g in p.groups) + contract
+        worked = stays + sum(g.paid_minutes * y[p.id][g.key] for g in p.groups)
+        bound = stays + sum(g.paid_minutes for g in p.groups) + contract
         over = model.new_int_var(0, bound, "")
         under = model.new_int_var(0, contract, "")
         model.add(over >= worked - contract)

@@ -39,8 +39,7 @@ def world(people: Sequence[rules.PersonFacts], groups: Sequence[Group],
     return BuildInput(
         rules=ruleset or rules.RuleSet(time_zone="Europe/London"),
         people=facts, names={p: str(p) for p in facts},
-        contract_minutes={p: None if contract_hours is None else contract_hours * 60 * weeks
-                          for p in facts},
+        contract_minutes=dict.fromkeys(facts, None if contract_hours is None else contract_hours * 60 * weeks),
         groups=tuple(groups), fixed=tuple(fixed), horizon_start=MONDAY,
         horizon_end=MONDAY + dt.timedelta(days=7 * weeks),
         position_names={"carer": "carer", "nurse": "nurse"},

@@ -70,8 +70,24 @@ def test_no_qualified_people_is_a_clear_gap() -> None:
 
 
 def test_someone_whose_fixed_shifts_already_break_a_rule_gets_nothing_new() -> None:
-    a = ("x1", "a", MONDAY + dt.timedelta(hours=8), MONDAY + dt.timedelta(hours=16), 0, "home", "carer")
-    b = ("x2", "a", MONDAY + dt.timedelta(hours=12), MONDAY + dt.timedelta(hours=20), 0, "home", "carer")
+    a = (
+        "x1",
+        "a",
+        MONDAY + dt.timedelta(hours=8),
+        MONDAY + dt.timedelta(hours=16),
+        0,
+        "home",
+        "carer",
+    )
+    b = (
+        "x2",
+        "a",
+        MONDAY + dt.timedelta(hours=12),
+        MONDAY + dt.timedelta(hours=20),
+        0,
+        "home",
+        "carer",
+    )
     inp = world([person("a")], [group("wed", 2, 8, 8, 1)], fixed=[a, b])
     proposal = build(inp, time_limit=2)
     assert proposal.assignments == []
