@@ -39,8 +39,17 @@ def world(people: Sequence[rules.PersonFacts], groups: Sequence[Group],
     return BuildInput(
         rules=ruleset or rules.RuleSet(time_zone="Europe/London"),
         people=facts, names={p: str(p) for p in facts},
-        contract_minutes=dict.fromkeys(facts, None if contract_hours is None else contract_hours * 60 * weeks),
+        contract_minutes=dict.fromkeys(
+            facts, None if contract_hours is None else contract_hours * 60 * weeks
+        ),
         groups=tuple(groups), fixed=tuple(fixed), horizon_start=MONDAY,
         horizon_end=MONDAY + dt.timedelta(days=7 * weeks),
         position_names={"carer": "carer", "nurse": "nurse"},
     )  # fmt: skip
+
+
+def fixed_row(shift_id: str, who: str, day: int, hour: int, hours: int, *,
+              position: str = "carer", site: str = "home") -> rules.FactsRow:  # fmt: skip
+    """A shift that stays as it is (published or locked), `day` days after MONDAY."""
+    start = MONDAY + dt.timedelta(days=day, hours=hour)
+    return (shift_id, who, start, start + dt.timedelta(hours=hours), 0, site, position)

@@ -8,7 +8,7 @@ import datetime as dt
 from planning.product import explain
 from planning.product.solver import build, proposed_rows
 from scheduling import rules
-from tests.planning.product_world import MONDAY, group, person, world
+from tests.planning.product_world import MONDAY, fixed_row, group, person, world
 
 
 def _hard(inp, proposal):  # type: ignore[no-untyped-def]
@@ -41,8 +41,8 @@ def test_max_hours_leaves_a_gap_with_counted_reasons() -> None:
 
 
 def test_nobody_on_leave_is_given_a_shift_and_the_gap_says_why() -> None:
-    inp = world([person("a", leave=[(0, 6)]), person("b", leave=[(0, 6)]), person("n", positions=["nurse"])],
-                [group("mon", 0, 8, 8, 1)])  # fmt: skip
+    away = [person("a", leave=[(0, 6)]), person("b", leave=[(0, 6)])]
+    inp = world([*away, person("n", positions=["nurse"])], [group("mon", 0, 8, 8, 1)])
     proposal = build(inp, time_limit=2)
     assert proposal.assignments == []
     (gap,) = explain.gaps(inp, proposal)
@@ -70,25 +70,8 @@ def test_no_qualified_people_is_a_clear_gap() -> None:
 
 
 def test_someone_whose_fixed_shifts_already_break_a_rule_gets_nothing_new() -> None:
-    a = (
-        "x1",
-        "a",
-        MONDAY + dt.timedelta(hours=8),
-        MONDAY + dt.timedelta(hours=16),
-        0,
-        "home",
-        "carer",
-    )
-    b = (
-        "x2",
-        "a",
-        MONDAY + dt.timedelta(hours=12),
-        MONDAY + dt.timedelta(hours=20),
-        0,
-        "home",
-        "carer",
-    )
-    inp = world([person("a")], [group("wed", 2, 8, 8, 1)], fixed=[a, b])
+    clash = [fixed_row("x1", "a", 0, 8, 8), fixed_row("x2", "a", 0, 12, 8)]
+    inp = world([person("a")], [group("wed", 2, 8, 8, 1)], fixed=clash)
     proposal = build(inp, time_limit=2)
     assert proposal.assignments == []
     assert "a" in proposal.excluded
