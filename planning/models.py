@@ -51,6 +51,11 @@ class CoverageRow(TenantModel):
     def __str__(self) -> str:
         return f"Coverage {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
+    @property
+    def label(self) -> str:
+        """ "Carer 08:00-16:00" (reads the position: select it with the row)."""
+        return f"{self.position.name} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
     def counts(self) -> list[int]:
         return [int(getattr(self, name)) for name in WEEKDAY_FIELDS]
 

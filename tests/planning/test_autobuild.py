@@ -30,7 +30,8 @@ def _run(rota: Rota, capture: Any, **kwargs: Any) -> BuildRun:
         run = runs.run_start(tenant=rota.tenant, actor=rota.manager, site=rota.site,
                              week_start=MONDAY, weeks=kwargs.pop("weeks", 1),
                              time_limit=kwargs.pop("time_limit", 3), **kwargs)  # fmt: skip
-    return rota.reload(run)
+    reloaded: BuildRun = rota.reload(run)
+    return reloaded
 
 
 def test_plan_run_preview_accept_makes_drafts_within_the_rules(

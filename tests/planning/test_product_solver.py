@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from planning.product import explain
-from planning.product.solver import build, proposed_rows
+from planning.product.problem import BuildInput
+from planning.product.solver import Proposal, build, proposed_rows
 from scheduling import rules
 from tests.planning.product_world import MONDAY, fixed_row, group, person, world
 
 
-def _hard(inp, proposal):  # type: ignore[no-untyped-def]
+def _hard(inp: BuildInput, proposal: Proposal) -> list[rules.Violation]:
     rows = proposed_rows(inp, proposal.assignments)
     found = rules.check_rows([*inp.fixed, *rows], inp.people, inp.rules)
     return [v for vs in found.values() for v in vs if v.hard]
