@@ -30,7 +30,7 @@ def _reason_words(code: str, inp: BuildInput) -> str:
         rules.Code.LEAVE.value: _("on leave"),
         rules.Code.UNAVAILABLE.value: _("unavailable"),
         rules.Code.OVERLAP.value: _("already working then"),
-        rules.Code.REST.value: _("would break %(rest)s' rest") % {
+        rules.Code.REST.value: _("would get less than %(rest)s rest") % {
             "rest": rules.format_minutes(r.min_rest_minutes)},
         rules.Code.MAX_HOURS.value: _("would pass %(hours)s in 7 days") % {
             "hours": rules.format_minutes(r.max_minutes_7_days)},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from scheduling import rules
@@ -41,7 +42,7 @@ class Group:
     # Units that are existing open shifts (their ids, as text): filled before new ones.
     open_units: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def paid_minutes(self) -> int:
         return int((self.end - self.start).total_seconds() // 60) - self.break_minutes
 

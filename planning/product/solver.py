@@ -58,6 +58,7 @@ class Proposal:
     dropped: dict[str, list[str]] = field(default_factory=dict)
     solutions: int = 0
     seconds: float = 0.0
+    model_seconds: float = 0.0
     # Why each (group, person) pair was no candidate, by the engine: the first hard code.
     refused: dict[tuple[str, Hashable], str] = field(default_factory=dict)
 
@@ -213,6 +214,7 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
     soft_terms: list[Any] = []
     candidates: dict[str, list[Hashable]] = defaultdict(list)
     people: dict[Hashable, _Person] = {}
+    verdicts: dict[tuple[str, Any], tuple[str | None, bool]] = {}
     for person, facts in inp.people.items():
         if person in proposal.excluded:
             continue
@@ -220,10 +222,22 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         near = [row for row in fixed if row[2] < inp.horizon_end + CONTEXT
                 and row[3] > inp.horizon_start - CONTEXT]  # fmt: skip
         mine: list[Group] = []
+        # Someone with no shift around and no time off is judged like anyone with the same
+        # limits: one probe per (group, limits), not per person.
+        alike = (
+            None
+            if near or facts.leave or facts.unavailable
+            else (facts.positions, facts.sites, facts.min_rest_minutes, facts.max_minutes_7_days)
+        )
         for group in inp.groups:
             if not group.units:
                 continue
-            refused, soft = _refusal(inp, group, person, near)
+            if alike is not None and (group.key, alike) in verdicts:
+                refused, soft = verdicts[group.key, alike]
+            else:
+                refused, soft = _refusal(inp, group, person, near)
+                if alike is not None:
+                    verdicts[group.key, alike] = (refused, soft)
             if refused is not None:
                 proposal.refused[group.key, person] = refused
                 continue
@@ -274,6 +288,10 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         SCALE * w.short * sum(shorts.values()) + sum(contract_terms)
         + SCALE * w.soft_unavailable * sum(soft_terms)
     )  # fmt: skip
+    for chosen in y.values():
+        for var in chosen.values():
+            model.add_hint(var, False)  # nothing given: always allowed, a first proposal at once
+    proposal.model_seconds = time.monotonic() - began
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit - (time.monotonic() - began), 0.5)
     solver.parameters.num_workers = workers
@@ -301,7 +319,9 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         proposal.status = "cancelled"
         return proposal
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # No proposal at all (the time ran out first): every unit is a gap, and says why.
         proposal.status = "infeasible"
+        proposal.short = {g.key: list(g.units) for g in inp.groups if g.units}
         return proposal
     proposal.status = "optimal" if status == cp_model.OPTIMAL else "feasible"
     by_group: dict[str, list[Hashable]] = defaultdict(list)

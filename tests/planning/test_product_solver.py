@@ -85,3 +85,15 @@ def test_cancel_stops_the_search() -> None:
     proposal = build(inp, time_limit=20, on_tick=lambda used, n, best: True)
     assert proposal.status == "cancelled"
     assert proposal.seconds < 10
+
+
+def test_no_proposal_within_the_time_leaves_every_unit_a_gap_saying_so() -> None:
+    inp = world([person("a")], [group("mon", 0, 8, 8, 2)])
+    proposal = build(inp, time_limit=2, on_tick=lambda used, n, best: False)
+    assert proposal.status in ("optimal", "feasible")
+    # As if the solver found nothing (what a too-short limit on a large site gives):
+    proposal.status, proposal.assignments = "infeasible", []
+    proposal.short = {"mon": list(inp.groups[0].units)}
+    (gap,) = explain.gaps(inp, proposal)
+    assert gap.missing == 2
+    assert gap.reason.startswith("no solution was found within the time limit")
