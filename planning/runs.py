@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,7 +22,8 @@ from planning.models import BuildRun, BuildRunWeek
 from planning.product import explain
 from planning.product.problem import BuildInput
 from planning.product.solver import Proposal, build
-from planning.services import _schedules
+from planning.services import require_scheduled_site
+from scheduling import rules
 from scheduling.models import Position, Shift, Site
 from scheduling.rota.services import ShiftInput, shift_save
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
@@ -60,7 +61,7 @@ def run_start(
     if errors:
         raise ValidationError(errors)
     with tenant_context(tenant), transaction.atomic():
-        _schedules(actor, site)
+        require_scheduled_site(actor, site)
         run = BuildRun(tenant=tenant, site=site, week_start=week_start, weeks=weeks,
                        time_limit_seconds=time_limit, fill_open_shifts=fill_open,
                        created_by=actor)  # fmt: skip
@@ -84,7 +85,7 @@ def run_start(
 def run_cancel(*, tenant: Tenant, actor: Membership, run: BuildRun) -> None:
     """Ask a queued or running build to stop; a queued one stops at once."""
     with tenant_context(tenant), transaction.atomic():
-        _schedules(actor, run.site)
+        require_scheduled_site(actor, run.site)
         locked = BuildRun.objects.select_for_update().get(pk=run.pk)
         if not locked.is_active:
             return
@@ -159,6 +160,10 @@ def _summary(proposal: Proposal) -> str:
     return ""
 
 
+def _text(minutes: int | None) -> str:
+    return "" if minutes is None else rules.format_minutes(minutes)
+
+
 def result_of(inp: BuildInput, proposal: Proposal) -> dict[str, Any]:
     """The proposal as stored (JSON): what the preview shows and what accepting reads."""
     groups = {g.key: g for g in inp.groups}
@@ -186,15 +191,17 @@ def result_of(inp: BuildInput, proposal: Proposal) -> dict[str, Any]:
             for g in explain.gaps(inp, proposal)
         ],
         "hours": sorted(
-            ({"person": str(p), "name": inp.names.get(p, ""), "fixed": fixed, "new": new,
-              "contract": inp.contract_minutes.get(p)}
+            ({"person": str(p), "name": inp.names.get(p, ""),
+              "fixed": rules.format_minutes(fixed), "new": rules.format_minutes(new),
+              "contract": _text(inp.contract_minutes.get(p))}
              for p, (fixed, new) in hours.items() if p in inp.people and new),
             key=lambda row: str(row["name"]),
         ),
         "coverage": {"needed": needed, "proposed": len(proposal.assignments),
                      "short": needed - len(proposal.assignments)},
         "terms": proposal.terms,
-        "excluded": {str(p): why for p, why in proposal.excluded.items()},
+        "excluded": [{"name": inp.names.get(p, ""), "why": why}
+                     for p, why in proposal.excluded.items()],
     }  # fmt: skip
 
 
@@ -237,7 +244,7 @@ def run_accept(
 
     with tenant_context(tenant), transaction.atomic():
         locked = BuildRun.objects.select_for_update().select_related("site").get(pk=run.pk)
-        _schedules(actor, locked.site)
+        require_scheduled_site(actor, locked.site)
         if locked.status != BuildRun.Status.DONE:
             raise ValidationError(_("Only a finished auto-build can be accepted."))
         done = set(locked.accepted)
@@ -288,7 +295,3 @@ def run_accept(
              data={"site": str(locked.site_id), "week": locked.week_start.isoformat(),
                    "shifts": len(made), "units": made, "left_out": left_out})  # fmt: skip
     return len(made), left_out
-
-
-def person_ids(values: Sequence[Hashable]) -> set[uuid.UUID]:
-    return {uuid.UUID(str(v)) for v in values}

@@ -26,7 +26,7 @@ MAX_WEEKS = 4
 MAX_SECONDS = 600
 
 
-def _schedules(actor: Membership, site: Site) -> None:
+def require_scheduled_site(actor: Membership, site: Site) -> None:
     if not sites_for_member(actor).filter(pk=site.pk).exists():
         raise ValidationError({"site": [_("Choose one of the sites you schedule.")]})
 
@@ -37,7 +37,7 @@ def _schedules(actor: Membership, site: Site) -> None:
 def coverage_row_save(*, tenant: Tenant, actor: Membership, row: CoverageRow) -> CoverageRow:
     """Create or change one row of a site's plan (the form filled `row`)."""
     with tenant_context(tenant), transaction.atomic():
-        _schedules(actor, row.site)
+        require_scheduled_site(actor, row.site)
         row.tenant = tenant
         row.full_clean()
         row.save()
@@ -46,7 +46,7 @@ def coverage_row_save(*, tenant: Tenant, actor: Membership, row: CoverageRow) ->
 
 def coverage_row_delete(*, tenant: Tenant, actor: Membership, row: CoverageRow) -> None:
     with tenant_context(tenant), transaction.atomic():
-        _schedules(actor, row.site)
+        require_scheduled_site(actor, row.site)
         row.delete()
 
 
@@ -55,7 +55,7 @@ def coverage_exception_save(
 ) -> CoverageException:
     """On `date`, `row` needs `people` (replacing an exception already there)."""
     with tenant_context(tenant), transaction.atomic():
-        _schedules(actor, row.site)
+        require_scheduled_site(actor, row.site)
         found = CoverageException.objects.filter(row=row, date=date).first()
         exception = found or CoverageException(tenant=tenant, row=row, date=date, people=people)
         exception.people, exception.note = people, note.strip()
@@ -68,7 +68,7 @@ def coverage_exception_delete(
     *, tenant: Tenant, actor: Membership, exception: CoverageException, site: Site
 ) -> None:
     with tenant_context(tenant), transaction.atomic():
-        _schedules(actor, site)
+        require_scheduled_site(actor, site)
         exception.delete()
 
 
@@ -87,7 +87,7 @@ def coverage_from_recent(
     start = dt.datetime.combine(first, dt.time(), tzinfo=zone)
     end = dt.datetime.combine(week_start_of(before), dt.time(), tzinfo=zone)
     with tenant_context(tenant), transaction.atomic():
-        _schedules(actor, site)
+        require_scheduled_site(actor, site)
         seen: Counter[tuple[Any, ...]] = Counter()
         for position_id, start_at, end_at, break_minutes in Shift.objects.filter(
             tenant=tenant, site=site, start_at__gte=start, start_at__lt=end

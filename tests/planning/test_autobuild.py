@@ -131,3 +131,28 @@ def test_cancel_of_a_queued_run_stops_it_and_frees_the_week() -> None:
     assert runs.run_execute(tenant=rota.tenant, run_id=run.pk) is None
     runs.run_start(tenant=rota.tenant, actor=rota.manager, site=rota.site, week_start=MONDAY,
                    weeks=1, time_limit=3)  # fmt: skip
+
+
+def test_contradictory_locks_are_said_and_that_person_gets_nothing_new(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    rota = Rota(people=2)
+    _plan(rota, tue=2)
+    clash = rota.people[0]
+    first = rota.shift(clash, at(MONDAY, 8), 8, status=Shift.Status.DRAFT)
+    second = rota.shift(clash, at(MONDAY, 12), 8)  # overlaps the locked draft
+    run = _run(rota, django_capture_on_commit_callbacks)
+    result = run.result
+    assert [e["name"] for e in result["excluded"]] == [clash.user.full_name]
+    assert {a["person"] for a in result["assignments"]} == {str(rota.people[1].pk)}
+    (gap,) = result["gaps"]
+    assert "1 their fixed shifts already break a rule" in gap["reason"]
+    runs.run_accept(tenant=rota.tenant, actor=rota.manager, run=run)
+    for shift in (first, second):  # the locked and the published stay exactly as they were
+        after = rota.reload(shift)
+        assert (after.membership_id, after.start_at, after.status, after.version) == (
+            shift.membership_id,
+            shift.start_at,
+            shift.status,
+            shift.version,
+        )
