@@ -65,7 +65,10 @@ def coverage(request: TenantRequest) -> HttpResponse:
     if chosen is None and len(sites) == 1:
         chosen = str(sites[0].pk)
     if chosen:
-        return redirect(_url(request, "planning-coverage-site", site_id=chosen))
+        site = {str(s.pk): s for s in sites}.get(chosen)
+        if site is None:
+            raise Http404  # not a site one schedules (or no site at all)
+        return redirect(_url(request, "planning-coverage-site", site_id=site.pk))
     return TemplateResponse(request, "planning/coverage_sites.html", {"sites": sites})
 
 

@@ -197,3 +197,10 @@ def test_query_budgets_are_exact_and_flat(django_capture_on_commit_callbacks: An
 
 # Exact, on PostgreSQL: 8 for any tenant page plus what each page reads (see each view).
 BUDGETS = {"coverage": 14, "autobuild": 10, "run": 11, "status": 11}
+
+
+def test_a_site_that_is_no_site_is_a_404_not_an_error() -> None:
+    rota = Rota(people=1)
+    client = rota.client(rota.manager)
+    assert client.get(_url(rota, "coverage/") + "?site=not-a-uuid").status_code == 404
+    assert client.get(_url(rota, "coverage/") + f"?site={rota.site.pk}").status_code == 302
