@@ -52,7 +52,7 @@ class CoverageRowForm(forms.Form):
 
     def __init__(self, positions: list[Position], *args: Any, row: CoverageRow,
                  **kwargs: Any) -> None:  # fmt: skip
-        if row.pk is not None and "initial" not in kwargs:
+        if not row._state.adding and "initial" not in kwargs:
             kwargs["initial"] = {"position": str(row.position_id), "start_time": row.start_time,
                                  "end_time": row.end_time, "break_minutes": row.break_minutes,
                                  **{d: getattr(row, d) for d in WEEKDAY_FIELDS}}  # fmt: skip
@@ -61,6 +61,14 @@ class CoverageRowForm(forms.Form):
         self.position_by_id = {str(p.pk): p for p in positions}
         field = cast(forms.ChoiceField, self.fields["position"])
         field.choices = [(k, p.name) for k, p in self.position_by_id.items()]
+        if not row._state.adding:
+            # A row of the grid: its inputs sit in table cells, outside their <form> (named by
+            # the form attribute), and say which row they belong to (no visible label each).
+            for name, each in self.fields.items():
+                each.widget.attrs.update({
+                    "form": f"form-{row.pk}",
+                    "aria-label": f"{each.label} ({row.position.name} {row.start_time:%H:%M})",
+                })  # fmt: skip
 
     def apply(self) -> CoverageRow:
         data = self.cleaned_data

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.events import Event, emit
 from planning.demand import Horizon, build_input
@@ -160,6 +161,14 @@ def _summary(proposal: Proposal) -> str:
     return ""
 
 
+TERM_LABELS = {
+    "short": gettext_lazy("People short"),
+    "over_contract": gettext_lazy("Hours over contract"),
+    "under_contract": gettext_lazy("Hours under contract"),
+    "soft_unavailable": gettext_lazy("Shifts when someone said they cannot work (soft rule)"),
+}
+
+
 def _text(minutes: int | None) -> str:
     return "" if minutes is None else rules.format_minutes(minutes)
 
@@ -199,7 +208,8 @@ def result_of(inp: BuildInput, proposal: Proposal) -> dict[str, Any]:
         ),
         "coverage": {"needed": needed, "proposed": len(proposal.assignments),
                      "short": needed - len(proposal.assignments)},
-        "terms": proposal.terms,
+        "terms": [{"label": str(TERM_LABELS.get(term, term)), "value": value}
+                  for term, value in proposal.terms.items()],
         "excluded": [{"name": inp.names.get(p, ""), "why": why}
                      for p, why in proposal.excluded.items()],
     }  # fmt: skip
