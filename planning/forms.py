@@ -64,7 +64,7 @@ class CoverageRowForm(forms.Form):
         if not row._state.adding:
             # A row of the grid: its inputs sit in table cells, outside their <form> (named by
             # the form attribute), and say which row they belong to (no visible label each).
-            for name, each in self.fields.items():
+            for each in self.fields.values():
                 each.widget.attrs.update({
                     "form": f"form-{row.pk}",
                     "aria-label": f"{each.label} ({row.position.name} {row.start_time:%H:%M})",
