@@ -156,3 +156,26 @@ def test_contradictory_locks_are_said_and_that_person_gets_nothing_new(
             shift.status,
             shift.version,
         )
+
+
+def test_auto_fill_gives_open_draft_shifts_to_people_and_makes_no_duplicates(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    rota = Rota(people=2)
+    _plan(rota, mon=1)  # Monday 08:00-16:00, one person
+    matching = rota.shift(None, at(MONDAY, 8), 8, status=Shift.Status.DRAFT, break_minutes=30)
+    loose = rota.shift(None, at(MONDAY + dt.timedelta(days=2), 18), 6, status=Shift.Status.DRAFT)
+    on_offer = rota.shift(None, at(MONDAY + dt.timedelta(days=3), 9), 6)  # published: left be
+    run = _run(rota, django_capture_on_commit_callbacks)
+    result = run.result
+    filled = {a["open_shift"] for a in result["assignments"]}
+    assert filled == {str(matching.pk), str(loose.pk)}  # the plan's Monday is the open draft
+    assert result["coverage"] == {"needed": 2, "proposed": 2, "short": 0}
+    made, _left = runs.run_accept(tenant=rota.tenant, actor=rota.manager, run=run)
+    assert made == 2
+    with tenant_context(rota.tenant):
+        assert Shift.objects.count() == 3  # filled in place, nothing new
+        for shift in (matching, loose):
+            after = Shift.objects.get(pk=shift.pk)
+            assert after.membership_id is not None and after.status == Shift.Status.DRAFT
+        assert Shift.objects.get(pk=on_offer.pk).membership_id is None
