@@ -36,6 +36,7 @@ logger = logging.getLogger("parim.planning")
 
 MAX_WEEKS = 4
 MAX_SECONDS = 600
+STALE_GRACE_SECONDS = 300
 BUSY = _("An auto-build for this site and week is already running. Wait for it to finish, or "
          "cancel it, before starting another.")  # fmt: skip
 
@@ -92,7 +93,12 @@ def run_cancel(*, tenant: Tenant, actor: Membership, run: BuildRun) -> None:
             return
         locked.cancel_requested = True
         fields = ["cancel_requested"]
-        if locked.status == BuildRun.Status.QUEUED:
+        # A run that never started, or whose worker died long past its time limit, stops at
+        # once and lets go of its weeks (else one lost worker would block them for ever).
+        stale = timezone.now() - locked.created_at > dt.timedelta(
+            seconds=locked.time_limit_seconds + STALE_GRACE_SECONDS
+        )
+        if locked.status == BuildRun.Status.QUEUED or stale:
             locked.status, locked.finished_at = BuildRun.Status.CANCELLED, timezone.now()
             fields += ["status", "finished_at"]
             BuildRunWeek.objects.filter(run=locked).update(active=False)

@@ -179,3 +179,20 @@ def test_auto_fill_gives_open_draft_shifts_to_people_and_makes_no_duplicates(
             after = Shift.objects.get(pk=shift.pk)
             assert after.membership_id is not None and after.status == Shift.Status.DRAFT
         assert Shift.objects.get(pk=on_offer.pk).membership_id is None
+
+
+def test_cancelling_a_run_whose_worker_died_frees_its_week() -> None:
+    rota = Rota(people=1)
+    run = runs.run_start(tenant=rota.tenant, actor=rota.manager, site=rota.site,
+                         week_start=MONDAY, weeks=1, time_limit=3)  # fmt: skip
+    with tenant_context(rota.tenant):
+        BuildRun.objects.filter(pk=run.pk).update(status=BuildRun.Status.RUNNING)
+    runs.run_cancel(tenant=rota.tenant, actor=rota.manager, run=run)
+    assert rota.reload(run).status == BuildRun.Status.RUNNING  # a live worker stops it itself
+    with tenant_context(rota.tenant):
+        BuildRun.objects.filter(pk=run.pk).update(
+            created_at=run.created_at - dt.timedelta(minutes=10))  # fmt: skip
+    runs.run_cancel(tenant=rota.tenant, actor=rota.manager, run=run)
+    assert rota.reload(run).status == BuildRun.Status.CANCELLED
+    runs.run_start(tenant=rota.tenant, actor=rota.manager, site=rota.site, week_start=MONDAY,
+                   weeks=1, time_limit=3)  # fmt: skip
