@@ -172,6 +172,25 @@ class Event(StrEnum):
         _("{actor} applied the rotating pattern “{target}” from {from:date} to {to:date}, "
           "adding {created:shifts}"),
     )  # fmt: skip
+    COVERAGE_FROM_RECENT = (
+        "coverage.from_recent", Category.SCHEDULE, _("Coverage plan taken from recent weeks"),
+        _("{actor} set the coverage plan of {site:site} from the shifts of the {weeks} weeks "
+          "before {week:date}"),
+    )  # fmt: skip
+    AUTOBUILD_STARTED = (
+        "autobuild.started", Category.SCHEDULE, _("Auto-build started"),
+        _("{actor} started an auto-build of {site:site} for {weeks} week(s) from {week:date} "
+          "with a time limit of {seconds} seconds"),
+    )  # fmt: skip
+    AUTOBUILD_CANCELLED = (
+        "autobuild.cancelled", Category.SCHEDULE, _("Auto-build cancelled"),
+        _("{actor} cancelled the auto-build of {site:site} from {week:date}"),
+    )  # fmt: skip
+    AUTOBUILD_ACCEPTED = (
+        "autobuild.accepted", Category.SCHEDULE, _("Auto-build accepted"),
+        _("{actor} accepted {shifts:shifts} of the auto-build of {site:site} from {week:date} "
+          "as drafts"),
+    )  # fmt: skip
     AVAILABILITY_CHANGED = (
         "availability.changed", Category.SCHEDULE, _("Availability changed"),
         _("{actor} changed their availability"),

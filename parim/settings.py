@@ -138,6 +138,8 @@ for _audit_key in AUDIT_CHAIN_KEYS:
 # The head of every company's chain is anchored (a signed checkpoint in the archive) at least
 # this often; entries newer than the last anchor are the ones a truncation could take unseen.
 AUDIT_ANCHOR_SECONDS = env_int("AUDIT_ANCHOR_SECONDS", 300)
+# The auto-builder's default time limit (seconds) offered on its form (planning/).
+AUTOBUILD_TIME_LIMIT_SECONDS = env_int("AUTOBUILD_TIME_LIMIT_SECONDS", 30)
 if not 10 <= AUDIT_ANCHOR_SECONDS <= 86400:
     raise ConfigurationError(
         f"AUDIT_ANCHOR_SECONDS must be from 10 to 86400 (a day), not {AUDIT_ANCHOR_SECONDS}."

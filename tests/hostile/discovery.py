@@ -67,6 +67,10 @@ WALKED_ROUTES = frozenset({
     "notifications", "notifications-badge", "notifications-read-all", "email-preferences",
     "message-read", "notification-open", "messages-sent", "message-new", "message-preview",
     "message-detail", "message-settings",
+    # planning
+    "planning-coverage", "planning-coverage-site", "planning-coverage-row",
+    "planning-coverage-row-delete", "planning-coverage-exception-delete", "planning-autobuild",
+    "planning-run", "planning-run-status", "planning-run-cancel", "planning-run-accept",
     # audit
     "audit-log", "audit-export", "audit-entry",
 })  # fmt: skip

@@ -21,6 +21,7 @@ from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
 from gdpr import policies, rights
 from gdpr import services as gdpr_services
+from planning.models import BuildRun, BuildRunWeek, CoverageException, CoverageRow
 from scheduling.employee import services as employee_services
 from scheduling.leave import services as availability
 from scheduling.leave import services as leave
@@ -115,6 +116,20 @@ def _populate(tenant: Tenant, label: str) -> Side:
             title=f"{label} subject", body=f"{label} message body", message=message,
         )  # fmt: skip
         EmailPreferences.objects.create(membership=owner, reminders=False)
+        coverage_row = CoverageRow.objects.create(site=site, position=position,
+                                                  start_time=dt.time(8), end_time=dt.time(16),
+                                                  mon=1)  # fmt: skip
+        coverage_exception = CoverageException.objects.create(
+            row=coverage_row, date=start.date(), people=2, note=f"{label} coverage note"
+        )
+        build_run = BuildRun.objects.create(
+            site=site, week_start=start.date() - dt.timedelta(days=start.weekday()),
+            created_by=owner, status=BuildRun.Status.DONE,
+            result={"gaps": [{"group": "g", "label": f"{label} gap", "missing": 1,
+                              "reason": f"{label} reason"}]},
+        )  # fmt: skip
+        BuildRunWeek.objects.create(run=build_run, site=site, week_start=build_run.week_start,
+                                    active=False)  # fmt: skip
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
@@ -177,6 +192,9 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "rotation": rotation,
             "message": message,
             "notification": notification,
+            "coverage_row": coverage_row,
+            "coverage_exception": coverage_exception,
+            "build_run": build_run,
         },
         secrets={"token": token, "feed_token": feed_token},
     )
@@ -208,6 +226,9 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "pattern_id": lambda side: side.objects["rotation"].pk,
     "message_id": lambda side: side.objects["message"].pk,
     "notification_id": lambda side: side.objects["notification"].pk,
+    "row_id": lambda side: side.objects["coverage_row"].pk,
+    "exception_id": lambda side: side.objects["coverage_exception"].pk,
+    "run_id": lambda side: side.objects["build_run"].pk,
     "fmt": lambda side: "csv",
     "token": lambda side: side.secrets["token"],
 }

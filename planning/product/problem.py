@@ -1,0 +1,70 @@
+"""What an auto-build works on, as plain values: the slots of demand, the people with the rules'
+facts, the shifts that stay as they are, and the weights of the objective."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from scheduling import rules
+from scheduling.rules import PersonFacts, RuleSet
+
+# A shift as the rules engine reads it: (id, person, start, end, break, site, position).
+FactsRow = rules.FactsRow
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The objective's weights (costs per unit); the company may tune them later."""
+
+    short: int = 1000  # each person missing from the demand
+    over_contract: int = 4  # each half hour over the contracted hours
+    under_contract: int = 1  # each half hour under them
+    soft_unavailable: int = 50  # each shift in time someone said they cannot work (soft rule)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Identical slots of demand: one shift (times, site, position) and the keys of its units,
+    each one person. A unit key is either a new slot or an existing open shift to fill."""
+
+    key: str
+    start: dt.datetime
+    end: dt.datetime
+    break_minutes: int
+    site: Hashable
+    position: Hashable
+    label: str
+    units: tuple[str, ...]
+    # Units that are existing open shifts (their ids, as text): filled before new ones.
+    open_units: frozenset[str] = frozenset()
+
+    @cached_property
+    def paid_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60) - self.break_minutes
+
+    def facts(self, unit: str, person: Hashable | None) -> FactsRow:
+        return (unit, person, self.start, self.end, self.break_minutes, self.site, self.position)
+
+
+@dataclass(frozen=True)
+class BuildInput:
+    """Everything the builder reads. `fixed` holds every shift that stays as it is and counts
+    for the rules: published shifts of the people around the horizon, and the existing drafts at
+    the site in it (treated as locked)."""
+
+    rules: RuleSet
+    # Keyed by person id (any hashable: dict keys are invariant, hence Any).
+    people: dict[Any, PersonFacts]
+    names: dict[Any, str]
+    # Contracted minutes over the horizon (weekly hours x weeks); None: no contract.
+    contract_minutes: dict[Any, int | None]
+    groups: tuple[Group, ...]
+    fixed: tuple[FactsRow, ...]
+    horizon_start: dt.datetime
+    horizon_end: dt.datetime
+    position_names: dict[Any, str] = field(default_factory=dict)
+    weights: Weights = Weights()

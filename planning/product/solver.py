@@ -1,0 +1,379 @@
+"""The auto-build model: CP-SAT over the real times of each slot of demand, with every rule the
+engine treats as hard as a constraint, then the engine's own check of what it proposes.
+
+Hard: qualification, leave and hard unavailability, overlap and rest against the shifts that
+stay, are decided per (person, group) by the engine itself before the model is built (a pair
+it refuses is never a variable). What depends on several new shifts together is modelled:
+overlap and rest between them, at most the 7-day maximum in every window the engine looks at,
+and a free stretch of the weekly rest in each week someone works. A rule the engine gains later
+is added as one more function in PERSON_RULES (it receives the model, the person's candidate
+groups and their fixed shifts); until it is, the verification below still drops any proposal
+that would break it and reports it as a gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ortools.sat.python import cp_model
+
+from planning.product.problem import BuildInput, FactsRow, Group
+from scheduling import rules
+
+SEVEN_DAYS = dt.timedelta(days=7)
+CONTEXT = dt.timedelta(days=8)
+SCALE = 30  # objective units per point: contract terms count in minutes, 30 to the half hour
+
+
+# What the caller hears while it runs: (fraction of the time limit used, solutions found, best
+# objective in points or None); it answers True to stop (cancel).
+Tick = Callable[[float, int, float | None], bool]
+
+
+@dataclass
+class Assignment:
+    unit: str
+    group: str
+    person: Hashable
+
+
+@dataclass
+class Proposal:
+    """What a build proposes (nothing is written): assignments, the units left short, and the
+    objective by term in points."""
+
+    status: str  # "optimal", "feasible", "infeasible", "cancelled", "no_demand"
+    assignments: list[Assignment] = field(default_factory=list)
+    short: dict[str, list[str]] = field(default_factory=dict)  # group -> unfilled units
+    terms: dict[str, float] = field(default_factory=dict)
+    # People left out because their shifts that stay already break a hard rule.
+    excluded: dict[Hashable, str] = field(default_factory=dict)
+    # Proposals the engine refused after solving (a model defect): group -> messages.
+    dropped: dict[str, list[str]] = field(default_factory=dict)
+    solutions: int = 0
+    seconds: float = 0.0
+    model_seconds: float = 0.0
+    # Why each (group, person) pair was no candidate, by the engine: the first hard code.
+    refused: dict[tuple[str, Hashable], str] = field(default_factory=dict)
+
+
+def _hard_keys(found: dict[Hashable, list[rules.Violation]]) -> set[tuple[Any, ...]]:
+    return {(v.shift_id, v.code, v.other_shift_id) for vs in found.values() for v in vs if v.hard}
+
+
+def _near(rows: Sequence[FactsRow], start: dt.datetime, end: dt.datetime) -> list[FactsRow]:
+    return [row for row in rows if row[2] < end + CONTEXT and row[3] > start - CONTEXT]
+
+
+def _refusal(inp: BuildInput, group: Group, person: Hashable,
+             fixed: Sequence[FactsRow]) -> tuple[str | None, bool]:  # fmt: skip
+    """The engine's verdict on `person` working `group` alone with their fixed shifts: the
+    first hard code it breaks (None: allowed), and whether it breaks a soft rule."""
+    facts = inp.people[person]
+    if group.position not in facts.positions:
+        return rules.Code.POSITION.value, False
+    if group.site not in facts.sites:
+        return rules.Code.SITE.value, False
+    probe = group.facts("probe", person)
+    around = _near(fixed, group.start, group.end)
+    found = rules.check_rows([*around, probe], {person: facts}, inp.rules)
+    hard = sorted({v.code.value for vs in found.values() for v in vs if v.hard})
+    if hard:
+        return hard[0], False
+    return None, any(not v.hard for v in found.get("probe", ()))
+
+
+def fixed_breaks(inp: BuildInput) -> dict[Hashable, str]:
+    """People whose fixed shifts in or near the horizon already break a hard rule, with the
+    engine's message: they are given nothing new (the model could not satisfy them)."""
+    low, high = inp.horizon_start - SEVEN_DAYS, inp.horizon_end + SEVEN_DAYS
+    near = [row for row in inp.fixed if row[1] is not None and row[2] < high and row[3] > low]
+    ids = {row[0] for row in near}
+    found = rules.check_rows(list(inp.fixed), inp.people, inp.rules, only=ids)
+    people = {row[0]: row[1] for row in near}
+    out: dict[Hashable, str] = {}
+    for shift_id, violations in found.items():
+        hard = [v for v in violations if v.hard]
+        if hard and people[shift_id] not in out:
+            out[people[shift_id]] = hard[0].message
+    return out
+
+
+class _Listener(cp_model.CpSolverSolutionCallback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.solutions = 0
+        self.best: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        self.best = self.objective_value / SCALE
+
+
+@dataclass
+class _Person:
+    id: Hashable
+    groups: list[Group]
+    fixed: list[FactsRow]
+    rest_minutes: int
+    max_minutes: int
+
+
+PersonRule = Callable[[cp_model.CpModel, BuildInput, _Person, dict[str, Any]], None]
+
+
+def _overlap_and_rest(model: cp_model.CpModel, inp: BuildInput, p: _Person,
+                      y: dict[str, Any]) -> None:  # fmt: skip
+    rest = dt.timedelta(minutes=p.rest_minutes if inp.rules.rest_is_hard else 0)
+    ordered = sorted(p.groups, key=lambda g: g.start)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            if b.start >= a.end + rest:
+                break
+            model.add(y[a.key] + y[b.key] <= 1)
+
+
+def _max_hours(model: cp_model.CpModel, inp: BuildInput, p: _Person, y: dict[str, Any]) -> None:
+    if not inp.rules.max_hours_is_hard:
+        return
+    anchors = {g.start for g in p.groups} | {row[2] for row in p.fixed}
+    for anchor in sorted(anchors):
+        low = anchor - SEVEN_DAYS
+        groups = [g for g in p.groups if low < g.start <= anchor]
+        if not groups:
+            continue
+        fixed = sum(_paid(row) for row in p.fixed if low < row[2] <= anchor)
+        if fixed + sum(g.paid_minutes for g in groups) > p.max_minutes:
+            model.add(sum(g.paid_minutes * y[g.key] for g in groups) <= p.max_minutes - fixed)
+
+
+def _weekly_rest(model: cp_model.CpModel, inp: BuildInput, p: _Person, y: dict[str, Any]) -> None:
+    if not inp.rules.weekly_rest_is_hard or not p.groups:
+        return
+    zone = ZoneInfo(inp.rules.time_zone)
+    need = dt.timedelta(minutes=inp.rules.min_weekly_rest_minutes)
+    weeks: dict[dt.date, list[Group]] = defaultdict(list)
+    for when, g in [*((g.start, g) for g in p.groups), *((row[2], None) for row in p.fixed)]:
+        day = when.astimezone(zone).date()
+        starting = weeks[day - dt.timedelta(days=day.weekday())]
+        if g is not None:
+            starting.append(g)
+    for monday, starting in weeks.items():
+        begin = dt.datetime.combine(monday, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+        finish = dt.datetime.combine(monday + SEVEN_DAYS, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+        if not any(g.start < finish and g.end > begin for g in p.groups):
+            continue  # no new shift touches this week
+        # A longest free stretch starts at the week's start or where some shift ends.
+        starts = {begin} | {g.end for g in p.groups} | {row[3] for row in p.fixed}
+        windows = []
+        for t in sorted(s for s in starts if begin <= s <= finish - need):
+            if any(row[2] < t + need and row[3] > t for row in p.fixed):
+                continue
+            r = model.new_bool_var("")
+            for g in p.groups:
+                if g.start < t + need and g.end > t:
+                    model.add(y[g.key] + r <= 1)
+            windows.append(r)
+        fixed_starts = any(begin <= row[2] < finish for row in p.fixed)
+        if fixed_starts:
+            model.add(sum(windows) >= 1)
+        else:
+            for g in starting:
+                model.add(sum(windows) >= y[g.key])
+
+
+PERSON_RULES: list[PersonRule] = [_overlap_and_rest, _max_hours, _weekly_rest]
+
+
+def _paid(row: FactsRow) -> int:
+    return int((row[3] - row[2]).total_seconds() // 60) - row[4]
+
+
+def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
+          workers: int = 2, seed: int = 0) -> Proposal:  # fmt: skip
+    """Propose assignments for every group's units. Never raises for bad demand: what cannot
+    be met is short, and says so."""
+    began = time.monotonic()
+    proposal = Proposal(status="feasible")
+    if not any(g.units for g in inp.groups):
+        proposal.status = "no_demand"
+        return proposal
+    proposal.excluded = fixed_breaks(inp)
+    by_person: dict[Hashable, list[FactsRow]] = defaultdict(list)
+    for row in inp.fixed:
+        if row[1] is not None:
+            by_person[row[1]].append(row)
+    model = cp_model.CpModel()
+    y: dict[Hashable, dict[str, Any]] = defaultdict(dict)
+    soft_terms: list[Any] = []
+    candidates: dict[str, list[Hashable]] = defaultdict(list)
+    people: dict[Hashable, _Person] = {}
+    verdicts: dict[tuple[str, Any], tuple[str | None, bool]] = {}
+    for person, facts in inp.people.items():
+        if person in proposal.excluded:
+            continue
+        fixed = by_person.get(person, [])
+        near = [row for row in fixed if row[2] < inp.horizon_end + CONTEXT
+                and row[3] > inp.horizon_start - CONTEXT]  # fmt: skip
+        mine: list[Group] = []
+        # Someone with no shift around and no time off is judged like anyone with the same
+        # limits: one probe per (group, limits), not per person.
+        alike = (
+            None
+            if near or facts.leave or facts.unavailable
+            else (facts.positions, facts.sites, facts.min_rest_minutes, facts.max_minutes_7_days)
+        )
+        for group in inp.groups:
+            if not group.units:
+                continue
+            if alike is not None and (group.key, alike) in verdicts:
+                refused, soft = verdicts[group.key, alike]
+            else:
+                refused, soft = _refusal(inp, group, person, near)
+                if alike is not None:
+                    verdicts[group.key, alike] = (refused, soft)
+            if refused is not None:
+                proposal.refused[group.key, person] = refused
+                continue
+            var = model.new_bool_var("")
+            y[person][group.key] = var
+            candidates[group.key].append(person)
+            mine.append(group)
+            if soft:
+                soft_terms.append(var)
+        people[person] = _Person(
+            person, mine, near,
+            facts.min_rest_minutes if facts.min_rest_minutes is not None
+            else inp.rules.min_rest_minutes,
+            facts.max_minutes_7_days if facts.max_minutes_7_days is not None
+            else inp.rules.max_minutes_7_days,
+        )  # fmt: skip
+    for p in people.values():
+        for rule in PERSON_RULES:
+            rule(model, inp, p, y[p.id])
+    shorts: dict[str, Any] = {}
+    for group in inp.groups:
+        if not group.units:
+            continue
+        taken = [y[person][group.key] for person in candidates[group.key]]
+        short = model.new_int_var(0, len(group.units), "")
+        model.add(sum(taken) + short == len(group.units))
+        shorts[group.key] = short
+    w = inp.weights
+    contract_terms: list[Any] = []
+    over_vars: list[Any] = []
+    under_vars: list[Any] = []
+    for p in people.values():
+        contract = inp.contract_minutes.get(p.id)
+        if contract is None or not p.groups:
+            continue
+        stays = sum(_paid(row) for row in p.fixed
+                    if inp.horizon_start <= row[2] < inp.horizon_end)  # fmt: skip
+        worked = stays + sum(g.paid_minutes * y[p.id][g.key] for g in p.groups)
+        bound = stays + sum(g.paid_minutes for g in p.groups) + contract
+        over = model.new_int_var(0, bound, "")
+        under = model.new_int_var(0, contract, "")
+        model.add(over >= worked - contract)
+        model.add(under >= contract - worked)
+        over_vars.append(over)
+        under_vars.append(under)
+        contract_terms += [w.over_contract * over, w.under_contract * under]
+    model.minimize(
+        SCALE * w.short * sum(shorts.values()) + sum(contract_terms)
+        + SCALE * w.soft_unavailable * sum(soft_terms)
+    )  # fmt: skip
+    for chosen in y.values():
+        for var in chosen.values():
+            model.add_hint(var, False)  # nothing given: always allowed, a first proposal at once
+    proposal.model_seconds = time.monotonic() - began
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit - (time.monotonic() - began), 0.5)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    listener = _Listener()
+    outcome: dict[str, Any] = {}
+    cancelled = threading.Event()
+
+    def run() -> None:
+        outcome["status"] = solver.solve(model, listener)
+
+    thread = threading.Thread(target=run, name="autobuild-solver", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.25)
+        used = min((time.monotonic() - began) / max(time_limit, 0.001), 1.0)
+        if on_tick is not None and on_tick(used, listener.solutions, listener.best):
+            cancelled.set()
+            solver.stop_search()
+    thread.join()
+    proposal.solutions = listener.solutions
+    proposal.seconds = time.monotonic() - began
+    status = outcome.get("status")
+    if cancelled.is_set():
+        proposal.status = "cancelled"
+        return proposal
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # No proposal at all (the time ran out first): every unit is a gap, and says why.
+        proposal.status = "infeasible"
+        proposal.short = {g.key: list(g.units) for g in inp.groups if g.units}
+        return proposal
+    proposal.status = "optimal" if status == cp_model.OPTIMAL else "feasible"
+    by_group: dict[str, list[Hashable]] = defaultdict(list)
+    for person, chosen in y.items():
+        for group_key, var in chosen.items():
+            if solver.value(var):
+                by_group[group_key].append(person)
+    for group in inp.groups:
+        units = sorted(group.units, key=lambda u: (u not in group.open_units, u))
+        workers_ = sorted(by_group.get(group.key, []), key=str)
+        for unit, person in zip(units, workers_, strict=False):
+            proposal.assignments.append(Assignment(unit, group.key, person))
+        if len(units) > len(workers_):
+            proposal.short[group.key] = units[len(workers_) :]
+    proposal.terms = {
+        "short": w.short * sum(len(u) for u in proposal.short.values()),
+        "over_contract": w.over_contract * sum(solver.value(v) for v in over_vars) / SCALE,
+        "under_contract": w.under_contract * sum(solver.value(v) for v in under_vars) / SCALE,
+        "soft_unavailable": w.soft_unavailable * sum(solver.value(v) for v in soft_terms),
+    }
+    verify(inp, proposal)
+    return proposal
+
+
+def proposed_rows(inp: BuildInput, assignments: Sequence[Assignment]) -> list[FactsRow]:
+    groups = {g.key: g for g in inp.groups}
+    return [groups[a.group].facts("new:" + a.unit, a.person) for a in assignments]
+
+
+def verify(inp: BuildInput, proposal: Proposal) -> None:
+    """The engine's check of everything proposed, with what stays: a proposal that adds any
+    hard break (to itself or to a shift that stays) is dropped, its unit counted short, and the
+    engine's message kept. Repeats until nothing is left to drop (each round drops one)."""
+    before = _hard_keys(rules.check_rows(list(inp.fixed), inp.people, inp.rules))
+    while proposal.assignments:
+        rows = proposal_rows = proposed_rows(inp, proposal.assignments)
+        found = rules.check_rows([*inp.fixed, *rows], inp.people, inp.rules)
+        added = [v for vs in found.values() for v in vs
+                 if v.hard and (v.shift_id, v.code, v.other_shift_id) not in before]  # fmt: skip
+        if not added:
+            return
+        ids = [row[0] for row in proposal_rows]
+        # The proposal named by the break (or the latest one of its person, for a break
+        # charged to a shift that stays).
+        culprit = next((ids.index(v.shift_id) for v in added if v.shift_id in ids), None)
+        if culprit is None:
+            owners = {row[0]: row[1] for row in inp.fixed}
+            person = owners.get(added[0].shift_id)
+            mine = [i for i, a in enumerate(proposal.assignments) if a.person == person]
+            culprit = max(mine, key=lambda i: proposal_rows[i][2]) if mine else 0
+        dropped = proposal.assignments.pop(culprit)
+        message = next((v.message for v in added if v.shift_id == "new:" + dropped.unit),
+                       added[0].message)  # fmt: skip
+        proposal.dropped.setdefault(dropped.group, []).append(message)
+        proposal.short.setdefault(dropped.group, []).append(dropped.unit)

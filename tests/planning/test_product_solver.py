@@ -1,0 +1,99 @@
+"""The product builder over plain facts: hard rules as constraints, proposals checked by the
+rules engine, gaps with counted reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from planning.product import explain
+from planning.product.problem import BuildInput
+from planning.product.solver import Proposal, build, proposed_rows
+from scheduling import rules
+from tests.planning.product_world import MONDAY, fixed_row, group, person, world
+
+
+def _hard(inp: BuildInput, proposal: Proposal) -> list[rules.Violation]:
+    rows = proposed_rows(inp, proposal.assignments)
+    found = rules.check_rows([*inp.fixed, *rows], inp.people, inp.rules)
+    return [v for vs in found.values() for v in vs if v.hard]
+
+
+def test_fills_demand_within_the_rules() -> None:
+    inp = world([person("a"), person("b"), person("c")],
+                [group(f"d{day}", day, 8, 8, 2) for day in range(7)])  # fmt: skip
+    proposal = build(inp, time_limit=5)
+    assert proposal.status in ("optimal", "feasible")
+    # 14 shifts of 8 h among three people at 48 h in 7 days and a day of weekly rest each.
+    assert len(proposal.assignments) == 14
+    assert not proposal.short
+    assert _hard(inp, proposal) == []
+
+
+def test_max_hours_leaves_a_gap_with_counted_reasons() -> None:
+    # Two people, two shifts of 12 h each day: 48 h in 7 days lets each work four.
+    inp = world([person("a"), person("b")], [group(f"d{day}", day, 7, 12, 2) for day in range(7)])
+    proposal = build(inp, time_limit=5)
+    assert len(proposal.assignments) == 8
+    assert _hard(inp, proposal) == []
+    gaps = explain.gaps(inp, proposal)
+    assert sum(g.missing for g in gaps) == 6
+    assert all(set(g.counts) <= {"max_hours", "overlap", "rest"} for g in gaps)
+    assert any("would pass 48 h in 7 days" in g.reason for g in gaps)
+
+
+def test_nobody_on_leave_is_given_a_shift_and_the_gap_says_why() -> None:
+    away = [person("a", leave=[(0, 6)]), person("b", leave=[(0, 6)])]
+    inp = world([*away, person("n", positions=["nurse"])], [group("mon", 0, 8, 8, 1)])
+    proposal = build(inp, time_limit=2)
+    assert proposal.assignments == []
+    (gap,) = explain.gaps(inp, proposal)
+    assert gap.counts == {"leave": 2}
+    assert "2 on leave" in gap.reason
+
+
+def test_rest_against_a_fixed_shift_is_respected() -> None:
+    late = ("late", "a", MONDAY + dt.timedelta(hours=14), MONDAY + dt.timedelta(hours=23), 0,
+            "home", "carer")  # fmt: skip
+    inp = world([person("a")], [group("tue-early", 1, 6, 8, 1)], fixed=[late])
+    proposal = build(inp, time_limit=2)
+    assert proposal.assignments == []
+    (gap,) = explain.gaps(inp, proposal)
+    assert gap.counts == {"rest": 1}
+    assert "rest" in gap.reason
+
+
+def test_no_qualified_people_is_a_clear_gap() -> None:
+    inp = world([person("a")], [group("mon", 0, 8, 8, 2, position="nurse")])
+    proposal = build(inp, time_limit=2)
+    (gap,) = explain.gaps(inp, proposal)
+    assert gap.missing == 2
+    assert "nobody is qualified as nurse" in gap.reason
+
+
+def test_someone_whose_fixed_shifts_already_break_a_rule_gets_nothing_new() -> None:
+    clash = [fixed_row("x1", "a", 0, 8, 8), fixed_row("x2", "a", 0, 12, 8)]
+    inp = world([person("a")], [group("wed", 2, 8, 8, 1)], fixed=clash)
+    proposal = build(inp, time_limit=2)
+    assert proposal.assignments == []
+    assert "a" in proposal.excluded
+
+
+def test_cancel_stops_the_search() -> None:
+    inp = world([person(f"p{n}") for n in range(30)],
+                [group(f"d{day}-{h}", day, h, 8, 3) for day in range(7) for h in (6, 14, 22)],
+                weeks=1, contract_hours=30)  # fmt: skip
+    proposal = build(inp, time_limit=20, on_tick=lambda used, n, best: True)
+    assert proposal.status == "cancelled"
+    assert proposal.seconds < 10
+
+
+def test_no_proposal_within_the_time_leaves_every_unit_a_gap_saying_so() -> None:
+    inp = world([person("a")], [group("mon", 0, 8, 8, 2)])
+    proposal = build(inp, time_limit=2, on_tick=lambda used, n, best: False)
+    assert proposal.status in ("optimal", "feasible")
+    # As if the solver found nothing (what a too-short limit on a large site gives):
+    proposal.status, proposal.assignments = "infeasible", []
+    proposal.short = {"mon": list(inp.groups[0].units)}
+    (gap,) = explain.gaps(inp, proposal)
+    assert gap.missing == 2
+    assert gap.reason.startswith("no solution was found within the time limit")
