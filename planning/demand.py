@@ -12,8 +12,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from planning.models import CoverageException, CoverageRow
-from planning.product.problem import BuildInput, FactsRow, Group
-from scheduling.models import Position, Shift, Site
+from planning.product.problem import BuildInput, FactsRow, Group, Wish
+from scheduling.models import Position, Shift, ShiftWish, Site, WishKind
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
 from scheduling.time import wall_time_utc
 from tenancy.models import Membership, Tenant
@@ -157,5 +157,31 @@ def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildIn
         rules=rule_set(tenant, settings), people=dict(facts),
         names={pk: active[pk] for pk in people}, contract_minutes=contract,
         groups=tuple(groups), fixed=tuple(fixed), horizon_start=start, horizon_end=end,
-        position_names=dict(positions),
+        position_names=dict(positions), wishes=wishes_in(tenant, horizon, people),
     )  # fmt: skip
+
+
+def wishes_in(tenant: Tenant, horizon: Horizon, people: set[uuid.UUID]) -> tuple[Wish, ...]:
+    """The shift wishes of `people` on the horizon's days (a day either side: the company's
+    dates are not the site's), as real times: a date is the company's, all day or between two
+    times (scheduling.ShiftWish). One query."""
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    found: list[Wish] = []
+    rows = ShiftWish.objects.filter(
+        tenant=tenant, date__gte=horizon.first_day - dt.timedelta(days=1),
+        date__lte=horizon.days()[-1] + dt.timedelta(days=1),
+    ).values_list(
+        "membership_id", "date", "kind", "strength", "start_time", "end_time"
+    )  # fmt: skip
+    for person, day, kind, strength, start_time, end_time in rows:
+        if person not in people:
+            continue
+        begin = wall_time_utc(day, start_time or dt.time(), zone)
+        until = (
+            wall_time_utc(day, end_time, zone) if end_time is not None
+            else wall_time_utc(day + dt.timedelta(days=1), dt.time(), zone)
+        )  # fmt: skip
+        if begin is None or until is None or until <= begin:
+            continue  # a time the clocks skip: nothing to weigh
+        found.append(Wish(person, begin, until, kind == WishKind.WORK, strength))
+    return tuple(found)

@@ -172,6 +172,7 @@ TERM_LABELS = {
     "over_contract": gettext_lazy("Hours over contract"),
     "under_contract": gettext_lazy("Hours under contract"),
     "soft_unavailable": gettext_lazy("Shifts when someone said they cannot work (soft rule)"),
+    "wishes": gettext_lazy("Shift wishes not met (points: 1 if possible, 3 if it matters a lot)"),
 }
 
 

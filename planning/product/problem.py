@@ -24,6 +24,19 @@ class Weights:
     over_contract: int = 4  # each half hour over the contracted hours
     under_contract: int = 1  # each half hour under them
     soft_unavailable: int = 50  # each shift in time someone said they cannot work (soft rule)
+    wish: int = 20  # each point of a shift wish not met (a wish matters 1, 2 or 3 points)
+
+
+@dataclass(frozen=True)
+class Wish:
+    """A person's wish to work (`work`) or to be off, touching [start, end), worth `strength`
+    points (scheduling.ShiftWish: 1 if possible, 2 it matters, 3 it matters a lot)."""
+
+    person: Hashable
+    start: dt.datetime
+    end: dt.datetime
+    work: bool
+    strength: int
 
 
 @dataclass(frozen=True)
@@ -68,3 +81,4 @@ class BuildInput:
     horizon_end: dt.datetime
     position_names: dict[Any, str] = field(default_factory=dict)
     weights: Weights = Weights()
+    wishes: tuple[Wish, ...] = ()

@@ -195,6 +195,31 @@ def _paid(row: FactsRow) -> int:
     return int((row[3] - row[2]).total_seconds() // 60) - row[4]
 
 
+def _wishes(
+    model: cp_model.CpModel, inp: BuildInput, y: dict[Hashable, dict[str, Any]]
+) -> list[tuple[int, Any]]:
+    """Each wish that the proposal can meet or miss, as (its points, a 0/1 "missed"): a wish
+    to be off is missed by each new shift given that touches it; a wish to work is missed when
+    none of the new shifts that touch it is given (one that no candidate shift touches cannot
+    be met by this build, and costs nothing)."""
+    by_key = {g.key: g for g in inp.groups}
+    terms: list[tuple[int, Any]] = []
+    for wish in inp.wishes:
+        touching = [
+            var for key, var in y.get(wish.person, {}).items()
+            if by_key[key].start < wish.end and wish.start < by_key[key].end
+        ]  # fmt: skip
+        if not touching:
+            continue
+        if not wish.work:
+            terms.extend((wish.strength, var) for var in touching)
+            continue
+        missed = model.new_bool_var("")
+        model.add(sum(touching) + missed >= 1)
+        terms.append((wish.strength, missed))
+    return terms
+
+
 def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
           workers: int = 2, seed: int = 0) -> Proposal:  # fmt: skip
     """Propose assignments for every group's units. Never raises for bad demand: what cannot
@@ -284,9 +309,11 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         over_vars.append(over)
         under_vars.append(under)
         contract_terms += [w.over_contract * over, w.under_contract * under]
+    wish_terms = _wishes(model, inp, y)
     model.minimize(
         SCALE * w.short * sum(shorts.values()) + sum(contract_terms)
         + SCALE * w.soft_unavailable * sum(soft_terms)
+        + SCALE * w.wish * sum(points * missed for points, missed in wish_terms)
     )  # fmt: skip
     for chosen in y.values():
         for var in chosen.values():
@@ -341,6 +368,7 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         "over_contract": w.over_contract * sum(solver.value(v) for v in over_vars) / SCALE,
         "under_contract": w.under_contract * sum(solver.value(v) for v in under_vars) / SCALE,
         "soft_unavailable": w.soft_unavailable * sum(solver.value(v) for v in soft_terms),
+        "wishes": w.wish * sum(points * solver.value(missed) for points, missed in wish_terms),
     }
     verify(inp, proposal)
     return proposal

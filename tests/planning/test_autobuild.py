@@ -196,3 +196,27 @@ def test_cancelling_a_run_whose_worker_died_frees_its_week() -> None:
     assert rota.reload(run).status == BuildRun.Status.CANCELLED
     runs.run_start(tenant=rota.tenant, actor=rota.manager, site=rota.site, week_start=MONDAY,
                    weeks=1, time_limit=3)  # fmt: skip
+
+
+def test_a_build_weighs_the_peoples_shift_wishes(django_capture_on_commit_callbacks: Any) -> None:
+    """One carer a day Monday to Wednesday, two people: the first wishes to be off on Monday
+    and Tuesday (it matters a lot), the second to work on them; the build follows the wishes."""
+    from scheduling.models import ShiftWish, WishKind, WishStrength
+
+    rota = Rota(people=2)
+    first, second = rota.people
+    _plan(rota, mon=1, tue=1, wed=1)
+    with tenant_context(rota.tenant):
+        for day in (MONDAY, MONDAY + dt.timedelta(days=1)):
+            ShiftWish.objects.create(membership=first, date=day, kind=WishKind.OFF,
+                                     strength=WishStrength.HIGH)  # fmt: skip
+            ShiftWish.objects.create(membership=second, date=day, kind=WishKind.WORK)
+    run = _run(rota, django_capture_on_commit_callbacks)
+    assert run.status == BuildRun.Status.DONE, run.message
+    names = {str(first.pk): "first", str(second.pk): "second"}
+    given = {a["group"].split(":")[1]: names[a["person"]] for a in run.result["assignments"]}
+    monday, tuesday, wednesday = (str(MONDAY + dt.timedelta(days=n)) for n in range(3))
+    assert (given[monday], given[tuesday]) == ("second", "second")
+    assert wednesday in given
+    terms = {term["label"]: term["value"] for term in run.result["terms"]}
+    assert [value for label, value in terms.items() if "wishes" in label] == [0]

@@ -4,9 +4,10 @@ rules engine, gaps with counted reasons."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from planning.product import explain
-from planning.product.problem import BuildInput
+from planning.product.problem import BuildInput, Wish
 from planning.product.solver import Proposal, build, proposed_rows
 from scheduling import rules
 from tests.planning.product_world import MONDAY, fixed_row, group, person, world
@@ -97,3 +98,33 @@ def test_no_proposal_within_the_time_leaves_every_unit_a_gap_saying_so() -> None
     (gap,) = explain.gaps(inp, proposal)
     assert gap.missing == 2
     assert gap.reason.startswith("no solution was found within the time limit")
+
+
+def _wish(who: str, day: int, *, work: bool, strength: int = 2) -> Wish:
+    start = MONDAY + dt.timedelta(days=day)
+    return Wish(who, start, start + dt.timedelta(days=1), work, strength)
+
+
+def test_wishes_decide_between_people_the_rules_allow_alike() -> None:
+    """One shift on Tuesday and one on Thursday, two people who may each work either: a wants
+    Tuesday off and to work Thursday, so a gets Thursday and b Tuesday."""
+    demand = [group("tue", 1, 8, 8, 1), group("thu", 3, 8, 8, 1)]
+    inp = replace(
+        world([person("a"), person("b")], demand),
+        wishes=(_wish("a", 1, work=False, strength=3), _wish("a", 3, work=True, strength=3)),
+    )
+    proposal = build(inp, time_limit=5)
+    given = {a.group: a.person for a in proposal.assignments}
+    assert given == {"tue": "b", "thu": "a"}
+    assert proposal.terms["wishes"] == 0
+    assert _hard(inp, proposal) == []
+
+
+def test_a_wish_never_leaves_demand_short_and_its_cost_is_reported() -> None:
+    """Only a can work Tuesday's shift: the wish to be off is not met (the shortfall costs
+    far more), and the objective says what the unmet wish cost."""
+    inp = replace(world([person("a")], [group("tue", 1, 8, 8, 1)]),
+                  wishes=(_wish("a", 1, work=False, strength=3),))  # fmt: skip
+    proposal = build(inp, time_limit=5)
+    assert [a.person for a in proposal.assignments] == ["a"]
+    assert proposal.terms["wishes"] == 3 * inp.weights.wish
