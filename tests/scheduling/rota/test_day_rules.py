@@ -62,9 +62,8 @@ def test_weekends_worked_reach_back_past_the_usual_context(rota: Rota) -> None:
     person = rota.people[0]
     _published(rota, person, at(day(-9), 9))  # Saturday 14 November: 14 days before
     saturday = add_shift(rota, person, at(day(5), 9))
-    assert (
-        "2 weekends worked in the 3 weeks up to the weekend of Sat 28 Nov (at most 1)."
-        in _why(rota, saturday)
+    assert "2 weekends worked in the 3 weeks up to the weekend of Sat 28 Nov (at most 1)." in _why(
+        rota, saturday
     )
     dialog = signed_in(rota.manager).get(
         f"/alpha/rota/shifts/{saturday.pk}/", HTTP_HX_REQUEST="true"

@@ -139,9 +139,10 @@ def test_a_persons_own_limits_override_the_companys(rota: Rota) -> None:
 
 def test_the_rules_over_days_are_off_until_set_then_saved_and_audited(rota: Rota) -> None:
     page = signed_in(rota.admin).get(URL).content.decode()
-    for label in ("Maximum working days in a row", "Minimum days off in a row",
-                  "Maximum weekends worked", "Period length (weeks)",
-                  "Night, then an early shift the next day", "Night shifts start from"):  # fmt: skip
+    labels = ("Maximum working days in a row", "Minimum days off in a row",
+              "Maximum weekends worked", "Period length (weeks)",
+              "Night, then an early shift the next day", "Night shifts start from")  # fmt: skip
+    for label in labels:
         assert label in page
     assert _settings(rota).max_consecutive_days is None
     response = signed_in(rota.admin).post(URL, _form(
