@@ -94,12 +94,14 @@ on for one person).
     ``d`` and a shift of kind ``b`` on day ``d + 1`` are both flagged, each naming the other.
 
 How far either side of the judged shifts a caller must load context for all this is
-:meth:`RuleSet.context`.
+:meth:`RuleSet.context`; a solver classifies its shift templates with :func:`kind_of` and finds
+the periods with :func:`period_start`, as the engine does.
 
 Costs: sorting each person's shifts, then one sweep per rule, so O(n log n + k) for n shifts
 and k clashing pairs. Messages are written only for the shifts reported, with each text
 translated once per :func:`check`."""
 
+from scheduling.rules.days import kind_of, period_start
 from scheduling.rules.engine import (
     Code,
     FactsRow,
@@ -128,4 +130,6 @@ __all__ = [
     "check",
     "check_rows",
     "format_minutes",
+    "kind_of",
+    "period_start",
 ]
