@@ -140,10 +140,10 @@ def test_a_hard_rule_over_days_blocks_publishing_and_the_review_says_why(rota: R
         assert not Shift.objects.filter(status=Shift.Status.PUBLISHED).exists()
 
 
-def _queries(rota: Rota, url: str, **headers: str) -> int:
+def _queries(rota: Rota, url: str, headers: dict[str, str]) -> int:
     client = signed_in(rota.manager)  # signing in is not the page's
     with CaptureQueriesContext(connection) as context:
-        response = client.get(url, **headers)
+        response = client.get(url, headers=headers)
     assert response.status_code == 200
     return len(context)
 
@@ -156,17 +156,17 @@ def test_the_rules_over_days_take_no_more_queries(rota: Rota, settings: Any) -> 
     person = rota.people[0]
     _published(rota, person, at(day(-9), 9))
     shifts = [add_shift(rota, person, at(day(n), 9)) for n in range(6)]
-    urls = [
+    urls: list[tuple[str, dict[str, str]]] = [
         (f"/alpha/rota/?week={MONDAY}", {}),
-        (f"/alpha/rota/shifts/{shifts[5].pk}/", {"HTTP_HX_REQUEST": "true"}),
+        (f"/alpha/rota/shifts/{shifts[5].pk}/", {"HX-Request": "true"}),
         (f"/alpha/rota/publish/?week={MONDAY}", {}),
     ]
-    before = [_queries(rota, url, **headers) for url, headers in urls]
+    before = [_queries(rota, url, headers) for url, headers in urls]
     rota.settings(
         max_consecutive_days=3, min_days_off=2, max_weekends=0, weekends_period_weeks=4,
         hours_period_weeks=4, period_min_hours=Decimal(10), period_max_hours=Decimal(20),
         forbidden_successions=["night-early"],
     )  # fmt: skip
-    after = [_queries(rota, url, **headers) for url, headers in urls]
+    after = [_queries(rota, url, headers) for url, headers in urls]
     assert after == before
     assert "working days in a row" in _why(rota, shifts[5])
