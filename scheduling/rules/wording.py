@@ -76,12 +76,6 @@ _UNAVAILABLE = gettext_noop("The person is unavailable (%(what)s) from %(start)s
 _MAX_DAYS = gettext_noop("%(count)d working days in a row up to %(day)s (at most %(maximum)d).")
 
 
-_DAYS_OFF = (
-    "Back at work on %(day)s after %(off)d day off (at least %(minimum)d days off in a row).",
-    "Back at work on %(day)s after %(off)d days off (at least %(minimum)d days off in a row).",
-)
-
-
 _WEEKENDS = gettext_noop(
     "%(count)d weekends worked in the %(weeks)d weeks up to the weekend of %(day)s "
     "(at most %(maximum)d)."
@@ -180,7 +174,13 @@ class Wording:
         }  # fmt: skip
 
     def days_off(self, day: date, off: int, minimum: int) -> str:
-        return ngettext(*_DAYS_OFF, off) % {
+        return ngettext(
+            "Back at work on %(day)s after %(off)d day off (at least %(minimum)d days off in a "
+            "row).",
+            "Back at work on %(day)s after %(off)d days off (at least %(minimum)d days off in a "
+            "row).",
+            off,
+        ) % {
             "day": self.date(day), "off": off, "minimum": minimum,
         }  # fmt: skip
 
