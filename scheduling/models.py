@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scheduling.limits import DayRules, PersonalDayLimits
 from tenancy.models import TenantModel, validate_time_zone
 from tenancy.object_permissions import TenantUserObjectPermission
 
@@ -93,9 +94,10 @@ class Position(TenantModel):
         return self.name
 
 
-class SchedulingSettings(TenantModel):
-    """The company's working-time rules (defaults from the UK Working Time Regulations 1998)
-    and the currency of pay rates. One row per tenant, created on first use."""
+class SchedulingSettings(TenantModel, DayRules):
+    """The company's working-time rules (defaults from the UK Working Time Regulations 1998;
+    the rules over days, off until set, in scheduling/limits.py) and the currency of pay rates.
+    One row per tenant, created on first use."""
 
     min_rest_hours = models.DecimalField(
         _("minimum rest between shifts (hours)"), max_digits=4, decimal_places=2,
@@ -153,9 +155,10 @@ class SchedulingSettings(TenantModel):
         return "Scheduling settings"
 
 
-class WorkProfile(TenantModel):
+class WorkProfile(TenantModel, PersonalDayLimits):
     """What a member can work and is paid: positions, sites, contracted hours, hourly rate, and
-    personal limits that override the company's rules (for example for a young worker)."""
+    personal limits that override the company's rules (for example for a young worker; those
+    over days are in scheduling/limits.py)."""
 
     membership = models.ForeignKey(
         "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False

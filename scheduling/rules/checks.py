@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from collections.abc import Hashable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -34,8 +35,30 @@ from scheduling.rules.facts import (
 )
 from tenancy.models import Tenant
 
-# Rules look this far either side of the shifts being checked (rest, 7-day windows, weeks).
+# Rules look this far either side of the shifts being checked (rest, 7-day windows, weeks),
+# and further when the company or a person has rules over days (see context_of).
 RULE_CONTEXT = dt.timedelta(days=8)
+
+
+def context_of(
+    tenant: Tenant, settings: SchedulingSettings, profiles: Profiles[Any]
+) -> dt.timedelta:
+    """How far either side of the shifts being checked the rules look, for this company's rules
+    and these people's own limits: RULE_CONTEXT, or up to a period of weeks more."""
+    return rule_set(tenant, settings).context(profiles.facts().values())
+
+
+def settled_until(tenant: Tenant, rows: Iterable[FactsRow]) -> dt.datetime | None:
+    """The end (next Monday 00:00, local) of the week of the last of `rows` to start: the
+    rota is taken as settled up to then, so a period ending by then is judged for its minimum
+    hours (rules.check's complete_until), and one ending later is still being planned."""
+    starts = [row[FACT_START] for row in rows if row[FACT_PERSON] is not None]
+    if not starts:
+        return None
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    day = max(starts).astimezone(zone).date()
+    monday = day + dt.timedelta(days=7 - day.weekday())
+    return dt.datetime.combine(monday, dt.time(), tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -51,9 +74,12 @@ class Loaded:
 
 
 def _published_context(
-    tenant: Tenant, judged: list[FactsRow], loaded: Loaded | None = None
+    tenant: Tenant,
+    judged: list[FactsRow],
+    loaded: Loaded | None = None,
+    reach: dt.timedelta = RULE_CONTEXT,
 ) -> dict[Hashable, FactsRow]:
-    """The published shifts of the people of `judged` within RULE_CONTEXT of them, at any site
+    """The published shifts of the people of `judged` within `reach` of them, at any site
     (rest and hours are the person's, whoever scheduled them), as the rules' facts (no model
     instances: a busy week has thousands). Drafts elsewhere are not commitments yet, so they
     neither count nor block. One query. Ids are text when `loaded` is given (the rota), else
@@ -61,8 +87,8 @@ def _published_context(
     people = {facts[FACT_PERSON] for facts in judged if facts[FACT_PERSON] is not None}
     if not people:
         return {}
-    first = min(facts[FACT_START] for facts in judged) - RULE_CONTEXT
-    last = max(facts[FACT_END] for facts in judged) + RULE_CONTEXT
+    first = min(facts[FACT_START] for facts in judged) - reach
+    last = max(facts[FACT_END] for facts in judged) + reach
     query = Shift.objects.filter(
         tenant=tenant, status=Shift.Status.PUBLISHED, start_at__lt=last, end_at__gt=first
     )
@@ -100,14 +126,16 @@ def _check(
     tally: rules.Tally | None = None,
     count: AbstractSet[Hashable] = frozenset(),
     away: TimeOff | None = None,
+    complete_until: dt.datetime | None = None,
 ) -> dict[Hashable, list[rules.Violation]]:
-    """The rules over `facts`; `away` is read here (3 queries) unless the caller has it."""
+    """The rules over `facts`; `away` is read here (3 queries) unless the caller has it.
+    `complete_until`: see settled_until."""
     rows = facts if isinstance(facts, list) else list(facts)
     if away is None:
         away = time_off(tenant, rows)
     return rules.check_rows(
         rows, profiles.facts(away), rule_set(tenant, settings), only=only, count=count,
-        tally=tally,
+        tally=tally, complete_until=complete_until,
     )  # fmt: skip
 
 
@@ -137,13 +165,17 @@ def shift_violations(tenant: Tenant, shift: Shift) -> list[rules.Violation]:
     on the grid, so the shift's dialog says so too). One query more than violations_for."""
     if shift.membership_id is None:
         return []
+    settings = scheduling_settings(tenant)
+    profiles = profiles_of(tenant, [shift.membership_id])
+    reach = context_of(tenant, settings, profiles)
     drafts = list(
         Shift.objects.filter(
             tenant=tenant, membership_id=shift.membership_id, status=Shift.Status.DRAFT,
-            start_at__lt=shift.end_at + RULE_CONTEXT, end_at__gt=shift.start_at - RULE_CONTEXT,
+            start_at__lt=shift.end_at + reach, end_at__gt=shift.start_at - reach,
         ).exclude(pk=shift.pk)
     )  # fmt: skip
-    return violations_for(tenant, [shift, *drafts]).get(shift.pk, [])
+    found = violations_for(tenant, [shift, *drafts], settings=settings, profiles=profiles)
+    return found.get(shift.pk, [])
 
 
 def violations_in_context(
@@ -162,13 +194,15 @@ def violations_in_context(
     if not any(facts[FACT_PERSON] is not None for facts in judged):
         return {}
     # Unsaved or just-changed shifts under judgement replace their stored versions.
-    facts = _published_context(tenant, judged, loaded)
+    facts = _published_context(tenant, judged, loaded, context_of(tenant, settings, profiles))
     facts.update({row[FACT_ID]: row for row in judged})
     ids = {row[FACT_ID] for row in judged}
+    until = settled_until(tenant, judged)
     if tally is None:
-        return _check(tenant, facts.values(), settings, profiles, only=ids, away=away)
+        return _check(tenant, facts.values(), settings, profiles, only=ids, away=away,
+                      complete_until=until)  # fmt: skip
     return _check(tenant, facts.values(), settings, profiles, only=described or set(),
-                  tally=tally, count=ids, away=away)  # fmt: skip
+                  tally=tally, count=ids, away=away, complete_until=until)  # fmt: skip
 
 
 def _keys(found: dict[Hashable, list[rules.Violation]]) -> set[tuple[object, ...]]:
@@ -196,18 +230,22 @@ def violations_added_each(
     people = {shift.membership_id for shift in candidates if shift.membership_id is not None}
     if not people:
         return {}
-    published = _published_context(tenant, [shift_facts(shift) for shift in candidates])
     settings = scheduling_settings(tenant)
     profiles = profiles_of(tenant, people)
+    judged = [shift_facts(shift) for shift in candidates]
+    published = _published_context(tenant, judged, reach=context_of(tenant, settings, profiles))
+    until = settled_until(tenant, judged)
     everything = dict(published)
     everything.update({shift.pk: shift_facts(shift) for shift in candidates})
     away = time_off(tenant, list(everything.values()))
-    before = _keys(_check(tenant, published.values(), settings, profiles, away=away))
+    before = _keys(_check(tenant, published.values(), settings, profiles, away=away,
+                          complete_until=until))  # fmt: skip
     found: dict[uuid.UUID, tuple[list[rules.Violation], list[rules.Violation]]] = {}
     for shift in candidates:
         facts = dict(published)
         facts[shift.pk] = shift_facts(shift)
-        after = _check(tenant, facts.values(), settings, profiles, away=away)
+        after = _check(tenant, facts.values(), settings, profiles, away=away,
+                       complete_until=until)  # fmt: skip
         hard = [v for vs in after.values() for v in vs
                 if v.hard and (v.shift_id, v.code, v.other_shift_id) not in before]  # fmt: skip
         soft = [v for v in after.get(shift.pk, ()) if not v.hard]
@@ -234,14 +272,18 @@ def _after_and_added(
     people = {shift.membership_id for shift in changed if shift.membership_id is not None}
     if not people:
         return {}, {}
-    published = _published_context(tenant, [shift_facts(shift) for shift in changed])
     settings = scheduling_settings(tenant)
     profiles = profiles_of(tenant, people)
+    judged = [shift_facts(shift) for shift in changed]
+    published = _published_context(tenant, judged, reach=context_of(tenant, settings, profiles))
+    until = settled_until(tenant, judged)
     after_facts = dict(published)
     after_facts.update({shift.pk: shift_facts(shift) for shift in changed})
     away = time_off(tenant, list(after_facts.values()))
-    before = _check(tenant, published.values(), settings, profiles, away=away)
-    after = _check(tenant, after_facts.values(), settings, profiles, away=away)
+    before = _check(tenant, published.values(), settings, profiles, away=away,
+                    complete_until=until)  # fmt: skip
+    after = _check(tenant, after_facts.values(), settings, profiles, away=away,
+                   complete_until=until)  # fmt: skip
     new = _keys(after) - _keys(before)
     added: dict[uuid.UUID, list[rules.Violation]] = {}
     for pk, violations in after.items():

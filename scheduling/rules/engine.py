@@ -9,17 +9,28 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from functools import partial
 from itertools import accumulate
 from operator import itemgetter
-from typing import Any, Final
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduling.rules.days import DayRules, day_context
+from scheduling.rules.layout import BREAK as _BREAK
+from scheduling.rules.layout import COUNTED as _COUNTED
+from scheduling.rules.layout import END as _END
+from scheduling.rules.layout import ID as _ID
+from scheduling.rules.layout import POSITION as _POSITION
+from scheduling.rules.layout import SITE as _SITE
+from scheduling.rules.layout import START as _START
+from scheduling.rules.layout import WANTED as _WANTED
+from scheduling.rules.layout import Code, Kind
+from scheduling.rules.layout import Shift as _Shift
 from scheduling.rules.wording import MINUTE, NOT_AT_SITE, NOT_QUALIFIED, Wording, format_minutes
 
 __all__ = [
     "Code",
+    "Kind",
     "PersonFacts",
     "RuleSet",
     "ShiftFacts",
@@ -35,17 +46,7 @@ __all__ = [
 SEVEN_DAYS = timedelta(days=7)
 
 
-class Code(StrEnum):
-    """What a :class:`Violation` is about."""
-
-    OVERLAP = "overlap"
-    REST = "rest"
-    MAX_HOURS = "max_hours"
-    WEEKLY_REST = "weekly_rest"
-    POSITION = "position"
-    SITE = "site"
-    LEAVE = "leave"
-    UNAVAILABLE = "unavailable"
+_KINDS = frozenset(kind.value for kind in Kind)
 
 
 # A stretch of time off: start and end (timezone-aware), and what it is, for people ("Annual
@@ -101,9 +102,18 @@ class PersonFacts:
     leave: tuple[TimeOff, ...] = ()
     #: When the person said they cannot work, in any order.
     unavailable: tuple[TimeOff, ...] = ()
+    #: Personal overrides of the RuleSet fields of the same names (None: the company's).
+    max_consecutive_days: int | None = None
+    min_days_off: int | None = None
+    max_weekends: int | None = None
+    min_minutes_period: int | None = None
+    max_minutes_period: int | None = None
 
     def __post_init__(self) -> None:
-        _check_not_negative(self, "min_rest_minutes", "max_minutes_7_days")
+        _check_not_negative(
+            self, "min_rest_minutes", "max_minutes_7_days", "max_consecutive_days",
+            "min_days_off", "max_weekends", "min_minutes_period", "max_minutes_period",
+        )  # fmt: skip
         for start, end, _what in (*self.leave, *self.unavailable):
             if start.utcoffset() is None or end.utcoffset() is None or not end > start:
                 raise ValueError(f"Person {self.id!r}: time off must be aware, end after start.")
@@ -123,11 +133,52 @@ class RuleSet:
     weekly_rest_is_hard: bool = True
     qualification_is_hard: bool = True
     unavailability_is_hard: bool = False
+    # The rules over local days (scheduling/rules/__init__.py says exactly); None: no such rule.
+    #: At most this many working days in a row.
+    max_consecutive_days: int | None = None
+    #: Days off between two working days come at least this many in a row.
+    min_days_off: int | None = None
+    #: At most this many weekends worked in any `weekends_period_weeks` weeks in a row.
+    max_weekends: int | None = None
+    weekends_period_weeks: int = 4
+    #: At least (a warning, never hard) and at most this much paid work in each period of
+    #: `hours_period_weeks` weeks, counted from Monday 1 January 2024.
+    min_minutes_period: int | None = None
+    max_minutes_period: int | None = None
+    hours_period_weeks: int = 4
+    #: A shift's kind by the local time it starts, in minutes after midnight: early from
+    #: `early_from`, late from `late_from`, night from `night_from` to the next `early_from`.
+    early_from: int = 6 * 60
+    late_from: int = 12 * 60
+    night_from: int = 20 * 60
+    #: (kind, kind) pairs: a shift of the first kind may not be followed, on the next local
+    #: day, by a shift of the second.
+    forbidden_successions: frozenset[tuple[Kind, Kind]] = frozenset()
+    max_days_is_hard: bool = True
+    days_off_is_hard: bool = True
+    weekends_is_hard: bool = True
+    period_hours_is_hard: bool = True
+    succession_is_hard: bool = True
 
     def __post_init__(self) -> None:
         _check_not_negative(
-            self, "min_rest_minutes", "max_minutes_7_days", "min_weekly_rest_minutes"
-        )
+            self, "min_rest_minutes", "max_minutes_7_days", "min_weekly_rest_minutes",
+            "max_consecutive_days", "min_days_off", "max_weekends", "min_minutes_period",
+            "max_minutes_period",
+        )  # fmt: skip
+        if self.weekends_period_weeks < 1 or self.hours_period_weeks < 1:
+            raise ValueError("RuleSet: a period is at least one week.")
+        if not 0 <= self.early_from < self.late_from < self.night_from < 24 * 60:
+            raise ValueError("RuleSet: early, late and night must start in that order in a day.")
+        for pair in self.forbidden_successions:
+            if len(pair) != 2 or not all(kind in _KINDS for kind in pair):
+                raise ValueError(f"RuleSet: {pair!r} is not a pair of kinds of shift.")
+
+    def context(self, people: Iterable[PersonFacts] = ()) -> timedelta:
+        """How far either side of the shifts under judgement the rules look (rest, the 7-day
+        maximum, weeks, and the rules over days and periods, with `people`'s overrides): the
+        shifts a caller loads around them so that each rule sees all it needs."""
+        return max(timedelta(days=8), day_context(self, people))
 
     def is_hard(self, code: Code) -> bool:
         """Whether breaking the rule ``code`` is an error rather than a warning."""
@@ -140,6 +191,12 @@ class RuleSet:
             Code.SITE: self.qualification_is_hard,
             Code.LEAVE: True,
             Code.UNAVAILABLE: self.unavailability_is_hard,
+            Code.MAX_DAYS: self.max_days_is_hard,
+            Code.DAYS_OFF: self.days_off_is_hard,
+            Code.WEEKENDS: self.weekends_is_hard,
+            Code.PERIOD_MAX_HOURS: self.period_hours_is_hard,
+            Code.PERIOD_MIN_HOURS: False,  # a floor to aim for, never a block
+            Code.SUCCESSION: self.succession_is_hard,
         }[code]
 
 
@@ -189,6 +246,7 @@ def check(
     only: AbstractSet[Hashable] | None = None,
     count: AbstractSet[Hashable] = frozenset(),
     tally: Tally | None = None,
+    complete_until: datetime | None = None,
 ) -> dict[Hashable, list[Violation]]:
     """Violations per shift id; shifts without violations are absent.
 
@@ -203,11 +261,15 @@ def check(
     ``people`` maps person ids to their facts. (Its keys are typed ``Any`` because a mapping's
     key type is invariant: ``dict[UUID, PersonFacts]`` is no ``Mapping[Hashable, PersonFacts]``.)
 
+    ``complete_until``, when given, says the rota is settled only up to then: the minimum
+    hours of a period are judged only for periods ending by then (a draft in progress does not
+    shout that its period is short). None: every period is complete.
+
     Each list is sorted hard first, then by code, then by the other shift's id as text, and
     holds a (code, other shift) pair at most once.
     """
     rows = ((f.id, f.person, f.start, f.end, f.break_minutes, f.site, f.position) for f in shifts)
-    return _check(rows, people, rules, only, count, tally, checked=True)
+    return _check(rows, people, rules, only, count, tally, complete_until, checked=True)
 
 
 # A shift's facts as a plain tuple: ShiftFacts' fields, in order.
@@ -222,11 +284,12 @@ def check_rows(
     only: AbstractSet[Hashable] | None = None,
     count: AbstractSet[Hashable] = frozenset(),
     tally: Tally | None = None,
+    complete_until: datetime | None = None,
 ) -> dict[Hashable, list[Violation]]:
     """:func:`check`, with each shift's facts as a plain tuple of ShiftFacts' fields in order
     (``ShiftFacts(*row)`` would hold the same, and is refused alike): for callers with
     thousands of shifts, which need make no object for each."""
-    return _check(rows, people, rules, only, count, tally, checked=False)
+    return _check(rows, people, rules, only, count, tally, complete_until, checked=False)
 
 
 def _check(
@@ -236,10 +299,11 @@ def _check(
     only: AbstractSet[Hashable] | None,
     count: AbstractSet[Hashable],
     tally: Tally | None,
+    complete_until: datetime | None,
     *,
     checked: bool,
 ) -> dict[Hashable, list[Violation]]:
-    engine = _Engine(rules, tally if tally is not None else Tally())
+    engine = _Engine(rules, tally if tally is not None else Tally(), complete_until)
     for person, worked in _by_person(rows, only, count, checked=checked).items():
         if not any(shift[_WANTED] or shift[_COUNTED] for shift in worked):
             continue  # context only: nothing of this person's is reported
@@ -252,38 +316,6 @@ def _check(
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
-
-
-# A shift of a known person as the engine keeps it: a plain tuple of plain values (id, start
-# and end in UTC (see ShiftFacts._length), unpaid break, site, position, and whether its
-# violations are wanted and counted), read by these indexes. A busy rota has thousands, and the
-# garbage collector stops tracing tuples that hold nothing it traces, where it would trace
-# every instance of a class (the ShiftFacts themselves are let go as soon as they are read).
-_Shift = tuple[Hashable, datetime, datetime, int, Hashable, Hashable, bool, bool]
-
-
-_ID: Final = 0
-
-
-_START: Final = 1
-
-
-_END: Final = 2
-
-
-_BREAK: Final = 3
-
-
-_SITE: Final = 4
-
-
-_POSITION: Final = 5
-
-
-_WANTED: Final = 6
-
-
-_COUNTED: Final = 7
 
 
 def _by_person(
@@ -320,11 +352,12 @@ def _by_person(
 _by_start = itemgetter(_START)
 
 
-class _Engine:
+class _Engine(DayRules):
     """Applies the rules person by person, collecting the violations of the wanted shifts."""
 
-    def __init__(self, rules: RuleSet, tally: Tally) -> None:
+    def __init__(self, rules: RuleSet, tally: Tally, complete_until: datetime | None) -> None:
         self.rules = rules
+        self.complete_until = None if complete_until is None else _utc(complete_until)
         self.tally = tally
         self.hard = {code: rules.is_hard(code) for code in Code}
         self.zone = ZoneInfo(rules.time_zone)
@@ -338,6 +371,7 @@ class _Engine:
         self._max_hours(person, shifts)
         self._weekly_rest(shifts)
         self._qualification(person, shifts)
+        self._day_rules(person, shifts)
         if person.leave:
             self._time_off(person.leave, shifts, Code.LEAVE, self.wording.leave)
         if person.unavailable:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from scheduling import rules
 from scheduling.columns import id_columns
+from scheduling.limits import successions
 from scheduling.models import (
     Availability,
     AvailabilityException,
@@ -54,7 +55,29 @@ def rule_set(tenant: Tenant, settings: SchedulingSettings) -> rules.RuleSet:
         weekly_rest_is_hard=settings.weekly_rest_is_hard,
         qualification_is_hard=settings.qualification_is_hard,
         unavailability_is_hard=settings.unavailability_is_hard,
+        max_consecutive_days=settings.max_consecutive_days,
+        min_days_off=settings.min_days_off,
+        max_weekends=settings.max_weekends,
+        weekends_period_weeks=settings.weekends_period_weeks,
+        min_minutes_period=_minutes(settings.period_min_hours),
+        max_minutes_period=_minutes(settings.period_max_hours),
+        hours_period_weeks=settings.hours_period_weeks,
+        early_from=_minute_of_day(settings.early_from),
+        late_from=_minute_of_day(settings.late_from),
+        night_from=_minute_of_day(settings.night_from),
+        forbidden_successions=cast(
+            frozenset[tuple[rules.Kind, rules.Kind]], successions(settings.forbidden_successions)
+        ),
+        max_days_is_hard=settings.max_days_is_hard,
+        days_off_is_hard=settings.days_off_is_hard,
+        weekends_is_hard=settings.weekends_is_hard,
+        period_hours_is_hard=settings.period_hours_is_hard,
+        succession_is_hard=settings.succession_is_hard,
     )
+
+
+def _minute_of_day(moment: dt.time) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 class ProfileValues(NamedTuple):
@@ -64,6 +87,11 @@ class ProfileValues(NamedTuple):
     hourly_rate: Decimal | None
     max_hours_7_days: Decimal | None
     min_rest_hours: Decimal | None
+    max_consecutive_days: int | None = None
+    min_days_off: int | None = None
+    max_weekends: int | None = None
+    period_min_hours: Decimal | None = None
+    period_max_hours: Decimal | None = None
 
 
 # How the scheduling reads key rows by id: uuid.UUID, or its text for the rota (see UuidText).
@@ -136,6 +164,11 @@ class Profiles(Generic[Key]):
                 sites=self.sites.get(member_id, nothing),
                 min_rest_minutes=_minutes(profile.min_rest_hours),
                 max_minutes_7_days=_minutes(profile.max_hours_7_days),
+                max_consecutive_days=profile.max_consecutive_days,
+                min_days_off=profile.min_days_off,
+                max_weekends=profile.max_weekends,
+                min_minutes_period=_minutes(profile.period_min_hours),
+                max_minutes_period=_minutes(profile.period_max_hours),
                 leave=leave.get(member_id, ()),
                 unavailable=unavailable.get(member_id, ()),
             )

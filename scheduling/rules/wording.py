@@ -3,11 +3,12 @@ the company's time zone, with durations and times written for people."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 if TYPE_CHECKING:
     from scheduling.rules.engine import TimeOff
@@ -72,6 +73,41 @@ _LEAVE = gettext_noop("The person is on leave (%(what)s) from %(start)s to %(end
 _UNAVAILABLE = gettext_noop("The person is unavailable (%(what)s) from %(start)s to %(end)s.")
 
 
+_MAX_DAYS = gettext_noop("%(count)d working days in a row up to %(day)s (at most %(maximum)d).")
+
+
+_WEEKENDS = gettext_noop(
+    "%(count)d weekends worked in the %(weeks)d weeks up to the weekend of %(day)s "
+    "(at most %(maximum)d)."
+)
+
+
+_PERIOD_MAX_HOURS = gettext_noop(
+    "%(worked)s of paid work in the period %(first)s to %(last)s by %(time)s (at most %(maximum)s)."
+)
+
+
+_PERIOD_MIN_HOURS = gettext_noop(
+    "Only %(worked)s of paid work in the period %(first)s to %(last)s (at least %(minimum)s)."
+)
+
+
+_FOLLOWED_BY = gettext_noop(
+    "This %(kind)s shift is followed the next day by the %(other)s shift at %(time)s, which "
+    "the rules do not allow."
+)
+
+
+_FOLLOWS = gettext_noop(
+    "This %(kind)s shift follows the %(other)s shift at %(time)s the day before, which the "
+    "rules do not allow."
+)
+
+
+KINDS = {"early": gettext_noop("early"), "late": gettext_noop("late"),
+         "night": gettext_noop("night")}  # fmt: skip
+
+
 # A day and a time, like "Tue 17 Nov" and "Tue 17 Nov 22:00".
 _DAY = gettext_noop("%(weekday)s %(day)d %(month)s")
 
@@ -132,6 +168,54 @@ class Wording:
             "minimum": self.duration(minimum),
         }
 
+    def max_days(self, day: date, count: int, maximum: int) -> str:
+        return self.text(_MAX_DAYS) % {
+            "count": count, "day": self.date(day), "maximum": maximum,
+        }  # fmt: skip
+
+    def days_off(self, day: date, off: int, minimum: int) -> str:
+        return ngettext(
+            "Back at work on %(day)s after %(off)d day off (at least %(minimum)d days off in a "
+            "row).",
+            "Back at work on %(day)s after %(off)d days off (at least %(minimum)d days off in a "
+            "row).",
+            off,
+        ) % {
+            "day": self.date(day), "off": off, "minimum": minimum,
+        }  # fmt: skip
+
+    def weekends(self, monday: date, count: int, weeks: int, maximum: int) -> str:
+        return self.text(_WEEKENDS) % {
+            "count": count, "weeks": weeks, "day": self.date(monday + timedelta(days=5)),
+            "maximum": maximum,
+        }  # fmt: skip
+
+    def period_max_hours(
+        self, first: date, last: date, start: datetime, worked: int, maximum: int
+    ) -> str:
+        return self.text(_PERIOD_MAX_HOURS) % {
+            "worked": self.duration(worked), "first": self.date(first), "last": self.date(last),
+            "time": self.time(start), "maximum": self.duration(maximum),
+        }  # fmt: skip
+
+    def period_min_hours(self, first: date, last: date, worked: int, minimum: int) -> str:
+        return self.text(_PERIOD_MIN_HOURS) % {
+            "worked": self.duration(worked), "first": self.date(first), "last": self.date(last),
+            "minimum": self.duration(minimum),
+        }  # fmt: skip
+
+    def followed_by(self, kind: str, other: str, start: datetime) -> str:
+        return self.text(_FOLLOWED_BY) % {
+            "kind": self.text(KINDS[kind]), "other": self.text(KINDS[other]),
+            "time": self.time(start),
+        }  # fmt: skip
+
+    def follows(self, kind: str, other: str, start: datetime) -> str:
+        return self.text(_FOLLOWS) % {
+            "kind": self.text(KINDS[kind]), "other": self.text(KINDS[other]),
+            "time": self.time(start),
+        }  # fmt: skip
+
     def leave(self, stretch: TimeOff) -> str:
         return self._time_off(_LEAVE, stretch)
 
@@ -161,7 +245,10 @@ class Wording:
 
     def day(self, instant: datetime) -> str:
         """The local day of ``instant``, like "Tue 17 Nov"."""
-        local = instant.astimezone(self.zone)
+        return self.date(instant.astimezone(self.zone).date())
+
+    def date(self, local: date) -> str:
+        """A day, like "Tue 17 Nov"."""
         return self.text(_DAY) % {
             "weekday": self.text(_WEEKDAYS[local.weekday()]),
             "day": local.day,

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scheduling.fields import TIME_ZONES
+from scheduling.limits import SUCCESSIONS
 from scheduling.models import Colour, Position, SchedulingSettings, Site
 
 
@@ -53,14 +54,56 @@ class PositionForm(forms.Form):
 
 
 class SchedulingSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+    forbidden_successions = forms.MultipleChoiceField(
+        label=_("Shifts that may not follow each other"), required=False,
+        choices=SUCCESSIONS, widget=forms.CheckboxSelectMultiple,
+        help_text=_("A shift belongs to the day it starts on; the kind of a shift is set by "
+                    "when it starts (below)."),
+    )  # fmt: skip
+
     class Meta:
         model = SchedulingSettings
         fields = [
             "min_rest_hours", "rest_is_hard", "max_hours_7_days", "max_hours_is_hard",
-            "min_weekly_rest_hours", "weekly_rest_is_hard", "qualification_is_hard",
+            "min_weekly_rest_hours", "weekly_rest_is_hard",
+            "max_consecutive_days", "max_days_is_hard", "min_days_off", "days_off_is_hard",
+            "max_weekends", "weekends_period_weeks", "weekends_is_hard",
+            "hours_period_weeks", "period_min_hours", "period_max_hours", "period_hours_is_hard",
+            "forbidden_successions", "early_from", "late_from", "night_from",
+            "succession_is_hard", "qualification_is_hard",
             "unavailability_is_hard", "claim_approval", "currency",
         ]  # fmt: skip
+        widgets = {
+            "early_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "late_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "night_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
         help_texts = {
+            "max_consecutive_days": _(
+                "A working day is a day on which the person starts a shift (a night belongs to "
+                "the day it starts). Empty: no limit."
+            ),
+            "min_days_off": _(
+                "When someone has days off between two working days, they come at least this "
+                "many together; the day back is flagged. Empty: no rule."
+            ),
+            "max_weekends": _(
+                "A weekend is worked when a shift starts on its Saturday or Sunday. Empty: no "
+                "limit."
+            ),
+            "weekends_period_weeks": _("For example at most 2 weekends in any 4 weeks."),
+            "hours_period_weeks": _(
+                "Periods start on Mondays, counted from Monday 1 January 2024 (with 1 week: "
+                "every week)."
+            ),
+            "period_min_hours": _(
+                "A warning only, and only once the period is planned up to the week you look "
+                "at. Empty: no minimum."
+            ),
+            "period_max_hours": _("Paid hours, counted by the shifts that start in the period."),
+            "early_from": _("Early shifts start from this time until late shifts start."),
+            "late_from": _("Late shifts start from this time until night shifts start."),
+            "night_from": _("Night shifts start from this time until early shifts start."),
             "min_rest_hours": _("UK Working Time Regulations: 11 hours."),
             "max_hours_7_days": _("Counted by the shifts that start in any 7 days. UK: 48."),
             "min_weekly_rest_hours": _("In each week from Monday. UK: 24 hours."),
@@ -71,6 +114,12 @@ class SchedulingSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             ),
             "claim_approval": _("Every claim is checked against these rules first."),
         }
+
+
+# A person's own limits over days, as WorkProfileForm, the work profile and its service name them.
+DAY_LIMITS = (
+    "max_consecutive_days", "min_days_off", "max_weekends", "period_min_hours", "period_max_hours",
+)  # fmt: skip
 
 
 def _choices_form_field(label: Any, objects: list[Any], *, required: bool = True) -> Any:
@@ -100,6 +149,29 @@ class WorkProfileForm(forms.Form):
         label=_("Personal minimum rest between shifts (hours)"), required=False, min_value=0,
         max_value=24, decimal_places=2, help_text=_("Leave empty to use the company's rule."),
     )  # fmt: skip
+    max_consecutive_days = forms.IntegerField(
+        label=_("Personal maximum working days in a row"), required=False, min_value=1,
+        max_value=14, help_text=_("Leave empty to use the company's rule."),
+    )  # fmt: skip
+    min_days_off = forms.IntegerField(
+        label=_("Personal minimum days off in a row"), required=False, min_value=2, max_value=7,
+        help_text=_("Leave empty to use the company's rule."),
+    )  # fmt: skip
+    max_weekends = forms.IntegerField(
+        label=_("Personal maximum weekends worked"), required=False, min_value=0, max_value=12,
+        help_text=_("In the company's period of weeks. Leave empty to use the company's rule."),
+    )  # fmt: skip
+    period_min_hours = forms.DecimalField(
+        label=_("Personal minimum paid hours in each period"), required=False, min_value=0,
+        max_value=8 * 168, decimal_places=2,
+        help_text=_("In the company's period of weeks (a warning only). Leave empty to use the "
+                    "company's rule."),
+    )  # fmt: skip
+    period_max_hours = forms.DecimalField(
+        label=_("Personal maximum paid hours in each period"), required=False, min_value=0,
+        max_value=8 * 168, decimal_places=2,
+        help_text=_("In the company's period of weeks. Leave empty to use the company's rule."),
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -123,4 +195,7 @@ class WorkProfileForm(forms.Form):
         data: dict[str, Any] = super().clean() or {}
         data["position_objects"] = [self.position_by_id[k] for k in data.get("positions", [])]
         data["site_objects"] = [self.site_by_id[k] for k in data.get("sites", [])]
+        least, most = data.get("period_min_hours"), data.get("period_max_hours")
+        if least is not None and most is not None and least > most:
+            self.add_error("period_min_hours", _("The minimum is more than the maximum."))
         return data

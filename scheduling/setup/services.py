@@ -114,9 +114,15 @@ def work_profile_save(
     max_hours_7_days: Decimal | None,
     min_rest_hours: Decimal | None,
     hourly_rate: Decimal | None = None,
+    max_consecutive_days: int | None = None,
+    min_days_off: int | None = None,
+    max_weekends: int | None = None,
+    period_min_hours: Decimal | None = None,
+    period_max_hours: Decimal | None = None,
 ) -> WorkProfile:
-    """Save what `membership` can work. The hourly rate changes only when the actor may see
-    people's personal data (otherwise it is neither shown nor accepted)."""
+    """Save what `membership` can work, with their own limits (None: the company's rule). The
+    hourly rate changes only when the actor may see people's personal data (otherwise it is
+    neither shown nor accepted)."""
     with tenant_context(tenant), transaction.atomic():
         if any(obj.tenant_id != tenant.pk for obj in [*positions, *sites, membership]):
             raise ValidationError(_("Choose valid positions and sites."))
@@ -126,6 +132,11 @@ def work_profile_save(
         profile.contracted_hours = contracted_hours
         profile.max_hours_7_days = max_hours_7_days
         profile.min_rest_hours = min_rest_hours
+        profile.max_consecutive_days = max_consecutive_days
+        profile.min_days_off = min_days_off
+        profile.max_weekends = max_weekends
+        profile.period_min_hours = period_min_hours
+        profile.period_max_hours = period_max_hours
         rate_changed = False
         if actor.has(Permission.VIEW_PERSONAL_DATA):
             rate_changed = profile.hourly_rate != hourly_rate

@@ -20,6 +20,7 @@ from scheduling.models import Colour, Position, Site
 from scheduling.rules.facts import profiles_of, scheduling_settings
 from scheduling.setup import services
 from scheduling.setup.forms import (
+    DAY_LIMITS,
     MemberSitesForm,
     PositionForm,
     SchedulingSettingsForm,
@@ -192,7 +193,7 @@ def work_profile(request: TenantRequest, membership_id: str) -> HttpResponse:
             "sites": [str(pk) for pk in profiles.sites.get(membership.pk, ())],
             "contracted_hours": profile.contracted_hours, "hourly_rate": profile.hourly_rate,
             "max_hours_7_days": profile.max_hours_7_days, "min_rest_hours": profile.min_rest_hours,
-        }  # fmt: skip
+        } | {name: getattr(profile, name) for name in DAY_LIMITS}  # fmt: skip
     form = WorkProfileForm(all_positions, all_sites, request.POST or None, initial=initial,
                            show_rate=show_rate)  # fmt: skip
     if request.method == "POST" and form.is_valid():
@@ -202,6 +203,7 @@ def work_profile(request: TenantRequest, membership_id: str) -> HttpResponse:
             positions=data["position_objects"], sites=data["site_objects"],
             contracted_hours=data["contracted_hours"], hourly_rate=data.get("hourly_rate"),
             max_hours_7_days=data["max_hours_7_days"], min_rest_hours=data["min_rest_hours"],
+            **{name: data[name] for name in DAY_LIMITS},
         )  # fmt: skip
         messages.success(
             request, _("Work profile saved for %(name)s.") % {"name": membership.user.display_name}

@@ -1,7 +1,8 @@
 """Journey: rule feedback where the work is. A manager saves a shift that overlaps another; the
 dialog stays open and says which rule it breaks and why, offering to change it or keep it as a
-draft; the flagged chip explains itself on keyboard focus; the publish review names whose shift;
-the day view lays the two overlapping shifts side by side."""
+draft; the flagged chip explains itself on keyboard focus, as does a warned chip of a rule over
+days (a late shift the day after a night, which the company forbids as a warning); the publish
+review names whose shift; the day view lays the two overlapping shifts side by side."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def test_a_rule_break_is_explained_in_the_dialog_on_the_chip_in_the_review_and_t
     rota = build_rota(people=2)
     tuesday = MONDAY + dt.timedelta(days=1)
     add_shift(rota, rota.people[0], at(tuesday, 9), hours=8)  # 09:00-17:00
+    rota.settings(forbidden_successions=["night-late"], succession_is_hard=False)
+    add_shift(rota, rota.people[1], at(MONDAY, 20), hours=8)  # a night, to Tuesday 04:00
+    add_shift(rota, rota.people[1], at(tuesday, 16), hours=8)  # a late the day after
 
     sign_in(page, rota.manager.user.email, TEST_PASSWORD)
     page.goto(f"/alpha/rota/?week={MONDAY}")
@@ -48,11 +52,21 @@ def test_a_rule_break_is_explained_in_the_dialog_on_the_chip_in_the_review_and_t
     expect(why).to_be_visible()
     expect(why).to_contain_text(re.compile("overlaps", re.IGNORECASE))
 
+    # A rule over days the company made a warning: the late shift the day after a night.
+    warned = page.locator("#rota-grid .shift--warned")
+    expect(warned).to_have_count(2)
+    warned.last.focus()
+    expect(warned.last.get_by_role("tooltip")).to_contain_text(
+        "Warning: This late shift follows the night shift at Mon 23 Nov 20:00 the day before"
+    )
+    assert_accessible(page, "rota-rule-over-days")
+
     # The publish review names the person, the shift and the reason.
     page.get_by_role("link", name="Review and publish").click()
     review = page.get_by_role("main")
     expect(review).to_contain_text("Employee 000")
     expect(review).to_contain_text(re.compile("overlaps", re.IGNORECASE))
+    expect(review).to_contain_text("This night shift is followed the next day by the late shift")
     assert_accessible(page, "rota-publish-review")
 
     # The day view lays the two overlapping shifts side by side.

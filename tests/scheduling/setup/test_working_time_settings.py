@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from audit.models import AuditEntry
-from scheduling.models import SchedulingSettings, Shift
+from scheduling.models import SchedulingSettings, Shift, WorkProfile
 from scheduling.rota import services as rota_services
 from scheduling.rules.checks import violations_for
 from scheduling.rules.facts import scheduling_settings
@@ -28,6 +28,8 @@ def _form(**overrides: Any) -> dict[str, Any]:
         "min_rest_hours": "11", "rest_is_hard": "on", "max_hours_7_days": "48",
         "max_hours_is_hard": "on", "min_weekly_rest_hours": "24", "weekly_rest_is_hard": "on",
         "qualification_is_hard": "on", "claim_approval": "manager", "currency": "GBP",
+        "weekends_period_weeks": "4", "hours_period_weeks": "4", "early_from": "06:00",
+        "late_from": "12:00", "night_from": "20:00",
     }  # fmt: skip
     data.update(overrides)
     return {name: value for name, value in data.items() if value is not None}
@@ -75,6 +77,15 @@ def test_saving_the_rules_changes_them_and_is_audited(rota: Rota) -> None:
         ({"currency": "pounds"}, "at most 3 characters"),
         ({"currency": "gb1"}, "Enter a valid value"),
         ({"claim_approval": "whoever"}, "Select a valid choice"),
+        ({"max_consecutive_days": "0"}, "greater than or equal to 1"),
+        ({"min_days_off": "1"}, "greater than or equal to 2"),
+        ({"max_weekends": "5", "weekends_period_weeks": "4"}, "has only 4 weekends"),
+        ({"hours_period_weeks": "9"}, "less than or equal to 8"),
+        ({"period_min_hours": "40", "period_max_hours": "30"}, "minimum is more than the max"),
+        ({"hours_period_weeks": "1", "period_max_hours": "200"}, "1 weeks has only 168 hours"),
+        ({"late_from": "05:00"}, "Early, late and night shifts start in that order"),
+        ({"night_from": "25:00"}, "Enter a valid time"),
+        ({"forbidden_successions": "night-noon"}, "Select a valid choice"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_and_change_nothing(
@@ -124,3 +135,60 @@ def test_a_persons_own_limits_override_the_companys(rota: Rota) -> None:
         for person in (limited, other)
     }  # fmt: skip
     assert codes == {limited.pk: ["max_hours", "rest"], other.pk: []}
+
+
+def test_the_rules_over_days_are_off_until_set_then_saved_and_audited(rota: Rota) -> None:
+    page = signed_in(rota.admin).get(URL).content.decode()
+    labels = ("Maximum working days in a row", "Minimum days off in a row",
+              "Maximum weekends worked", "Period length (weeks)",
+              "Night, then an early shift the next day", "Night shifts start from")  # fmt: skip
+    for label in labels:
+        assert label in page
+    assert _settings(rota).max_consecutive_days is None
+    response = signed_in(rota.admin).post(URL, _form(
+        max_consecutive_days="6", max_days_is_hard="on", min_days_off="2", max_weekends="2",
+        weekends_is_hard="on", hours_period_weeks="2", period_min_hours="40",
+        period_max_hours="96", forbidden_successions=["night-early", "late-early"],
+        night_from="21:30",
+    ), follow=True)  # fmt: skip
+    assert "Working-time rules saved." in response.content.decode()
+    saved = _settings(rota)
+    assert (saved.max_consecutive_days, saved.min_days_off, saved.max_weekends) == (6, 2, 2)
+    assert (saved.hours_period_weeks, saved.period_min_hours, saved.period_max_hours) == (
+        2, Decimal("40"), Decimal("96"),
+    )  # fmt: skip
+    assert sorted(saved.forbidden_successions) == ["late-early", "night-early"]
+    assert saved.night_from == dt.time(21, 30)
+    assert not saved.days_off_is_hard  # unticked
+    with tenant_context(rota.tenant):
+        entry = AuditEntry.objects.filter(target_type="scheduling.schedulingsettings").first()
+    assert entry is not None
+    assert set(entry.changes) >= {
+        "max_consecutive_days", "min_days_off", "max_weekends", "period_min_hours",
+        "period_max_hours", "forbidden_successions", "night_from", "days_off_is_hard",
+    }  # fmt: skip
+    page = signed_in(rota.admin).get(URL).content.decode()
+    assert 'value="night-early" checked' in page.replace('id="id_forbidden_successions_0" ', "")
+
+
+def test_a_person_can_have_their_own_limits_over_days(rota: Rota) -> None:
+    person = rota.people[0]
+    url = f"/alpha/people/{person.pk}/work/"
+    form = {
+        "positions": [str(rota.carer.pk)], "sites": [str(rota.site.pk)],
+        "contracted_hours": "20", "max_consecutive_days": "4", "min_days_off": "3",
+        "max_weekends": "1", "period_min_hours": "60", "period_max_hours": "80",
+    }  # fmt: skip
+    bad = signed_in(rota.admin).post(url, form | {"period_min_hours": "90"})
+    assert bad.status_code == 400
+    assert "The minimum is more than the maximum." in bad.content.decode()
+    assert signed_in(rota.admin).post(url, form).status_code == 302
+    with tenant_context(rota.tenant):
+        profile = WorkProfile.objects.get(membership=person)
+    assert (profile.max_consecutive_days, profile.min_days_off, profile.max_weekends) == (4, 3, 1)
+    assert (profile.period_min_hours, profile.period_max_hours) == (Decimal(60), Decimal(80))
+    page = signed_in(rota.admin).get(url).content.decode()
+    assert 'name="max_consecutive_days" value="4"' in page
+    with tenant_context(rota.tenant):
+        entries = list(AuditEntry.objects.filter(target_type="scheduling.workprofile"))
+    assert [None, 1] in [e.changes.get("max_weekends") for e in entries]
