@@ -18,8 +18,6 @@ from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, t
 from scheduling.time import wall_time_utc
 from tenancy.models import Membership, Tenant
 
-CONTEXT = dt.timedelta(days=8)
-
 
 @dataclass(frozen=True)
 class Horizon:
@@ -80,11 +78,16 @@ def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildIn
     wanted = needs(horizon)
     positions = dict(Position.objects.filter(tenant=tenant).values_list("pk", "name"))
     start, end = horizon.start, horizon.end
+    settings = scheduling_settings(tenant)
+    ruleset = rule_set(tenant, settings)
+    profiles = profiles_of(tenant)
+    # As far around the horizon as the rules look for these people (weeks, for a period rule).
+    context = ruleset.context(profiles.facts().values())
     # Every assigned shift near the horizon stays as it is and counts for the rules; at the
     # site in the horizon, open shifts are demand already covered (published: on offer) or to
     # fill (drafts, when asked).
     near = Shift.objects.filter(
-        tenant=tenant, start_at__lt=end + CONTEXT, end_at__gt=start - CONTEXT,
+        tenant=tenant, start_at__lt=end + context, end_at__gt=start - context,
         membership__isnull=False,
     )  # fmt: skip
     open_here = Shift.objects.filter(
@@ -138,23 +141,21 @@ def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildIn
             site=site.pk, position=s.position_id, label=label, units=(str(s.pk),),
             open_units=frozenset({str(s.pk)}),
         ))  # fmt: skip
-    settings = scheduling_settings(tenant)
     active = {
         pk: name or email
         for pk, name, email in Membership.objects.filter(
             tenant=tenant, status=Membership.Status.ACTIVE
         ).values_list("pk", "user__full_name", "user__email")
     }
-    profiles = profiles_of(tenant)
     people: set[uuid.UUID] = {pk for pk in profiles.by_member if pk in active}
-    away = time_off_between(tenant, start - CONTEXT, end + CONTEXT, people, read_everyone=True)
+    away = time_off_between(tenant, start - context, end + context, people, read_everyone=True)
     facts = {pk: f for pk, f in profiles.facts(away).items() if pk in people}
     contract: dict[Hashable, int | None] = {}
     for pk in people:
         hours = profiles.by_member[pk].contracted_hours
         contract[pk] = None if hours is None else int(hours * 60) * horizon.weeks
     return BuildInput(
-        rules=rule_set(tenant, settings), people=dict(facts),
+        rules=ruleset, people=dict(facts),
         names={pk: active[pk] for pk in people}, contract_minutes=contract,
         groups=tuple(groups), fixed=tuple(fixed), horizon_start=start, horizon_end=end,
         position_names=dict(positions), wishes=wishes_in(tenant, horizon, people),

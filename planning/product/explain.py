@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from planning.product.problem import BuildInput, Group
-from planning.product.solver import CONTEXT, Proposal, proposed_rows
+from planning.product.solver import Proposal, proposed_rows
 from scheduling import rules
 
 
@@ -35,6 +35,11 @@ def _reason_words(code: str, inp: BuildInput) -> str:
         rules.Code.MAX_HOURS.value: _("would pass %(hours)s in 7 days") % {
             "hours": rules.format_minutes(r.max_minutes_7_days)},
         rules.Code.WEEKLY_REST.value: _("would lose their weekly rest"),
+        rules.Code.MAX_DAYS.value: _("would work too many days in a row"),
+        rules.Code.DAYS_OFF.value: _("would get too few days off in a row"),
+        rules.Code.WEEKENDS.value: _("would work too many weekends"),
+        rules.Code.PERIOD_MAX_HOURS.value: _("would pass the hours allowed in the period"),
+        rules.Code.SUCCESSION.value: _("would work a shift that may not follow the one before"),
         "excluded": _("their fixed shifts already break a rule"),
         "free": _("free, but not placed within the time limit"),
     }  # fmt: skip
@@ -45,9 +50,9 @@ def _probe_code(inp: BuildInput, group: Group, person: Hashable,
                 taken: list[rules.FactsRow]) -> str:  # fmt: skip
     """The first hard rule `person` would break by also working `group`, with what stays and
     everything proposed; "free" when none."""
-    facts = inp.people[person]
+    facts, reach = inp.people[person], inp.context
     rows = [row for row in (*inp.fixed, *taken) if row[1] == person
-            and row[2] < group.end + CONTEXT and row[3] > group.start - CONTEXT]  # fmt: skip
+            and row[2] < group.end + reach and row[3] > group.start - reach]  # fmt: skip
     before = {(v.shift_id, v.code) for vs in rules.check_rows(rows, {person: facts}, inp.rules)
               .values() for v in vs if v.hard}  # fmt: skip
     found = rules.check_rows([*rows, group.facts("probe", person)], {person: facts}, inp.rules)

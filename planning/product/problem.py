@@ -82,3 +82,9 @@ class BuildInput:
     position_names: dict[Any, str] = field(default_factory=dict)
     weights: Weights = Weights()
     wishes: tuple[Wish, ...] = ()
+
+    @cached_property
+    def context(self) -> dt.timedelta:
+        """How far around a shift the rules look for these people (scheduling.rules: 8 days,
+        up to weeks when a rule over a period is on)."""
+        return self.rules.context(self.people.values())

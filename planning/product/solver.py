@@ -27,7 +27,6 @@ from planning.product.problem import BuildInput, FactsRow, Group
 from scheduling import rules
 
 SEVEN_DAYS = dt.timedelta(days=7)
-CONTEXT = dt.timedelta(days=8)
 SCALE = 30  # objective units per point: contract terms count in minutes, 30 to the half hour
 
 
@@ -67,8 +66,9 @@ def _hard_keys(found: dict[Hashable, list[rules.Violation]]) -> set[tuple[Any, .
     return {(v.shift_id, v.code, v.other_shift_id) for vs in found.values() for v in vs if v.hard}
 
 
-def _near(rows: Sequence[FactsRow], start: dt.datetime, end: dt.datetime) -> list[FactsRow]:
-    return [row for row in rows if row[2] < end + CONTEXT and row[3] > start - CONTEXT]
+def _near(rows: Sequence[FactsRow], start: dt.datetime, end: dt.datetime,
+          context: dt.timedelta) -> list[FactsRow]:  # fmt: skip
+    return [row for row in rows if row[2] < end + context and row[3] > start - context]
 
 
 def _refusal(inp: BuildInput, group: Group, person: Hashable,
@@ -81,7 +81,7 @@ def _refusal(inp: BuildInput, group: Group, person: Hashable,
     if group.site not in facts.sites:
         return rules.Code.SITE.value, False
     probe = group.facts("probe", person)
-    around = _near(fixed, group.start, group.end)
+    around = _near(fixed, group.start, group.end, inp.context)
     found = rules.check_rows([*around, probe], {person: facts}, inp.rules)
     hard = sorted({v.code.value for vs in found.values() for v in vs if v.hard})
     if hard:
@@ -244,8 +244,7 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         if person in proposal.excluded:
             continue
         fixed = by_person.get(person, [])
-        near = [row for row in fixed if row[2] < inp.horizon_end + CONTEXT
-                and row[3] > inp.horizon_start - CONTEXT]  # fmt: skip
+        near = _near(fixed, inp.horizon_start, inp.horizon_end, inp.context)
         mine: list[Group] = []
         # Someone with no shift around and no time off is judged like anyone with the same
         # limits: one probe per (group, limits), not per person.

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scheduling", "0005_rota_changes"),
+        ("scheduling", "0006_shift_wishes"),
     ]
 
     operations = [

@@ -128,3 +128,18 @@ def test_a_wish_never_leaves_demand_short_and_its_cost_is_reported() -> None:
     proposal = build(inp, time_limit=5)
     assert [a.person for a in proposal.assignments] == ["a"]
     assert proposal.terms["wishes"] == 3 * inp.weights.wish
+
+
+def test_a_rule_over_days_the_model_lacks_is_kept_by_the_check_and_named_in_the_gap() -> None:
+    """At most three working days in a row (a hard rule the model has no constraint for yet):
+    one person, a shift every day. What the engine would flag is dropped before it is offered,
+    and the days left open say why."""
+    ruleset = rules.RuleSet(time_zone="Europe/London", max_consecutive_days=3,
+                            max_days_is_hard=True)  # fmt: skip
+    inp = world([person("a")], [group(f"d{day}", day, 8, 8, 1) for day in range(7)],
+                ruleset=ruleset)  # fmt: skip
+    proposal = build(inp, time_limit=3)
+    assert _hard(inp, proposal) == []
+    assert 0 < len(proposal.assignments) < 7
+    reasons = " ".join(g.reason for g in explain.gaps(inp, proposal))
+    assert "would work too many days in a row" in reasons
