@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "audit",
     "scheduling",
     "planning",
+    "attendance",
     "gdpr",
     "billing",
     "parim",

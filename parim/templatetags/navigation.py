@@ -46,6 +46,7 @@ GROUPS: tuple[Group, ...] = (
     )),
     Group(_("My work"), (
         Link("my-shifts", _("My shifts")),
+        Link("clock", _("Clock in and out")),
         Link("my-leave", _("Leave & availability"), also=("my-availability",)),
         Link("open-shifts", _("Open shifts")),
         Link("swaps", _("Swaps"), also=("swap-offer",)),

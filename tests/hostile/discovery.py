@@ -69,6 +69,8 @@ WALKED_ROUTES = frozenset({
     "message-detail", "message-settings",
     # audit
     "audit-log", "audit-export", "audit-entry",
+    # attendance
+    "clock",
 })  # fmt: skip
 
 # Route name -> parameters read in ways the source reading does not find, and why.
@@ -93,6 +95,7 @@ PROJECT_APPS = (
     "billing",
     "parim",
     "planning",
+    "attendance",
 )
 
 

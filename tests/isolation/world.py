@@ -17,6 +17,14 @@ from django.apps import apps
 from django.core import serializers
 from django.utils import timezone
 
+from attendance.models import (
+    AttendanceSettings,
+    Break,
+    Punch,
+    PunchEdit,
+    SiteLocation,
+    Timesheet,
+)
 from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
 from gdpr import policies, rights
@@ -115,6 +123,20 @@ def _populate(tenant: Tenant, label: str) -> Side:
             title=f"{label} subject", body=f"{label} message body", message=message,
         )  # fmt: skip
         EmailPreferences.objects.create(membership=owner, reminders=False)
+        # Attendance: a punch with a break, corrected by a manager, on a timesheet.
+        AttendanceSettings.objects.create(pay_period="weekly")
+        SiteLocation.objects.create(site=site, latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
+        clocked = start - dt.timedelta(days=3)
+        punch = Punch.objects.create(membership=other, site=site, clock_in_at=clocked,
+                                     clock_out_at=clocked + dt.timedelta(hours=8),
+                                     in_place="outside", in_distance_m=900)  # fmt: skip
+        Break.objects.create(punch=punch, start_at=clocked + dt.timedelta(hours=3),
+                             end_at=clocked + dt.timedelta(hours=3, minutes=30))  # fmt: skip
+        PunchEdit.objects.create(punch=punch, editor=owner, reason=f"{label} punch reason",
+                                 before_in=clocked, after_in=clocked)  # fmt: skip
+        Timesheet.objects.create(membership=other, period_start=clocked.date(),
+                                 period_end=clocked.date() + dt.timedelta(days=6),
+                                 answer_note=f"{label} timesheet note")  # fmt: skip
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
