@@ -27,3 +27,11 @@ def hm(minutes: int | None) -> str:
     sign = "-" if minutes < 0 else ""
     minutes = abs(int(minutes))
     return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+
+
+@register.filter
+def site_input(instant: dt.datetime | None, site: Any) -> str:
+    """The value of a datetime-local input at the site's time zone ("2026-11-23T07:58")."""
+    if instant is None:
+        return ""
+    return f"{instant.astimezone(zoneinfo.ZoneInfo(site.time_zone)):%Y-%m-%dT%H:%M}"

@@ -47,6 +47,7 @@ GROUPS: tuple[Group, ...] = (
     Group(_("My work"), (
         Link("my-shifts", _("My shifts")),
         Link("clock", _("Clock in and out")),
+        Link("my-timesheet", _("My timesheet")),
         Link("my-leave", _("Leave & availability"), also=("my-availability",)),
         Link("open-shifts", _("Open shifts")),
         Link("swaps", _("Swaps"), also=("swap-offer",)),
@@ -60,7 +61,10 @@ GROUPS: tuple[Group, ...] = (
         Link("leave-requests", _("Leave requests"), Permission.APPROVE_LEAVE),
         Link("messages-sent", _("Messages"), Permission.SEND_MESSAGES,
              also=("message-new", "message-detail")),
+        Link("timesheets", _("Timesheets"), Permission.APPROVE_TIMESHEETS, also=("timesheet",)),
         Link("payroll", _("Payroll"), Permission.EXPORT_PAYROLL),
+        Link("payroll-actual", _("Payroll from actuals"), Permission.EXPORT_PAYROLL,
+             also=("payroll-summary",)),
     )),
     Group(_("Team"), (
         Link("people", _("People"), Permission.MANAGE_PEOPLE,

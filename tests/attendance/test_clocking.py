@@ -43,7 +43,8 @@ def test_employee_clocks_in_from_my_shifts_matched_to_their_shift(floor: Floor) 
     assert punch.shift_id == floor.now_shift.pk and punch.site_id == floor.site.pk
     assert punch.membership_id == floor.worker.pk and punch.clock_out_at is None
     assert b"Clock out" in response.content and b"Start break" in response.content
-    assert [e.additional_data["site"] for e in floor.audit("punch.clocked_in")] == [str(floor.site.pk)]
+    sites = [e.additional_data["site"] for e in floor.audit("punch.clocked_in")]
+    assert sites == [str(floor.site.pk)]
 
 
 def test_the_server_clock_is_used_and_a_device_a_day_wrong_is_flagged(floor: Floor) -> None:
@@ -165,8 +166,13 @@ def test_clocking_someone_else_needs_the_permission_and_a_reason(floor: Floor) -
         services.punch_clock_in(tenant=floor.tenant, actor=floor.colleague,
                                 membership=floor.worker, clocking=Clocking())  # fmt: skip
     with pytest.raises(ValidationError, match="Say why"):
-        services.punch_clock_in(tenant=floor.tenant, actor=floor.manager,
-                                membership=floor.worker, clocking=Clocking(), reason="  ")  # fmt: skip
+        services.punch_clock_in(
+            tenant=floor.tenant,
+            actor=floor.manager,
+            membership=floor.worker,
+            clocking=Clocking(),
+            reason="  ",
+        )
     assert punches(floor) == []
     punch = services.punch_clock_in(tenant=floor.tenant, actor=floor.manager,
                                     membership=floor.worker, clocking=Clocking(),
@@ -183,8 +189,13 @@ def test_clocking_someone_else_needs_the_permission_and_a_reason(floor: Floor) -
 def test_another_companys_person_cannot_be_clocked(floor: Floor) -> None:
     other = Floor("beta")
     with pytest.raises(ValidationError):
-        services.punch_clock_in(tenant=floor.tenant, actor=floor.manager,
-                                membership=other.worker, clocking=Clocking(), reason="x")  # fmt: skip
+        services.punch_clock_in(
+            tenant=floor.tenant,
+            actor=floor.manager,
+            membership=other.worker,
+            clocking=Clocking(),
+            reason="x",
+        )
     assert punches(floor) == [] and punches(other) == []
 
 
