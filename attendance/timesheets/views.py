@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from attendance.models import Punch, Timesheet
+from attendance.models import AttendanceSettings, Punch, Timesheet
 from attendance.settings import attendance_settings, period_of
 from attendance.timesheets import services
 from attendance.timesheets.forms import AnswerForm, CorrectionForm, PeriodForm
@@ -26,10 +26,13 @@ from tenancy.models import Membership
 from tenancy.permissions import Permission
 
 
-def _period(request: TenantRequest) -> tuple[dt.date, dt.date]:
+def _period(request: TenantRequest) -> tuple[AttendanceSettings, dt.date, dt.date]:
+    """The company's settings (read once) and the pay period asked for (?start=, or today's)."""
+    settings = attendance_settings(request.tenant)
     form = PeriodForm(request.GET)
     day = (form.cleaned_data.get("start") if form.is_valid() else None) or today_in(request.tenant)
-    return period_of(attendance_settings(request.tenant), day)
+    start, end = period_of(settings, day)
+    return settings, start, end
 
 
 def _nav(start: dt.date, end: dt.date) -> dict[str, object]:
@@ -41,12 +44,12 @@ def _nav(start: dt.date, end: dt.date) -> dict[str, object]:
 @require_permission(Permission.APPROVE_TIMESHEETS)
 def timesheet_list(request: TenantRequest) -> HttpResponse:
     """Everyone's timesheet for one pay period: scheduled against worked, variances, status."""
-    start, end = _period(request)
+    settings, start, end = _period(request)
     people = list(
         Membership.objects.filter(tenant=request.tenant, status=Membership.Status.ACTIVE)
         .select_related("user").order_by("user__full_name", "pk")
     )  # fmt: skip
-    rows = sheets(request.tenant, attendance_settings(request.tenant), people, start, end)
+    rows = sheets(request.tenant, settings, people, start, end)
     rows = [r for r in rows if r.scheduled_minutes or any(d.punches for d in r.days)]
     return TemplateResponse(request, "attendance/timesheets/list.html",
                             {"sheets": rows, **_nav(start, end)})  # fmt: skip
@@ -58,7 +61,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
     """One person's timesheet. POST action=correct (a punch's times, with a reason),
     approve, or unlock (which needs "unlock timesheets")."""
     person = membership_get_or_404(tenant=request.tenant, id=membership_id)
-    start, end = _period(request)
+    settings, start, end = _period(request)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     correction = CorrectionForm()
@@ -104,7 +107,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
             return permission_denied(request, Permission.UNLOCK_TIMESHEETS)
         url = request.path + "?" + urlencode({"start": start.isoformat()})
         return redirect(url)
-    [sheet] = sheets(request.tenant, attendance_settings(request.tenant), [person], start, end)
+    [sheet] = sheets(request.tenant, settings, [person], start, end)
     return TemplateResponse(request, "attendance/timesheets/detail.html",
                             {"sheet": sheet, "person": person, "correction": correction,
                              "can_unlock": request.membership.has(Permission.UNLOCK_TIMESHEETS),
@@ -114,7 +117,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
 @tenant_view
 def my_timesheet(request: TenantRequest) -> HttpResponseBase:
     """The member's own timesheet for a pay period; POST confirms it or queries it."""
-    start, end = _period(request)
+    settings, start, end = _period(request)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if request.method == "POST":
@@ -136,7 +139,7 @@ def my_timesheet(request: TenantRequest) -> HttpResponseBase:
         else:
             messages.error(request, _("Choose to confirm or to query your timesheet."))
         return redirect(request.path + "?" + urlencode({"start": start.isoformat()}))
-    [sheet] = sheets(request.tenant, attendance_settings(request.tenant), [request.membership],
+    [sheet] = sheets(request.tenant, settings, [request.membership],
                      start, end)  # fmt: skip
     return TemplateResponse(request, "attendance/timesheets/mine.html",
                             {"sheet": sheet, "form": AnswerForm(), **_nav(start, end)})  # fmt: skip

@@ -62,3 +62,54 @@ def test_clock_page_budget_in_each_state(floor: Floor) -> None:
     # the sites to choose from.
     budgets = {"shift to clock in to": 11, "no shift": 12, "clocked in": 11}
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
+
+
+def test_timesheet_and_payroll_page_budgets(floor: Floor) -> None:
+    """The managers' list, one timesheet, the employee's own, and the payroll summary, with
+    few and with more people, punches, breaks and corrections."""
+    from attendance.models import Break, PunchEdit
+    from tests.attendance.test_timesheets import last_monday
+
+    monday = last_monday(floor)
+    urls = {
+        "timesheets": f"/{floor.slug}/timesheets/?start={monday}",
+        "timesheet": f"/{floor.slug}/timesheets/{floor.worker.pk}/?start={monday}",
+        "payroll form": f"/{floor.slug}/payroll/actual/",
+        "payroll summary": f"/{floor.slug}/payroll/summary/?date_from={monday}"
+        f"&date_to={monday + dt.timedelta(days=6)}",
+    }
+    counts: dict[str, list[int]] = {}
+    for extra in (1, 3):
+        for _ in range(extra):
+            i = next(_extra)
+            person = floor.new_person(f"Extra person {i}", positions=[floor.carer],
+                                      sites=[floor.site])  # fmt: skip
+            for who in (floor.worker, person):
+                start = timezone.now().replace(microsecond=0) - dt.timedelta(days=7, hours=i)
+                shift = floor.shift_for(who, start)
+                with tenant_context(floor.tenant):
+                    made = Punch.objects.create(membership=who, site=floor.site, shift=shift,
+                                                clock_in_at=start,
+                                                clock_out_at=start + dt.timedelta(hours=1))  # fmt: skip
+                    Break.objects.create(punch=made, start_at=start + dt.timedelta(minutes=10),
+                                         end_at=start + dt.timedelta(minutes=20))  # fmt: skip
+                    PunchEdit.objects.create(punch=made, editor=floor.manager, reason="r",
+                                             before_in=start, after_in=start)  # fmt: skip
+        for name, url in urls.items():
+            counts.setdefault(name, []).append(count(floor, floor.admin, url))
+        counts.setdefault("my timesheet", []).append(
+            count(floor, floor.worker, f"/{floor.slug}/my-timesheet/?start={monday}")
+        )
+    budgets = {
+        # 8 for any tenant page; the attendance settings, read in a tenant context of their own
+        # (5 with its savepoint and setting statements); the people; then the timesheets' five
+        # reads (shifts, punches, breaks, corrections, timesheet rows).
+        "timesheets": 19,
+        "timesheet": 20,  # ...and the person, fetched by id
+        "payroll form": 8,
+        # the settings (5), the sites the member schedules, the people, the rates, the
+        # currency, and the five reads per pay period (one week here).
+        "payroll summary": 22,
+        "my timesheet": 18,  # the settings (5) and the five reads
+    }
+    assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}

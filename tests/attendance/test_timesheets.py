@@ -5,6 +5,7 @@ kept), approved and locked, unlocked with its own permission; confirmed or queri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -13,8 +14,10 @@ from django.utils import timezone
 from attendance.models import AttendanceSettings, Break, Punch, PunchEdit, Timesheet
 from attendance.settings import attendance_settings, period_of
 from attendance.timesheets import selectors
+from scheduling.models import Shift, Site
 from scheduling.time import today_in
 from tenancy.context import tenant_context
+from tenancy.models import Membership
 from tests.attendance.conftest import Floor
 from tests.builders import at
 
@@ -28,13 +31,13 @@ def last_monday(floor: Floor) -> dt.date:
 
 def punch(
     floor: Floor,
-    person,
+    person: Membership,
     start: dt.datetime,
     end: dt.datetime | None,
-    shift=None,  # type: ignore[no-untyped-def]
-    breaks: list[tuple[dt.datetime, dt.datetime]] = (),
-    site=None,
-) -> Punch:  # type: ignore[assignment]
+    shift: Shift | None = None,
+    breaks: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+    site: Site | None = None,
+) -> Punch:
     with tenant_context(floor.tenant):
         made = Punch.objects.create(membership=person, site=site or floor.site, shift=shift,
                                     clock_in_at=start, clock_out_at=end)  # fmt: skip
