@@ -524,6 +524,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.send_unpublished_reminders",
         "schedule": 3600,
     },
+    # Each no-show is reported once (a notification key), so a run late or twice is harmless.
+    "notify-no-shows": {
+        "task": "attendance.tasks.notify_no_shows",
+        "schedule": 5 * 60,
+    },
     "prune-rota-changes": {
         "task": "scheduling.tasks.prune_rota_changes",
         "schedule": 6 * 3600,

@@ -61,6 +61,7 @@ GROUPS: tuple[Group, ...] = (
         Link("leave-requests", _("Leave requests"), Permission.APPROVE_LEAVE),
         Link("messages-sent", _("Messages"), Permission.SEND_MESSAGES,
              also=("message-new", "message-detail")),
+        Link("board", _("Who is on"), Permission.CLOCK_OTHERS),
         Link("timesheets", _("Timesheets"), Permission.APPROVE_TIMESHEETS, also=("timesheet",)),
         Link("payroll", _("Payroll"), Permission.EXPORT_PAYROLL),
         Link("payroll-actual", _("Payroll from actuals"), Permission.EXPORT_PAYROLL,

@@ -113,3 +113,24 @@ def test_timesheet_and_payroll_page_budgets(floor: Floor) -> None:
         "my timesheet": 18,  # the settings (5) and the five reads
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
+
+
+def test_board_budget(floor: Floor) -> None:
+    """The board with few and with more people on, late and not turned up."""
+    from attendance.clocking.services import Clocking as Clock
+
+    counts = []
+    for extra in (1, 3):
+        for _ in range(extra):
+            i = next(_extra)
+            on = floor.new_person(f"On {i}", positions=[floor.carer], sites=[floor.site])
+            late = floor.new_person(f"Late {i}", positions=[floor.carer], sites=[floor.site])
+            floor.shift_for(on, timezone.now() - dt.timedelta(minutes=3))
+            floor.shift_for(late, timezone.now() - dt.timedelta(minutes=50))
+            services.punch_clock_in(tenant=floor.tenant, actor=on, membership=on,
+                                    clocking=Clock())  # fmt: skip
+            services.break_start(tenant=floor.tenant, membership=on)
+        counts.append(count(floor, floor.manager, f"/{floor.slug}/board/"))
+    # 8 for any tenant page; the settings (5); the sites, the open punches, their breaks, the
+    # shifts around now and which of them have punches (5).
+    assert counts == [queries(18)] * 2
