@@ -56,8 +56,8 @@ def test_manager_clocks_someone_in_and_out_with_a_reason(floor: Floor) -> None:
     assert punch.shift_id == floor.now_shift.pk and punch.in_source == "manager"
     with mock.patch("django.utils.timezone.now",
                     return_value=timezone.now() + dt.timedelta(hours=1)):  # fmt: skip
-        client.post(f"/{floor.slug}/board/", {"membership": str(floor.worker.pk),
-                                              "action": "out", "reason": "Went home ill"})  # fmt: skip
+        data = {"membership": str(floor.worker.pk), "action": "out", "reason": "Went home ill"}
+        client.post(f"/{floor.slug}/board/", data)
     assert floor.reload(punch).clock_out_at is not None
     assert len(floor.audit("punch.clocked_for")) == 2
 

@@ -88,9 +88,9 @@ def test_timesheet_and_payroll_page_budgets(floor: Floor) -> None:
                 start = timezone.now().replace(microsecond=0) - dt.timedelta(days=7, hours=i)
                 shift = floor.shift_for(who, start)
                 with tenant_context(floor.tenant):
+                    end = start + dt.timedelta(hours=1)
                     made = Punch.objects.create(membership=who, site=floor.site, shift=shift,
-                                                clock_in_at=start,
-                                                clock_out_at=start + dt.timedelta(hours=1))  # fmt: skip
+                                                clock_in_at=start, clock_out_at=end)  # fmt: skip
                     Break.objects.create(punch=made, start_at=start + dt.timedelta(minutes=10),
                                          end_at=start + dt.timedelta(minutes=20))  # fmt: skip
                     PunchEdit.objects.create(punch=made, editor=floor.manager, reason="r",
