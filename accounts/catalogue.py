@@ -298,6 +298,25 @@ class Event(StrEnum):
         "timesheet.answered", Category.SCHEDULE, _("Timesheet confirmed or queried"),
         _("{actor} answered their timesheet from {from:date} to {to:date}: {answer}"),
     )  # fmt: skip
+    KIOSK_CREATED = (
+        "kiosk.created", Category.SCHEDULE, _("Kiosk set up"),
+        _("{actor} set up a kiosk at {site:site}"),
+    )  # fmt: skip
+    KIOSK_REVOKED = (
+        "kiosk.revoked", Category.SCHEDULE, _("Kiosk turned off"),
+        _("{actor} turned off a kiosk at {site:site}"),
+    )  # fmt: skip
+    KIOSK_PIN_SET = (
+        "kiosk.pin_set", Category.SECURITY, _("Kiosk PIN set"), _("{actor} set their kiosk PIN"),
+    )  # fmt: skip
+    KIOSK_PIN_FAILED = (
+        "kiosk.pin_failed", Category.SECURITY, _("Wrong kiosk PIN"),
+        _("A wrong PIN was entered for {member:member} on a kiosk at {site:site}"),
+    )  # fmt: skip
+    KIOSK_PIN_LOCKED = (
+        "kiosk.pin_locked", Category.SECURITY, _("Kiosk PIN locked"),
+        _("The kiosk PIN of {member:member} was locked after too many wrong attempts"),
+    )  # fmt: skip
     NO_SHOW_NOTIFIED = (
         "no_show.notified", Category.SCHEDULE, _("No-show reported"),
         _("Managers were told that {member:member} had not clocked in at {site:site}"),

@@ -10,6 +10,12 @@ class AttendanceConfig(AppConfig):
         from attendance import models, personal_data
         from audit.registry import register
 
+        # The kiosk's secret and the PIN are hashes; neither goes into the trail.
+        # Wrong attempts are named events of their own (kiosk.pin_failed), not counter changes.
+        register(models.Kiosk, category=Category.SCHEDULE,
+                 exclude_fields=["token_hash", "failed_attempts", "paused_until"])  # fmt: skip
+        counters = ["pin_hash", "failed_attempts", "locked_until", "updated_at"]
+        register(models.KioskPin, category=Category.SECURITY, exclude_fields=counters)
         for model in (models.AttendanceSettings, models.SiteLocation):
             register(model, category=Category.SCHEDULE)
         # The person's note on their timesheet is their own words; the trail keeps the answer.

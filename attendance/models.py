@@ -276,3 +276,52 @@ class Timesheet(TenantModel):
     @property
     def is_locked(self) -> bool:
         return self.status == self.Status.APPROVED
+
+
+class Kiosk(TenantModel):
+    """A shared tablet at a site, signed in with its own secret address (only its hash is
+    stored): not a person's session. People clock on it with their personal PIN."""
+
+    site = models.ForeignKey("scheduling.Site", on_delete=models.CASCADE, related_name="+",
+                             db_index=False)  # fmt: skip
+    name = models.CharField(_("name"), max_length=80)
+    token_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey("tenancy.Membership", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", db_index=False)  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Wrong PINs on this kiosk in a row (any person): past KIOSK_PAUSE_AFTER, it pauses.
+    failed_attempts = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="attendance_kiosk_token"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "site"], name="attendance_kiosk_site"),
+            models.Index(fields=["tenant", "created_by"], name="attendance_kiosk_creator"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Kiosk {self.pk}"
+
+
+class KioskPin(TenantModel):
+    """A person's personal PIN for kiosks, hashed like a password; wrong attempts lock it."""
+
+    membership = models.ForeignKey("tenancy.Membership", on_delete=models.CASCADE,
+                                   related_name="+", db_index=False)  # fmt: skip
+    pin_hash = models.CharField(max_length=256, editable=False)
+    failed_attempts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership"], name="attendance_pin_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Kiosk PIN {self.pk}"

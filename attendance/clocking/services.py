@@ -100,6 +100,12 @@ def _open_punch(tenant: Tenant, membership: Membership) -> Punch | None:
     )
 
 
+def _own_device(actor: Membership, membership: Membership, source: str) -> bool:
+    """Whether the punch comes from the person's own phone (the only one a position says
+    anything about): not a manager's, not the site's kiosk."""
+    return actor.pk == membership.pk and source != Source.KIOSK
+
+
 def _refuse_if_open(tenant: Tenant, membership: Membership) -> None:
     already = _open_punch(tenant, membership)
     if already is not None:
@@ -127,7 +133,7 @@ def _verdict(
     """The location check of `site`. A refusal is audited and returned: the caller raises it
     after leaving the tenant context, so that the audit entry is kept. Nothing of the position
     is kept unless the company keeps location (then only inside/outside and the distance)."""
-    if by_manager:  # the manager's own device says nothing about where the person is
+    if by_manager:  # a manager's device (or the kiosk, at the site) says nothing of the person
         return location.Verdict("", None, blocked=False)
     where = SiteLocation.objects.filter(tenant=tenant, site=site).first()
     verdict = location.check(where, clocking.fix)
@@ -176,7 +182,7 @@ def punch_clock_in(
         if site is None:
             raise ValidationError(_("You have no shift now: choose the site you are working at."))
         verdict = _verdict(tenant, site, clocking, actor=actor, request=request,
-                           by_manager=actor.pk != membership.pk)  # fmt: skip
+                           by_manager=not _own_device(actor, membership, source))  # fmt: skip
     if isinstance(verdict, LocationRefusedError):
         raise verdict
     with tenant_context(tenant), transaction.atomic():
@@ -224,7 +230,7 @@ def punch_clock_out(
         if open_site is None:
             raise ValidationError(_("You are not clocked in, so there is nothing to clock out."))
         verdict = _verdict(tenant, open_site.site, clocking, actor=actor, request=request,
-                           by_manager=actor.pk != membership.pk)  # fmt: skip
+                           by_manager=not _own_device(actor, membership, source))  # fmt: skip
     if isinstance(verdict, LocationRefusedError):
         raise verdict
     with tenant_context(tenant), transaction.atomic():
@@ -301,8 +307,9 @@ def _audit(
     request: HttpRequest | None,
 ) -> None:
     if actor.pk == person.pk:
+        source = punch.in_source if direction == "in" else punch.out_source
         emit(event, tenant=tenant, user=actor.user, request=request, target=punch,
-             data={"site": str(punch.site_id)})  # fmt: skip
+             data={"site": str(punch.site_id), "source": source})  # fmt: skip
         return
     # By a manager: the reason is kept with the punch (a correction row), not in the trail.
     PunchEdit.objects.create(

@@ -46,8 +46,10 @@ def clock(request: TenantRequest) -> HttpResponseBase:
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if request.method == "GET":
+        from attendance.kiosk.forms import PinForm
+
         return TemplateResponse(request, "attendance/clocking/clock.html",
-                                {"data": clock_panel(request)})  # fmt: skip
+                                {"data": clock_panel(request), "pin_form": PinForm()})  # fmt: skip
     state = selectors.clock_state(request.tenant, request.membership, timezone.now())
     form = ClockForm(request.POST, site_choices=[(str(s.pk), s.name) for s in state.sites])
     back = "my-shifts" if request.POST.get("back") == "my-shifts" else "clock"

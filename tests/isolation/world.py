@@ -17,6 +17,7 @@ from django.apps import apps
 from django.core import serializers
 from django.utils import timezone
 
+from attendance.kiosk import services as kiosk_services
 from attendance.models import (
     AttendanceSettings,
     Break,
@@ -141,6 +142,9 @@ def _populate(tenant: Tenant, label: str) -> Side:
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
     company.profile(other, [position], [site], hourly_rate=Decimal("12.50"))
+    kiosk, kiosk_token = kiosk_services.kiosk_create(tenant=tenant, actor=owner, site=site,
+                                                     name=f"{label} Kiosk")  # fmt: skip
+    kiosk_services.pin_set(tenant=tenant, membership=other, pin="4821")
     feed_token = employee_services.calendar_feed_renew(tenant=tenant, membership=other)
     gdpr_services.data_settings_save(
         tenant=tenant, actor=owner, kinds=list(SensitiveKind.values),
@@ -197,8 +201,9 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "rotation": rotation,
             "message": message,
             "notification": notification,
+            "kiosk": kiosk,
         },
-        secrets={"token": token, "feed_token": feed_token},
+        secrets={"token": token, "feed_token": feed_token, "kiosk_token": kiosk_token},
     )
 
 
@@ -219,6 +224,7 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "policy_id": lambda side: side.objects["policy"].pk,
     "version_id": lambda side: side.objects["policy_version"].pk,
     "feed_token": lambda side: side.secrets["feed_token"],
+    "kiosk_token": lambda side: side.secrets["kiosk_token"],
     "entry_id": lambda side: side.objects["audit_entry"].pk,
     "export_id": lambda side: side.objects["data_export"].pk,
     "request_id": lambda side: side.objects["erasure_request"].pk,
