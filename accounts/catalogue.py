@@ -298,12 +298,12 @@ class Event(StrEnum):
         "timesheet.answered", Category.SCHEDULE, _("Timesheet confirmed or queried"),
         _("{actor} answered their timesheet from {from:date} to {to:date}: {answer}"),
     )  # fmt: skip
-    KIOSK_CREATED = (
-        "kiosk.created", Category.SCHEDULE, _("Kiosk set up"),
+    KIOSK_SET_UP = (
+        "kiosk.set_up", Category.SCHEDULE, _("Kiosk set up"),
         _("{actor} set up a kiosk at {site:site}"),
     )  # fmt: skip
-    KIOSK_REVOKED = (
-        "kiosk.revoked", Category.SCHEDULE, _("Kiosk turned off"),
+    KIOSK_TURNED_OFF = (
+        "kiosk.turned_off", Category.SCHEDULE, _("Kiosk turned off"),
         _("{actor} turned off a kiosk at {site:site}"),
     )  # fmt: skip
     KIOSK_PIN_SET = (

@@ -48,7 +48,7 @@ def kiosk_create(*, tenant: Tenant, actor: Membership, site: Site, name: str) ->
                       token_hash=token_hash(token), created_by=actor)  # fmt: skip
         kiosk.full_clean()
         kiosk.save()
-        emit(Event.KIOSK_CREATED, tenant=tenant, user=actor.user, target=kiosk,
+        emit(Event.KIOSK_SET_UP, tenant=tenant, user=actor.user, target=kiosk,
              data={"site": str(site.pk)})  # fmt: skip
     return kiosk, token
 
@@ -62,7 +62,7 @@ def kiosk_revoke(*, tenant: Tenant, actor: Membership, kiosk: Kiosk) -> None:
             return
         row.revoked_at = timezone.now()
         row.save(update_fields=["revoked_at"])
-        emit(Event.KIOSK_REVOKED, tenant=tenant, user=actor.user, target=row,
+        emit(Event.KIOSK_TURNED_OFF, tenant=tenant, user=actor.user, target=row,
              data={"site": str(row.site_id)})  # fmt: skip
 
 

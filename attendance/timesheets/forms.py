@@ -10,14 +10,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from attendance.models import Timesheet
+from scheduling.fields import BOUNDS, FIRST_DAY, LAST_DAY
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class PeriodForm(forms.Form):
-    """?start=: any day of the pay period to show (today's when absent or wrong)."""
+    """?start=: any day of the pay period to show (today's when absent, wrong or out of
+    bounds)."""
 
-    start = forms.DateField(required=False)
+    start = forms.DateField(required=False, validators=BOUNDS)
 
 
 class CorrectionForm(forms.Form):
@@ -32,6 +34,14 @@ class CorrectionForm(forms.Form):
     )  # fmt: skip
     reason = forms.CharField(label=_("Reason (kept with the punch)"), max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        for name in ("clock_in", "clock_out"):
+            value = data.get(name)
+            if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+                self.add_error(name, _("Enter a date between 2000 and 2100."))
+        return data
 
     def at_site(self, name: str, time_zone: str) -> dt.datetime | None:
         """The wall-clock time entered, at the site's time zone."""

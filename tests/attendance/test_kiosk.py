@@ -39,7 +39,7 @@ def test_a_manager_sets_up_a_kiosk_and_the_address_is_shown_once(floor: Floor) -
     token = text.split(f"/{floor.slug}/kiosk/")[1].split("/")[0]
     assert made.token_hash != token and len(made.token_hash) == 64  # only the hash is stored
     assert f"/{floor.slug}/kiosk/" not in client.get(f"/{floor.slug}/kiosks/").content.decode()
-    assert floor.audit("kiosk.created")
+    assert floor.audit("kiosk.set_up")
     assert floor.client(floor.worker).get(f"/{floor.slug}/kiosks/").status_code == 403
 
 

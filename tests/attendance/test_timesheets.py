@@ -219,3 +219,11 @@ def test_managers_list_shows_everyone_with_hours_in_the_period(floor: Floor, wee
     text = page.content.decode()
     assert "Employee 000" in text and "Employee 001" not in text
     assert timezone.now()
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "2026-02-30", "nonsense"])
+def test_a_period_out_of_bounds_shows_the_current_one(floor: Floor, start: str) -> None:
+    response = floor.client(floor.worker).get(f"/{floor.slug}/my-timesheet/?start={start}")
+    assert response.status_code == 200
+    today = today_in(floor.tenant)
+    assert f"{today - dt.timedelta(days=today.weekday()):%a %-d %b}" in response.content.decode()
