@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Geolocation, Page, expect
 
 from attendance.kiosk import services as kiosk_services
 from attendance.models import Punch, SiteLocation
@@ -22,9 +22,9 @@ from tests.builders import at
 from tests.e2e.conftest import CHROMIUM, assert_accessible, menu, sign_in
 from tests.factories import TEST_PASSWORD
 
-SITE = {"latitude": 51.501, "longitude": -0.142}
-NEAR = {"latitude": 51.5012, "longitude": -0.1421}  # about 25 m away
-FAR = {"latitude": 51.52, "longitude": -0.142}  # about 2 km away
+SITE = Geolocation(latitude=51.501, longitude=-0.142)
+NEAR = Geolocation(latitude=51.5012, longitude=-0.1421)  # about 25 m away
+FAR = Geolocation(latitude=51.52, longitude=-0.142)  # about 2 km away
 
 
 @pytest.fixture
