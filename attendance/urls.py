@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path, re_path
 
-from attendance import payroll_views
+from attendance import payroll_views, setup
 from attendance.board import views as board
 from attendance.clocking import views as clocking
 from attendance.kiosk import views as kiosk
@@ -10,6 +10,7 @@ from attendance.timesheets import views as timesheets
 
 urlpatterns: list[URLPattern] = [
     path("clock/", clocking.clock, name="clock"),
+    path("settings/attendance/", setup.attendance_settings_page, name="attendance-settings"),
     path("board/", board.attendance_board, name="board"),
     path("clock/pin/", kiosk.kiosk_pin, name="kiosk-pin"),
     path("kiosks/", kiosk.kiosk_list, name="kiosks"),

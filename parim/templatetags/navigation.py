@@ -80,6 +80,8 @@ GROUPS: tuple[Group, ...] = (
     Group(_("Company"), (
         Link("working-time-settings", _("Working-time rules"), Permission.MANAGE_SETTINGS),
         Link("message-settings", _("Automatic messages"), Permission.MANAGE_SETTINGS),
+        Link("attendance-settings", _("Clocking and timesheets"), Permission.MANAGE_SETTINGS),
+        Link("kiosks", _("Kiosks"), Permission.CLOCK_OTHERS),
         Link("security-settings", _("Security"), Permission.MANAGE_SETTINGS),
         Link("billing", _("Billing"), Permission.MANAGE_BILLING),
     )),
