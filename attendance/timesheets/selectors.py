@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from attendance.models import AttendanceSettings, Break, Punch, PunchEdit, Timesheet
-from scheduling.models import Shift
+from scheduling.models import SchedulingSettings, Shift
 from scheduling.time import local_midnight
 from tenancy.models import Membership, Tenant
 
@@ -30,6 +30,8 @@ class Variance:
     OUTSIDE = "outside"
     DEVICE_CLOCK = "device_clock"
     CORRECTED = "corrected"
+    SHORT_REST = "short_rest"
+    OVER_MAX_HOURS = "over_max_hours"
 
 
 VARIANCE_LABELS = {
@@ -42,6 +44,8 @@ VARIANCE_LABELS = {
     Variance.OUTSIDE: "Outside the site",
     Variance.DEVICE_CLOCK: "Device clock wrong",
     Variance.CORRECTED: "Corrected by a manager",
+    Variance.SHORT_REST: "Short rest before",
+    Variance.OVER_MAX_HOURS: "Over the 7-day maximum",
 }
 
 
@@ -62,6 +66,8 @@ class DayLine:
     punches: list[PunchLine] = field(default_factory=list)
     no_shows: list[Shift] = field(default_factory=list)
     overtime_minutes: int = 0
+    # The working-time rules checked against what was worked (scheduling's settings).
+    rule_breaks: list[str] = field(default_factory=list)
 
     @property
     def scheduled_minutes(self) -> int:
@@ -75,7 +81,7 @@ class DayLine:
     def variances(self) -> list[str]:
         found = [v for p in self.punches for v in p.variances]
         found += [Variance.NO_SHOW] * len(self.no_shows)
-        return list(dict.fromkeys(found))
+        return list(dict.fromkeys(found + self.rule_breaks))
 
 
 @dataclass
@@ -176,6 +182,24 @@ def split_overtime(days: list[DayLine], weekly_hours: float) -> None:
         day.overtime_minutes = split[day.day]
 
 
+def check_working_time(days: list[DayLine], rules: SchedulingSettings) -> None:
+    """The working-time rules against actual hours: a punch starting less than the minimum rest
+    after the previous one ended, and more than the maximum hours worked in the 7 days ending
+    on a day (within the period)."""
+    rest = dt.timedelta(hours=float(rules.min_rest_hours))
+    previous_end: dt.datetime | None = None
+    for day in days:
+        for line in sorted(day.punches, key=lambda p: p.punch.clock_in_at):
+            if previous_end is not None and line.punch.clock_in_at - previous_end < rest:
+                day.rule_breaks.append(Variance.SHORT_REST)
+            previous_end = line.punch.clock_out_at or previous_end
+    limit = int(float(rules.max_hours_7_days) * 60)
+    for index, day in enumerate(days):
+        window = days[max(0, index - 6) : index + 1]
+        if sum(d.worked_minutes for d in window) > limit:
+            day.rule_breaks.append(Variance.OVER_MAX_HOURS)
+
+
 def sheets(
     tenant: Tenant,
     settings: AttendanceSettings,
@@ -184,7 +208,8 @@ def sheets(
     end: dt.date,
 ) -> list[Sheet]:
     """Each person's timesheet from `start` to `end` (days in the site's time zone, punches by
-    their clock-in). Five queries whatever the number of people, shifts or punches."""
+    their clock-in). Six queries whatever the number of people, shifts or punches."""
+    rules = SchedulingSettings.objects.filter(tenant=tenant).first() or SchedulingSettings()
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     margin = dt.timedelta(days=1)  # site time zones may differ from the company's
     window = (local_midnight(start, zone) - margin,
@@ -238,5 +263,6 @@ def sheets(
     for person in people:
         person_days = list(days[person.pk].values())
         split_overtime(person_days, float(settings.overtime_weekly_hours))
+        check_working_time(person_days, rules)
         made.append(Sheet(person, start, end, rows.get(person.pk), person_days))
     return made

@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -102,15 +103,15 @@ def test_timesheet_and_payroll_page_budgets(floor: Floor) -> None:
         )
     budgets = {
         # 8 for any tenant page; the attendance settings, read in a tenant context of their own
-        # (5 with its savepoint and setting statements); the people; then the timesheets' five
-        # reads (shifts, punches, breaks, corrections, timesheet rows).
-        "timesheets": 19,
-        "timesheet": 20,  # ...and the person, fetched by id
+        # (5 with its savepoint and setting statements); the people; then the timesheets' six
+        # reads (working-time rules, shifts, punches, breaks, corrections, timesheet rows).
+        "timesheets": 20,
+        "timesheet": 21,  # ...and the person, fetched by id
         "payroll form": 8,
         # the settings (5), the sites the member schedules, the people, the rates, the
-        # currency, and the five reads per pay period (one week here).
-        "payroll summary": 22,
-        "my timesheet": 18,  # the settings (5) and the five reads
+        # currency, and the six reads per pay period (one week here).
+        "payroll summary": 23,
+        "my timesheet": 19,  # the settings (5) and the six reads
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
@@ -134,3 +135,41 @@ def test_board_budget(floor: Floor) -> None:
     # 8 for any tenant page; the settings (5); the sites, the open punches, their breaks, the
     # shifts around now and which of them have punches (5).
     assert counts == [queries(18)] * 2
+
+
+def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
+    """The kiosk page (more people at its site), the kiosks list (more kiosks) and the settings
+    page (more sites, each with its check)."""
+    from attendance.kiosk import services as kiosk_services
+    from attendance.models import SiteLocation
+
+    _made, token = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
+                                               site=floor.site, name="Door")  # fmt: skip
+    counts: dict[str, list[int]] = {}
+    for extra in (1, 3):
+        for _ in range(extra):
+            i = next(_extra)
+            floor.new_person(f"Kiosk person {i}", positions=[floor.carer], sites=[floor.site])
+            kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin, site=floor.site,
+                                        name=f"Door {i}")  # fmt: skip
+            site = floor.new_site(f"Checked {i}")
+            with tenant_context(floor.tenant):
+                SiteLocation.objects.create(site=site, latitude=51, longitude=0)
+        tablet = Client()  # the site's tablet: nobody signed in
+        with CaptureQueriesContext(connection) as context:
+            response = tablet.get(f"/{floor.slug}/kiosk/{token}/")
+        assert response.status_code == 200
+        counts.setdefault("kiosk", []).append(len(context))
+        counts.setdefault("kiosks", []).append(count(floor, floor.admin, f"/{floor.slug}/kiosks/"))
+        counts.setdefault("settings", []).append(
+            count(floor, floor.admin, f"/{floor.slug}/settings/attendance/")
+        )
+    budgets = {
+        # the company, the kiosk by its secret, the people of its site (no membership read:
+        # not a person's page), and the tenant context's four statements
+        "kiosk": 7,
+        "kiosks": 10,  # 8, the member's sites, the kiosks
+        # 8, the settings (5), the site checks, the sites, whether location is kept (5)
+        "settings": 20,
+    }
+    assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}

@@ -227,3 +227,18 @@ def test_a_period_out_of_bounds_shows_the_current_one(floor: Floor, start: str) 
     assert response.status_code == 200
     today = today_in(floor.tenant)
     assert f"{today - dt.timedelta(days=today.weekday()):%a %-d %b}" in response.content.decode()
+
+
+def test_working_time_rules_check_the_actual_hours(floor: Floor) -> None:
+    monday = last_monday(floor)
+    tuesday = monday + dt.timedelta(days=1)
+    punch(floor, floor.worker, at(monday, 14), at(monday, 23))
+    punch(floor, floor.worker, at(tuesday, 6), at(tuesday, 18))  # 7 hours' rest, under 11
+    for offset in range(2, 6):  # 9 + 12 + 4 x 10 = 61 hours in 6 days, over 48
+        day = monday + dt.timedelta(days=offset)
+        punch(floor, floor.worker, at(day, 7), at(day, 17))
+    sheet = sheet_of(floor, floor.worker, monday)
+    assert "short_rest" in sheet.days[1].variances
+    assert "short_rest" not in sheet.days[2].variances
+    assert "over_max_hours" in sheet.days[5].variances
+    assert "over_max_hours" not in sheet.days[3].variances
