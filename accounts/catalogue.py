@@ -278,6 +278,72 @@ class Event(StrEnum):
         "payroll.exported", Category.SCHEDULE, _("Payroll exported"),
         _("{actor} exported payroll from {from:date} to {to:date}"),
     )  # fmt: skip
+    # Attendance: clocking, timesheets (the attendance app) ---------------------------------------
+    PUNCH_CLOCKED_IN = (
+        "punch.clocked_in", Category.SCHEDULE, _("Clocked in"),
+        _("{actor} clocked in at {site:site}"),
+    )  # fmt: skip
+    PUNCH_CLOCKED_OUT = (
+        "punch.clocked_out", Category.SCHEDULE, _("Clocked out"),
+        _("{actor} clocked out at {site:site}"),
+    )  # fmt: skip
+    PUNCH_BREAK_STARTED = (
+        "punch.break_started", Category.SCHEDULE, _("Break started"),
+        _("{actor} started a break at {site:site}"),
+    )  # fmt: skip
+    PUNCH_BREAK_ENDED = (
+        "punch.break_ended", Category.SCHEDULE, _("Break ended"),
+        _("{actor} ended a break at {site:site}"),
+    )  # fmt: skip
+    PUNCH_REFUSED = (
+        "punch.refused", Category.SCHEDULE, _("Clocking refused"),
+        _("{actor} could not clock at {site:site}: {why}"),
+    )  # fmt: skip
+    PUNCH_CLOCKED_FOR = (
+        "punch.clocked_for", Category.SCHEDULE, _("Clocked in or out by a manager"),
+        _("{actor} clocked {member:member} {direction} at {site:site}, giving a reason"),
+    )  # fmt: skip
+    PUNCH_CORRECTED = (
+        "punch.corrected", Category.SCHEDULE, _("Punch corrected"),
+        _("{actor} corrected the times of a punch of {member:member} on {day:date}, giving a "
+          "reason"),
+    )  # fmt: skip
+    TIMESHEET_APPROVED = (
+        "timesheet.approved", Category.SCHEDULE, _("Timesheet approved"),
+        _("{actor} approved the timesheet of {member:member} from {from:date} to {to:date}"),
+    )  # fmt: skip
+    TIMESHEET_UNLOCKED = (
+        "timesheet.unlocked", Category.SCHEDULE, _("Timesheet unlocked"),
+        _("{actor} unlocked the approved timesheet of {member:member} from {from:date} to "
+          "{to:date}"),
+    )  # fmt: skip
+    TIMESHEET_ANSWERED = (
+        "timesheet.answered", Category.SCHEDULE, _("Timesheet confirmed or queried"),
+        _("{actor} answered their timesheet from {from:date} to {to:date}: {answer}"),
+    )  # fmt: skip
+    KIOSK_SET_UP = (
+        "kiosk.set_up", Category.SCHEDULE, _("Kiosk set up"),
+        _("{actor} set up a kiosk at {site:site}"),
+    )  # fmt: skip
+    KIOSK_TURNED_OFF = (
+        "kiosk.turned_off", Category.SCHEDULE, _("Kiosk turned off"),
+        _("{actor} turned off a kiosk at {site:site}"),
+    )  # fmt: skip
+    KIOSK_PIN_SET = (
+        "kiosk.pin_set", Category.SECURITY, _("Kiosk PIN set"), _("{actor} set their kiosk PIN"),
+    )  # fmt: skip
+    KIOSK_PIN_FAILED = (
+        "kiosk.pin_failed", Category.SECURITY, _("Wrong kiosk PIN"),
+        _("A wrong PIN was entered for {member:member} on a kiosk at {site:site}"),
+    )  # fmt: skip
+    KIOSK_PIN_LOCKED = (
+        "kiosk.pin_locked", Category.SECURITY, _("Kiosk PIN locked"),
+        _("The kiosk PIN of {member:member} was locked after too many wrong attempts"),
+    )  # fmt: skip
+    NO_SHOW_NOTIFIED = (
+        "no_show.notified", Category.SCHEDULE, _("No-show reported"),
+        _("Managers were told that {member:member} had not clocked in at {site:site}"),
+    )  # fmt: skip
 
     # Privacy: personal data, policies, the data protection rights ------------------------------
     PERSONAL_DATA_VIEWED = (

@@ -38,6 +38,7 @@ from scheduling.models import (
 )
 from tenancy.context import tenant_context
 from tenancy.models import Membership, SensitiveKind, Tenant
+from tenancy.personal_data import personal_data_hooks
 
 File = tuple[str, bytes]
 
@@ -315,16 +316,26 @@ SECTIONS: list[tuple[str, Callable[[Subject], list[File]]]] = [
 ]
 
 
+def sections() -> list[tuple[str, Callable[[Subject], list[File]]]]:
+    """SECTIONS, with those of the apps above gdpr (tenancy.personal_data) before the read-me."""
+    added = [
+        (hook.label, lambda subject, hook=hook: hook.export(subject.tenant, subject.membership))
+        for hook in personal_data_hooks()
+    ]
+    return [*SECTIONS[:-1], *added, SECTIONS[-1]]
+
+
 def build_zip(subject: Subject, progress: Callable[[int], None] | None = None) -> bytes:
     """The ZIP of every section; `progress` hears the percentage done after each section."""
     buffer = io.BytesIO()
+    every = sections()
     with (
         tenant_context(subject.tenant),
         zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
-        for done, (_label, section) in enumerate(SECTIONS, start=1):
+        for done, (_label, section) in enumerate(every, start=1):
             for name, content in section(subject):
                 archive.writestr(name, content)
             if progress is not None:
-                progress(int(done * 100 / len(SECTIONS)))
+                progress(int(done * 100 / len(every)))
     return buffer.getvalue()

@@ -41,6 +41,7 @@ from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, Tenant
 from tenancy.permissions import Permission, RoleKind
+from tenancy.personal_data import personal_data_hooks
 from tenancy.selectors import other_companies_holding
 
 logger = logging.getLogger("parim.gdpr")
@@ -414,6 +415,10 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
         permissions = SiteUserObjectPermission.objects.filter(tenant=tenant, user=user)
         permission_ids = [str(pk) for pk in permissions.values_list("pk", flat=True)]
         permissions.delete()
+        # The apps above gdpr that hold personal data (attendance's punches) erase theirs.
+        redacted: dict[str, list[str]] = {}
+        for hook in personal_data_hooks():
+            redacted |= hook.erase(tenant, m)
         m.status = Membership.Status.LEFT
         m.left_at = m.left_at or timezone.now()
         m.anonymised_at = timezone.now()
@@ -422,7 +427,7 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
         # invitations' addresses change, which is how the redaction finds them.
         redact_person(tenant=tenant, user=user, also={
             "scheduling.siteuserobjectpermission": permission_ids,
-            "gdpr.policyacceptance": acceptance_ids,
+            "gdpr.policyacceptance": acceptance_ids, **redacted,
         })  # fmt: skip
         Invitation.objects.filter(tenant=tenant, email__iexact=user.email).update(
             email=f"erased-{m.pk.hex}@erased.invalid",

@@ -17,11 +17,19 @@ from accounts.events import Event, emit
 from gdpr import crypto
 from gdpr.models import PersonalDetails
 from tenancy.context import tenant_context
-from tenancy.models import ENCRYPTED_KINDS, Membership, PrivacySettings, SensitiveKind, Tenant
+from tenancy.models import (
+    DETAIL_KINDS,
+    ENCRYPTED_KINDS,
+    Membership,
+    PrivacySettings,
+    SensitiveKind,
+    Tenant,
+)
 from tenancy.permissions import Permission
+from tenancy.personal_data import personal_data_hooks
 
 # The value a kind has when nothing is stored.
-EMPTY: dict[str, Any] = dict.fromkeys(SensitiveKind.values, "") | {"date_of_birth": None}
+EMPTY: dict[str, Any] = dict.fromkeys(DETAIL_KINDS, "") | {"date_of_birth": None}
 
 
 class ConfirmationNeededError(ValidationError):
@@ -34,15 +42,17 @@ class ConfirmationNeededError(ValidationError):
 
 
 def kept_kinds(tenant: Tenant) -> list[str]:
-    """The kinds the company keeps, in the order of SensitiveKind."""
+    """The kinds of personal details the company keeps, in the order of SensitiveKind (the
+    kinds other apps keep, such as location, are not personal details)."""
     with tenant_context(tenant):
         row = PrivacySettings.objects.filter(tenant=tenant).first()
     kept = set(row.kept_kinds) if row else set()
-    return [kind for kind in SensitiveKind.values if kind in kept]
+    return [kind for kind in DETAIL_KINDS if kind in kept]
 
 
 def people_with_values(tenant: Tenant, kinds: list[str]) -> int:
     """How many people have a stored value of any of `kinds`."""
+    kinds = [kind for kind in kinds if kind in DETAIL_KINDS]
     if not kinds:
         return 0
     with tenant_context(tenant):
@@ -73,8 +83,16 @@ def data_settings_save(
         if affected and not confirmed:
             raise ConfirmationNeededError(removed, affected)
         if removed:
+            # Kinds kept by the apps above gdpr (location) are forgotten by those apps.
+            for hook in personal_data_hooks():
+                if hook.forget_kinds is not None:
+                    hook.forget_kinds(tenant, removed)
             for details in PersonalDetails.objects.filter(tenant=tenant):
-                changed = [k for k in removed if getattr(details, k) not in ("", None)]
+                changed = [
+                    k
+                    for k in removed
+                    if k in DETAIL_KINDS and getattr(details, k) not in ("", None)
+                ]
                 for kind in changed:
                     setattr(details, kind, EMPTY[kind])
                 if changed:

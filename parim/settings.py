@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "audit",
     "scheduling",
     "planning",
+    "attendance",
     "gdpr",
     "billing",
     "parim",
@@ -401,8 +402,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+# Geolocation for this site only: the clock's optional location check (attendance).
 PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
 
@@ -525,6 +527,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-unpublished-reminders": {
         "task": "scheduling.tasks.send_unpublished_reminders",
         "schedule": 3600,
+    },
+    # Each no-show is reported once (a notification key), so a run late or twice is harmless.
+    "notify-no-shows": {
+        "task": "attendance.tasks.notify_no_shows",
+        "schedule": 5 * 60,
     },
     "prune-rota-changes": {
         "task": "scheduling.tasks.prune_rota_changes",

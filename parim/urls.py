@@ -6,7 +6,7 @@ from parim.views import healthz, security_txt
 
 tenant_patterns: list[URLResolver] = [
     path("", include(f"{app}.urls"))
-    for app in ("tenancy", "gdpr", "scheduling", "planning", "billing", "audit")
+    for app in ("tenancy", "gdpr", "scheduling", "planning", "attendance", "billing", "audit")
 ]
 
 urlpatterns = [

@@ -383,7 +383,15 @@ class SensitiveKind(models.TextChoices):
     BANK_DETAILS = "bank_details", _("Bank details")
     RIGHT_TO_WORK = "right_to_work", _("Right-to-work document")
     HEALTH_NOTES = "health_notes", _("Health notes")
+    # Where people clock from: only inside or outside the site's radius and the distance.
+    LOCATION = "location", _("Location when clocking in and out")
 
+
+# The kinds stored in a person's personal details (gdpr.PersonalDetails); the others are kept by
+# the app that records them (location: attendance's punches).
+DETAIL_KINDS: tuple[str, ...] = tuple(
+    kind for kind in SensitiveKind.values if kind != SensitiveKind.LOCATION
+)
 
 # Encrypted at rest with a key from the environment (gdpr.crypto), apart from the database.
 ENCRYPTED_KINDS: frozenset[str] = frozenset(

@@ -20,6 +20,9 @@ class Permission(models.TextChoices):
     VIEW_AUDIT_LOG = "view_audit_log", _("View audit log")
     EXPORT_AUDIT_LOG = "export_audit_log", _("Export audit log")
     MANAGE_PRIVACY = "manage_privacy", _("Manage policies and privacy")
+    CLOCK_OTHERS = "clock_others", _("Clock others in and out (with a reason)")
+    APPROVE_TIMESHEETS = "approve_timesheets", _("Edit and approve timesheets")
+    UNLOCK_TIMESHEETS = "unlock_timesheets", _("Unlock approved timesheets")
 
 
 class RoleKind(models.TextChoices):
@@ -43,6 +46,8 @@ BUILTIN_ROLES: dict[RoleKind, frozenset[str]] = {
             Permission.OVERRIDE_RULES,
             Permission.APPROVE_LEAVE,
             Permission.SEND_MESSAGES,
+            Permission.CLOCK_OTHERS,
+            Permission.APPROVE_TIMESHEETS,
         }
     ),
     RoleKind.EMPLOYEE: frozenset(),

@@ -30,8 +30,8 @@ def test_an_employee_sees_only_the_links_of_every_member(client: Client, tenant_
     client.force_login(member(tenant_a, kind=RoleKind.EMPLOYEE).user)
     links = _links(_nav(client, "/alpha/my-shifts/"))
     assert links == [
-        "/alpha/", "/alpha/notifications/", "/alpha/my-shifts/", "/alpha/my-leave/",
-        "/alpha/open-shifts/", "/alpha/swaps/",
+        "/alpha/", "/alpha/notifications/", "/alpha/my-shifts/", "/alpha/clock/",
+        "/alpha/my-timesheet/", "/alpha/my-leave/", "/alpha/open-shifts/", "/alpha/swaps/",
     ]  # fmt: skip
 
 

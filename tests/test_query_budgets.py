@@ -78,7 +78,9 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     "rota day": (18, lambda t, m: "/alpha/rota/day/"),
     "rota publish": (14, lambda t, m: "/alpha/rota/publish/"),
     "new shift dialog": (11, lambda t, m: "/alpha/rota/shifts/new/"),
-    "my shifts": (10, lambda t, m: "/alpha/my-shifts/"),
+    # 10, and attendance's clock buttons with no shift to clock in to: the open punch, the
+    # shift of the moment, the sites to choose from, whether they check location (4).
+    "my shifts": (14, lambda t, m: "/alpha/my-shifts/"),
     "positions": (9, lambda t, m: "/alpha/positions/"),
     "new position": (8, lambda t, m: "/alpha/positions/new/"),
     "working-time rules": (9, lambda t, m: "/alpha/settings/working-time/"),

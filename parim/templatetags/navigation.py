@@ -46,6 +46,8 @@ GROUPS: tuple[Group, ...] = (
     )),
     Group(_("My work"), (
         Link("my-shifts", _("My shifts")),
+        Link("clock", _("Clock in and out")),
+        Link("my-timesheet", _("My timesheet")),
         Link("my-leave", _("Leave & availability"), also=("my-availability",)),
         Link("open-shifts", _("Open shifts")),
         Link("swaps", _("Swaps"), also=("swap-offer",)),
@@ -63,7 +65,11 @@ GROUPS: tuple[Group, ...] = (
         Link("leave-requests", _("Leave requests"), Permission.APPROVE_LEAVE),
         Link("messages-sent", _("Messages"), Permission.SEND_MESSAGES,
              also=("message-new", "message-detail")),
+        Link("board", _("Who is on"), Permission.CLOCK_OTHERS),
+        Link("timesheets", _("Timesheets"), Permission.APPROVE_TIMESHEETS, also=("timesheet",)),
         Link("payroll", _("Payroll"), Permission.EXPORT_PAYROLL),
+        Link("payroll-actual", _("Payroll from actuals"), Permission.EXPORT_PAYROLL,
+             also=("payroll-summary",)),
     )),
     Group(_("Team"), (
         Link("people", _("People"), Permission.MANAGE_PEOPLE,
@@ -78,6 +84,8 @@ GROUPS: tuple[Group, ...] = (
     Group(_("Company"), (
         Link("working-time-settings", _("Working-time rules"), Permission.MANAGE_SETTINGS),
         Link("message-settings", _("Automatic messages"), Permission.MANAGE_SETTINGS),
+        Link("attendance-settings", _("Clocking and timesheets"), Permission.MANAGE_SETTINGS),
+        Link("kiosks", _("Kiosks"), Permission.CLOCK_OTHERS),
         Link("security-settings", _("Security"), Permission.MANAGE_SETTINGS),
         Link("billing", _("Billing"), Permission.MANAGE_BILLING),
     )),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.tokens import token_hash
 from scheduling.employee import calendar as feeds
 from scheduling.employee import selectors, services
+from scheduling.employee.panels import my_shifts_panels
 from scheduling.marketplace import selectors as marketplace
 from scheduling.models import WorkProfile
 from tenancy.http import TenantRequest, tenant_public_view, tenant_view
@@ -36,6 +37,7 @@ def my_shifts(request: TenantRequest) -> HttpResponse:
     context["shifts"] = [
         (shift, colleagues, offers.get(shift.pk)) for shift, colleagues in context["upcoming"]
     ]
+    context["panels"] = my_shifts_panels(request)  # the clock buttons (attendance), if any
     return TemplateResponse(request, "scheduling/employee/my_shifts.html", context)
 
 

@@ -140,6 +140,8 @@ def test_the_export_holds_everything_about_the_person_and_nothing_of_anyone_else
         "shifts.csv", "policy_acceptances.csv", "erasure_requests.json", "activity_log.csv",
         "leave.csv", "leave_allowances.json", "availability.json", "open_shift_claims.csv",
         "shift_swaps.csv", "notifications.csv", "email_preferences.json",
+        # attendance's, through the personal-data hook (tests/attendance/test_personal_data.py)
+        "punches.csv", "timesheets.csv",
     }  # fmt: skip
     files = {name: archive.read(name).decode() for name in names}
     everything = "\n".join(files.values())

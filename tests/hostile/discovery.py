@@ -73,6 +73,9 @@ WALKED_ROUTES = frozenset({
     "planning-run", "planning-run-status", "planning-run-cancel", "planning-run-accept",
     # audit
     "audit-log", "audit-export", "audit-entry",
+    # attendance
+    "clock", "attendance-settings", "board", "kiosk", "kiosks", "kiosk-pin", "timesheets",
+    "timesheet", "my-timesheet", "payroll-actual", "payroll-summary",
 })  # fmt: skip
 
 # Route name -> parameters read in ways the source reading does not find, and why.
@@ -97,6 +100,7 @@ PROJECT_APPS = (
     "billing",
     "parim",
     "planning",
+    "attendance",
 )
 
 

@@ -17,6 +17,15 @@ from django.apps import apps
 from django.core import serializers
 from django.utils import timezone
 
+from attendance.kiosk import services as kiosk_services
+from attendance.models import (
+    AttendanceSettings,
+    Break,
+    Punch,
+    PunchEdit,
+    SiteLocation,
+    Timesheet,
+)
 from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
 from gdpr import policies, rights
@@ -130,10 +139,27 @@ def _populate(tenant: Tenant, label: str) -> Side:
         )  # fmt: skip
         BuildRunWeek.objects.create(run=build_run, site=site, week_start=build_run.week_start,
                                     active=False)  # fmt: skip
+        # Attendance: a punch with a break, corrected by a manager, on a timesheet.
+        AttendanceSettings.objects.create(pay_period="weekly")
+        SiteLocation.objects.create(site=site, latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
+        clocked = start - dt.timedelta(days=3)
+        punch = Punch.objects.create(membership=other, site=site, clock_in_at=clocked,
+                                     clock_out_at=clocked + dt.timedelta(hours=8),
+                                     in_place="outside", in_distance_m=900)  # fmt: skip
+        Break.objects.create(punch=punch, start_at=clocked + dt.timedelta(hours=3),
+                             end_at=clocked + dt.timedelta(hours=3, minutes=30))  # fmt: skip
+        PunchEdit.objects.create(punch=punch, editor=owner, reason=f"{label} punch reason",
+                                 before_in=clocked, after_in=clocked)  # fmt: skip
+        Timesheet.objects.create(membership=other, period_start=clocked.date(),
+                                 period_end=clocked.date() + dt.timedelta(days=6),
+                                 answer_note=f"{label} timesheet note")  # fmt: skip
     object_permission_grant(
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
     company.profile(other, [position], [site], hourly_rate=Decimal("12.50"))
+    kiosk, kiosk_token = kiosk_services.kiosk_create(tenant=tenant, actor=owner, site=site,
+                                                     name=f"{label} Kiosk")  # fmt: skip
+    kiosk_services.pin_set(tenant=tenant, membership=other, pin="4821")
     feed_token = employee_services.calendar_feed_renew(tenant=tenant, membership=other)
     gdpr_services.data_settings_save(
         tenant=tenant, actor=owner, kinds=list(SensitiveKind.values),
@@ -195,8 +221,9 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "coverage_row": coverage_row,
             "coverage_exception": coverage_exception,
             "build_run": build_run,
+            "kiosk": kiosk,
         },
-        secrets={"token": token, "feed_token": feed_token},
+        secrets={"token": token, "feed_token": feed_token, "kiosk_token": kiosk_token},
     )
 
 
@@ -217,6 +244,7 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "policy_id": lambda side: side.objects["policy"].pk,
     "version_id": lambda side: side.objects["policy_version"].pk,
     "feed_token": lambda side: side.secrets["feed_token"],
+    "kiosk_token": lambda side: side.secrets["kiosk_token"],
     "entry_id": lambda side: side.objects["audit_entry"].pk,
     "export_id": lambda side: side.objects["data_export"].pk,
     "request_id": lambda side: side.objects["erasure_request"].pk,

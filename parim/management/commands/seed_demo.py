@@ -21,6 +21,7 @@ from audit.services import record
 from gdpr import policies, rights
 from gdpr import services as gdpr_services
 from gdpr.models import ErasureRequest
+from parim.demo_attendance import seed_attendance
 from parim.demo_people import DEMO_PASSWORD, DEMO_TENANTS, DemoTenant, sign_ins
 from parim.demo_schedule import seed_schedule
 from parim.demo_selfservice import open_shift_for_employee, seed_selfservice
@@ -172,6 +173,8 @@ class Command(BaseCommand):
         progress.update(f"{step} leave, open shifts, swaps, messages")
         created += shifts + seed_selfservice(tenant, demo.domain)
         created += open_shift_for_employee(tenant, demo.domain)
+        progress.update(f"{step} last week's clocking")
+        created += seed_attendance(tenant, demo.domain)
         progress.done(f"{step} {len(people)} people, {shifts} shifts" if shifts
                       else f"{step} already there")  # fmt: skip
         return created

@@ -1,0 +1,176 @@
+"""The kiosk: set up and turned off by a manager, a personal PIN per person (hashed like a
+password), and clocking with it. Wrong PINs are counted per person and per kiosk: a person's PIN
+locks after PIN_LOCK_AFTER in a row, a kiosk pauses after KIOSK_PAUSE_AFTER; every attempt and
+every punch is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.events import Event, emit
+from accounts.tokens import new_token, token_hash
+from attendance.clocking import services as clocking
+from attendance.clocking.services import Action, Clocking
+from attendance.models import Kiosk, KioskPin, Source
+from scheduling.access import sites_for_member
+from scheduling.models import Site
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Tenant
+from tenancy.permissions import Permission
+
+PIN_LOCK_AFTER = 5
+PIN_LOCK_FOR = dt.timedelta(minutes=15)
+KIOSK_PAUSE_AFTER = 20
+KIOSK_PAUSE_FOR = dt.timedelta(minutes=5)
+PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
+WRONG = "Wrong name or PIN. Try again, or ask a manager."
+
+
+def kiosk_create(*, tenant: Tenant, actor: Membership, site: Site, name: str) -> tuple[Kiosk, str]:
+    """A kiosk for one of the actor's sites; returns it and its secret (shown once)."""
+    if not actor.has(Permission.CLOCK_OTHERS):
+        raise PermissionDenied
+    with tenant_context(tenant), transaction.atomic():
+        if not sites_for_member(actor).filter(pk=site.pk).exists():
+            raise ValidationError(_("Choose one of your sites."))
+        token = new_token()
+        kiosk = Kiosk(tenant=tenant, site=site, name=name.strip() or site.name,
+                      token_hash=token_hash(token), created_by=actor)  # fmt: skip
+        kiosk.full_clean()
+        kiosk.save()
+        emit(Event.KIOSK_SET_UP, tenant=tenant, user=actor.user, target=kiosk,
+             data={"site": str(site.pk)})  # fmt: skip
+    return kiosk, token
+
+
+def kiosk_revoke(*, tenant: Tenant, actor: Membership, kiosk: Kiosk) -> None:
+    if not actor.has(Permission.CLOCK_OTHERS):
+        raise PermissionDenied
+    with tenant_context(tenant), transaction.atomic():
+        row = Kiosk.objects.select_for_update().get(tenant=tenant, pk=kiosk.pk)
+        if row.revoked_at is not None:
+            return
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+        emit(Event.KIOSK_TURNED_OFF, tenant=tenant, user=actor.user, target=row,
+             data={"site": str(row.site_id)})  # fmt: skip
+
+
+def kiosk_by_token(tenant: Tenant, token: str) -> Kiosk | None:
+    """The working kiosk whose secret this is; None for a wrong or turned-off one."""
+    return (
+        Kiosk.objects.filter(tenant=tenant, token_hash=token_hash(token), revoked_at__isnull=True)
+        .select_related("site")
+        .first()
+    )
+
+
+def pin_set(*, tenant: Tenant, membership: Membership, pin: str) -> None:
+    """Set or change the person's PIN (4 to 8 digits); it unlocks a locked PIN."""
+    if not PIN_PATTERN.match(pin or ""):
+        raise ValidationError(_("Use 4 to 8 digits."))
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise ValidationError(
+            _("Choose a PIN that is harder to guess than %(pin)s.") % {"pin": pin}
+        )
+    with tenant_context(tenant), transaction.atomic():
+        row = (
+            KioskPin.objects.select_for_update()
+            .filter(tenant=tenant, membership=membership)
+            .first()
+        )
+        row = row or KioskPin(tenant=tenant, membership=membership)
+        row.pin_hash = make_password(pin)
+        row.failed_attempts, row.locked_until = 0, None
+        row.save()
+        emit(Event.KIOSK_PIN_SET, tenant=tenant, user=membership.user, target=row)
+
+
+def _local(instant: dt.datetime, site: Site) -> str:
+    return f"{instant.astimezone(zoneinfo.ZoneInfo(site.time_zone)):%H:%M}"
+
+
+def _check_pin(tenant: Tenant, kiosk: Kiosk, membership_id: str, pin: str) -> Membership | str:
+    """The person, or the message to show. Counters and audit entries are written either way
+    (the caller is not rolled back)."""
+    now = timezone.now()
+    locked_kiosk = Kiosk.objects.select_for_update().get(tenant=tenant, pk=kiosk.pk)
+    if locked_kiosk.paused_until and locked_kiosk.paused_until > now:
+        return _("Too many wrong PINs: this kiosk is paused until %(time)s.") % {
+            "time": _local(locked_kiosk.paused_until, kiosk.site)}  # fmt: skip
+    person = (
+        Membership.objects.filter(tenant=tenant, pk=membership_id,
+                                  status=Membership.Status.ACTIVE).select_related("user").first()
+    )  # fmt: skip
+    row = (
+        KioskPin.objects.select_for_update().filter(tenant=tenant, membership=person).first()
+        if person is not None
+        else None
+    )
+    if row is not None and row.locked_until and row.locked_until > now:
+        return _("Your PIN is locked until %(time)s after too many wrong attempts; a manager "
+                 "can clock you in.") % {"time": _local(row.locked_until, kiosk.site)}  # fmt: skip
+    if person is not None and row is not None and check_password(pin, row.pin_hash):
+        if row.failed_attempts:
+            KioskPin.objects.filter(pk=row.pk).update(failed_attempts=0, locked_until=None)
+        Kiosk.objects.filter(pk=kiosk.pk).update(failed_attempts=0)
+        return person
+    # Wrong: count it against the kiosk, and against the person when they have a PIN.
+    Kiosk.objects.filter(pk=kiosk.pk).update(failed_attempts=F("failed_attempts") + 1)
+    if locked_kiosk.failed_attempts + 1 >= KIOSK_PAUSE_AFTER:
+        Kiosk.objects.filter(pk=kiosk.pk).update(failed_attempts=0,
+                                                 paused_until=now + KIOSK_PAUSE_FOR)  # fmt: skip
+    if person is not None:
+        emit(Event.KIOSK_PIN_FAILED, tenant=tenant, target=kiosk,
+             data={"member": str(person.pk), "site": str(kiosk.site_id)})  # fmt: skip
+    if row is not None:
+        failed = row.failed_attempts + 1
+        locked = now + PIN_LOCK_FOR if failed >= PIN_LOCK_AFTER else None
+        KioskPin.objects.filter(pk=row.pk).update(failed_attempts=0 if locked else failed,
+                                                  locked_until=locked)  # fmt: skip
+        if locked:
+            emit(Event.KIOSK_PIN_LOCKED, tenant=tenant, target=kiosk,
+                 data={"member": str(row.membership_id)})  # fmt: skip
+    return _(WRONG)
+
+
+def kiosk_punch(
+    *,
+    tenant: Tenant,
+    kiosk: Kiosk,
+    membership_id: str,
+    pin: str,
+    action: Action,
+    request: HttpRequest | None = None,
+) -> tuple[Membership, str]:
+    """Clock with a PIN on a kiosk. Returns the person and what was done; a wrong PIN, a locked
+    one or a refused punch raises ValidationError with the message to show."""
+    with tenant_context(tenant), transaction.atomic():
+        checked = _check_pin(tenant, kiosk, membership_id, pin)
+    if isinstance(checked, str):
+        raise ValidationError(checked)
+    person = checked
+    clock = Clocking(site=kiosk.site)
+    if action == Action.IN:
+        clocking.punch_clock_in(tenant=tenant, actor=person, membership=person, clocking=clock,
+                                source=Source.KIOSK, request=request)  # fmt: skip
+        return person, _("Clocked in")
+    if action == Action.OUT:
+        clocking.punch_clock_out(tenant=tenant, actor=person, membership=person, clocking=clock,
+                                 source=Source.KIOSK, request=request)  # fmt: skip
+        return person, _("Clocked out")
+    if action == Action.BREAK_START:
+        clocking.break_start(tenant=tenant, membership=person, request=request)
+        return person, _("Break started")
+    clocking.break_end(tenant=tenant, membership=person, request=request)
+    return person, _("Break ended")
