@@ -188,7 +188,81 @@ def _weekly_rest(model: cp_model.CpModel, inp: BuildInput, p: _Person, y: dict[s
                 model.add(sum(windows) >= y[g.key])
 
 
-PERSON_RULES: list[PersonRule] = [_overlap_and_rest, _max_hours, _weekly_rest]
+def _worked_days(
+    model: cp_model.CpModel, inp: BuildInput, p: _Person, y: dict[str, Any]
+) -> dict[dt.date, Any]:
+    """Each local day on which the person would start a shift (the rules' working day): 1 for
+    a day with a shift that stays, else whether any new shift starting that day is given."""
+    zone = ZoneInfo(inp.rules.time_zone)
+    new: dict[dt.date, list[Any]] = defaultdict(list)
+    for g in p.groups:
+        new[g.start.astimezone(zone).date()].append(y[g.key])
+    worked: dict[dt.date, Any] = {row[2].astimezone(zone).date(): 1 for row in p.fixed}
+    for day, chosen in new.items():
+        if day not in worked:
+            any_of = model.new_bool_var("")
+            model.add_max_equality(any_of, chosen)
+            worked[day] = any_of
+    return worked
+
+
+def _span(worked: dict[dt.date, Any], first: dt.date, days: int) -> list[Any]:
+    return [worked.get(first + dt.timedelta(days=n), 0) for n in range(days)]
+
+
+def _has_var(values: list[Any]) -> bool:
+    return any(not isinstance(value, int) for value in values)
+
+
+def _days(model: cp_model.CpModel, inp: BuildInput, p: _Person, y: dict[str, Any]) -> None:
+    """Working days in a row and days off between them (scheduling/rules/days.py), where hard:
+    no run of more than the maximum, and no stretch of 1 to (minimum - 1) days off between
+    two working days. Constraints only on windows a new shift could change."""
+    r, facts = inp.rules, inp.people[p.id]
+    most = facts.max_consecutive_days if facts.max_consecutive_days is not None else (
+        r.max_consecutive_days)  # fmt: skip
+    least = facts.min_days_off if facts.min_days_off is not None else r.min_days_off
+    most = most if r.max_days_is_hard else None
+    least = least if r.days_off_is_hard else None
+    if not p.groups or (most is None and least is None):
+        return
+    worked = _worked_days(model, inp, p, y)
+    first, last = min(worked), max(worked)
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        if most is not None:
+            window = _span(worked, day, most + 1)
+            if _has_var(window):
+                model.add(sum(window) <= most)
+        for off in range(1, least or 1):
+            ends = [worked.get(day, 0), worked.get(day + dt.timedelta(days=off + 1), 0)]
+            between = _span(worked, day + dt.timedelta(days=1), off)
+            if _has_var(ends + between) and all(not isinstance(e, int) or e for e in ends):
+                model.add(sum(ends) - sum(between) <= 1)
+
+
+def _succession(model: cp_model.CpModel, inp: BuildInput, p: _Person, y: dict[str, Any]) -> None:
+    """Kinds of shift that may not follow each other on consecutive days, where hard: two new
+    shifts in a forbidden order are not both given (a new one against a shift that stays is
+    refused before the model, by the engine's own probe)."""
+    r = inp.rules
+    if not r.forbidden_successions or not r.succession_is_hard:
+        return
+    zone = ZoneInfo(r.time_zone)
+    by_day: dict[dt.date, list[tuple[Group, rules.Kind]]] = defaultdict(list)
+    for g in p.groups:
+        local = g.start.astimezone(zone)
+        by_day[local.date()].append((g, rules.kind_of(r, local.hour * 60 + local.minute)))
+    for day, earlier in by_day.items():
+        for a, first in earlier:
+            for b, then in by_day.get(day + dt.timedelta(days=1), ()):
+                if (first, then) in r.forbidden_successions:
+                    model.add(y[a.key] + y[b.key] <= 1)
+
+
+PERSON_RULES: list[PersonRule] = [
+    _overlap_and_rest, _max_hours, _weekly_rest, _days, _succession,
+]  # fmt: skip
 
 
 def _paid(row: FactsRow) -> int:

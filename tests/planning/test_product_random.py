@@ -15,6 +15,12 @@ from planning.product.solver import build, proposed_rows
 from scheduling import rules
 from tests.planning.product_world import MONDAY, fixed_row, group, world
 
+# Kinds of shift that may not follow each other, from which each company picks some.
+PAIRS = [
+    (rules.Kind.NIGHT, rules.Kind.EARLY), (rules.Kind.LATE, rules.Kind.EARLY),
+    (rules.Kind.NIGHT, rules.Kind.LATE), (rules.Kind.NIGHT, rules.Kind.NIGHT),
+]  # fmt: skip
+
 
 @st.composite
 def companies(draw: st.DrawFn) -> BuildInput:
@@ -25,6 +31,13 @@ def companies(draw: st.DrawFn) -> BuildInput:
         min_weekly_rest_minutes=draw(st.sampled_from([24 * 60, 60 * 60, 100 * 60])),
         rest_is_hard=draw(st.booleans()), max_hours_is_hard=draw(st.booleans()),
         weekly_rest_is_hard=draw(st.booleans()), unavailability_is_hard=draw(st.booleans()),
+        # The rules over days the model has constraints for (weekends and hours in a period
+        # are left to the engine's check, which would drop what breaks them).
+        max_consecutive_days=draw(st.sampled_from([None, 2, 3, 5])),
+        min_days_off=draw(st.sampled_from([None, 2, 3])),
+        forbidden_successions=frozenset(draw(st.sets(st.sampled_from(PAIRS)))),
+        max_days_is_hard=draw(st.booleans()), days_off_is_hard=draw(st.booleans()),
+        succession_is_hard=draw(st.booleans()),
     )  # fmt: skip
     people = []
     for n in range(draw(st.integers(1, 5))):

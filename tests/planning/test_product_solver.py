@@ -143,3 +143,35 @@ def test_a_rule_over_days_the_model_lacks_is_kept_by_the_check_and_named_in_the_
     assert 0 < len(proposal.assignments) < 7
     reasons = " ".join(g.reason for g in explain.gaps(inp, proposal))
     assert "would work too many days in a row" in reasons
+
+
+def test_working_days_in_a_row_and_days_off_are_model_constraints() -> None:
+    """At most three working days in a row and at least two days off together, both hard: two
+    people cover a shift every day of a week with nothing dropped by the engine's check."""
+    ruleset = rules.RuleSet(time_zone="Europe/London", max_consecutive_days=3, min_days_off=2)
+    inp = world([person("a"), person("b"), person("c")],
+                [group(f"d{day}", day, 8, 8, 1) for day in range(7)], ruleset=ruleset)  # fmt: skip
+    proposal = build(inp, time_limit=5)
+    assert not proposal.dropped and not proposal.short
+    assert len(proposal.assignments) == 7
+    assert _hard(inp, proposal) == []
+
+
+def test_shift_kinds_that_may_not_follow_each_other_are_a_model_constraint() -> None:
+    """A late shift may not be followed by an early one the next day: a, the only one who can
+    work the late shift (b is not qualified at its site), is not also given the early one,
+    though b would rather be off that day (without the constraint, a would get both and the
+    engine's check would leave the early one open)."""
+    late_then_early = frozenset({(rules.Kind.LATE, rules.Kind.EARLY)})
+    ruleset = rules.RuleSet(time_zone="Europe/London", min_rest_minutes=0,
+                            forbidden_successions=late_then_early)  # fmt: skip
+    inp = world(
+        [person("a", sites=("home", "annex")), person("b")],
+        [group("late", 0, 14, 8, 1, site="annex"), group("early", 1, 6, 8, 1)],
+        ruleset=ruleset,
+    )
+    inp = replace(inp, wishes=(_wish("b", 1, work=False, strength=1),))
+    proposal = build(inp, time_limit=5)
+    assert not proposal.dropped and not proposal.short
+    assert {a.group: a.person for a in proposal.assignments} == {"late": "a", "early": "b"}
+    assert _hard(inp, proposal) == []
