@@ -19,6 +19,11 @@ NOT_REGISTERED: dict[str, str] = {
     "sent, a request, a decision, a reminder); reading it changes only read_at",
     "scheduling.RotaChange": "written by database triggers alongside a change that is itself "
     "audited; it holds only a transaction id, to tell the rota's cache that its week is stale",
+    "planning.BuildRun": "an auto-build's start, cancellation and acceptance are audited as events "
+    "(autobuild.started with its settings, autobuild.cancelled, autobuild.accepted with what was "
+    "accepted); the rest of its changes are the worker's progress, which nobody made",
+    "planning.BuildRunWeek": "the weeks a run holds while it runs, taken and freed with the run "
+    "(whose events are audited)",
 }
 
 # A registered model's changes are in its app's category unless it is registered with another.
