@@ -162,6 +162,10 @@ def punch_line(
     return PunchLine(punch, breaks, taken, worked, variances, edits)
 
 
+# Days before a period read with it: a week's overtime and the 7-day maximum look back 6 days.
+CONTEXT_DAYS = 6
+
+
 def overtime_split(minutes: dict[dt.date, int], weekly_hours: float) -> dict[dt.date, int]:
     """Minutes beyond the weekly threshold (Monday to Sunday, counted day by day in order) are
     overtime: each day's overtime minutes."""
@@ -185,7 +189,8 @@ def split_overtime(days: list[DayLine], weekly_hours: float) -> None:
 def check_working_time(days: list[DayLine], rules: SchedulingSettings) -> None:
     """The working-time rules against actual hours: a punch starting less than the minimum rest
     after the previous one ended, and more than the maximum hours worked in the 7 days ending
-    on a day (within the period)."""
+    on a day. `days` are consecutive and start with the six before the period (CONTEXT_DAYS),
+    so both rules see across the period's first edge."""
     rest = dt.timedelta(hours=float(rules.min_rest_hours))
     previous_end: dt.datetime | None = None
     for day in days:
@@ -208,7 +213,9 @@ def sheets(
     end: dt.date,
 ) -> list[Sheet]:
     """Each person's timesheet from `start` to `end` (days in the site's time zone, punches by
-    their clock-in). Six queries whatever the number of people, shifts or punches."""
+    their clock-in). Six queries whatever the number of people, shifts or punches. Punches of
+    the CONTEXT_DAYS before `start` are read too: overtime counts the whole week, rest and the
+    7-day maximum look back across the period's edge; those days are not part of the sheet."""
     rules = SchedulingSettings.objects.filter(tenant=tenant).first() or SchedulingSettings()
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     margin = dt.timedelta(days=1)  # site time zones may differ from the company's
@@ -220,8 +227,10 @@ def sheets(
                              start_at__gte=window[0], start_at__lt=window[1])
         .select_related("site", "position").order_by("start_at")
     )  # fmt: skip
+    first = start - dt.timedelta(days=CONTEXT_DAYS)
     punches = list(
-        Punch.objects.filter(tenant=tenant, membership_id__in=ids, clock_in_at__gte=window[0],
+        Punch.objects.filter(tenant=tenant, membership_id__in=ids,
+                             clock_in_at__gte=local_midnight(first, zone) - margin,
                              clock_in_at__lt=window[1])
         .select_related("site", "shift__position").order_by("clock_in_at")
     )  # fmt: skip
@@ -241,15 +250,15 @@ def sheets(
     }
     now = timezone.now()
     days: dict[uuid.UUID, dict[dt.date, DayLine]] = {
-        p.pk: {start + dt.timedelta(days=i): DayLine(start + dt.timedelta(days=i))
-               for i in range((end - start).days + 1)}
+        p.pk: {first + dt.timedelta(days=i): DayLine(first + dt.timedelta(days=i))
+               for i in range((end - first).days + 1)}
         for p in people
     }  # fmt: skip
     punched_shifts = {p.shift_id for p in punches if p.shift_id}
     for shift in shifts:
         day = shift.start_at.astimezone(zoneinfo.ZoneInfo(shift.site.time_zone)).date()
         line = days[shift.membership_id].get(day) if shift.membership_id else None
-        if line is None:
+        if line is None or day < start:
             continue
         line.shifts.append(shift)
         if shift.pk not in punched_shifts and shift.end_at <= now:
@@ -261,8 +270,8 @@ def sheets(
             line.punches.append(punch_line(punch, breaks[punch.pk], edits[punch.pk], settings))
     made = []
     for person in people:
-        person_days = list(days[person.pk].values())
-        split_overtime(person_days, float(settings.overtime_weekly_hours))
-        check_working_time(person_days, rules)
-        made.append(Sheet(person, start, end, rows.get(person.pk), person_days))
+        with_context = list(days[person.pk].values())
+        split_overtime(with_context, float(settings.overtime_weekly_hours))
+        check_working_time(with_context, rules)
+        made.append(Sheet(person, start, end, rows.get(person.pk), with_context[CONTEXT_DAYS:]))
     return made

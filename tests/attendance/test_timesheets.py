@@ -242,3 +242,33 @@ def test_working_time_rules_check_the_actual_hours(floor: Floor) -> None:
     assert "short_rest" not in sheet.days[2].variances
     assert "over_max_hours" in sheet.days[5].variances
     assert "over_max_hours" not in sheet.days[3].variances
+
+
+def test_rules_and_overtime_look_back_across_the_start_of_the_period(floor: Floor) -> None:
+    """The week before last: Tuesday to Sunday 8 hours a day (48 hours), Sunday until 23:00.
+    Last week's sheet flags Monday 06:00 (7 hours' rest, and 56 hours in 7 days), while the
+    days before the period are not on it. With a monthly period starting on a Wednesday,
+    Monday and Tuesday's hours count towards that week's overtime."""
+    monday = last_monday(floor)
+    for offset in range(-6, 0):
+        day = monday + dt.timedelta(days=offset)
+        start = at(day, 15) if offset == -1 else at(day, 8)
+        punch(floor, floor.worker, start, start + dt.timedelta(hours=8))
+    punch(floor, floor.worker, at(monday, 6), at(monday, 14))
+    sheet = sheet_of(floor, floor.worker, monday)
+    assert sheet.days[0].day == monday and len(sheet.days) == 7
+    assert {"short_rest", "over_max_hours"} <= set(sheet.days[0].variances)
+    assert sheet.worked_minutes == 8 * 60  # only the period's own hours
+
+    wednesday = monday + dt.timedelta(days=2)
+    with tenant_context(floor.tenant):
+        settings = attendance_settings(floor.tenant)
+        settings.overtime_weekly_hours = Decimal(20)
+        punch(floor, floor.worker, at(monday + dt.timedelta(days=1), 8),
+              at(monday + dt.timedelta(days=1), 16))  # fmt: skip
+        punch(floor, floor.worker, at(wednesday, 8), at(wednesday, 16))
+        [made] = selectors.sheets(floor.tenant, settings, [floor.worker], wednesday,
+                                  wednesday + dt.timedelta(days=6))  # fmt: skip
+    # Monday 8 + Tuesday 8 before the period; Wednesday's 8 pass 20 by 4 hours.
+    assert made.days[0].day == wednesday
+    assert made.days[0].overtime_minutes == 4 * 60
