@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -53,6 +54,9 @@ def test_an_employee_adds_changes_and_removes_a_wish_and_each_change_is_audited(
     (wish,) = _wishes(rota, sam)
     assert (wish.date, wish.kind, wish.strength) == (day, WishKind.OFF, WishStrength.HIGH)
     assert "all day · It matters a lot · My daughter&#x27;s wedding" in page
+    # The page's title is its name, and the wishes' section is on it once.
+    assert re.search(r"<title>\s*My availability · Alpha Care · Parim\s*</title>", page)
+    assert page.count('id="wishes-heading"') == 1
     # The same date again changes that wish: one a day, nothing else added.
     status, page = _post(rota, sam, date=day.isoformat(), kind="work", strength="1",
                          start_time="14:00", end_time="22:00")  # fmt: skip
