@@ -32,6 +32,7 @@ class AttendanceConfig(AppConfig):
         register_personal_data(PersonalDataHook(
             key="attendance", label="punches and timesheets", export=personal_data.export,
             erase=personal_data.erase, forget_kinds=personal_data.forget_kinds,
+            holders=personal_data.holders,
         ))  # fmt: skip
 
         from attendance.clocking.views import clock_panel

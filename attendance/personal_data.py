@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 import zoneinfo
 
 from attendance.models import Break, Place, Punch, PunchEdit, Timesheet
@@ -72,6 +73,18 @@ def erase(tenant: Tenant, membership: Membership) -> dict[str, list[str]]:
     sheet_ids = [str(pk) for pk in sheets.values_list("pk", flat=True)]
     sheets.update(answer_note="")
     return {"attendance.punch": ids, "attendance.timesheet": sheet_ids}
+
+
+def holders(tenant: Tenant, kinds: list[str]) -> set[uuid.UUID]:
+    """The people with a punch whose location verdict is stored, when location is in `kinds`."""
+    if SensitiveKind.LOCATION not in kinds:
+        return set()
+    return set(
+        Punch.objects.filter(tenant=tenant)
+        .exclude(in_place=Place.UNKNOWN, out_place=Place.UNKNOWN)
+        .values_list("membership_id", flat=True)
+        .distinct()
+    )
 
 
 def forget_kinds(tenant: Tenant, kinds: list[str]) -> int:

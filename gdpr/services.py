@@ -4,6 +4,7 @@ a kind off erases the stored values), and each member's personal details."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,13 +52,22 @@ def kept_kinds(tenant: Tenant) -> list[str]:
 
 
 def people_with_values(tenant: Tenant, kinds: list[str]) -> int:
-    """How many people have a stored value of any of `kinds`."""
-    kinds = [kind for kind in kinds if kind in DETAIL_KINDS]
+    """How many people have a stored value of any of `kinds`: in their personal details, or
+    kept by an app above gdpr (a punch's location, through its personal-data hook)."""
     if not kinds:
         return 0
+    people: set[uuid.UUID] = set()
     with tenant_context(tenant):
-        rows = PersonalDetails.objects.filter(tenant=tenant)
-        return sum(1 for row in rows if any(getattr(row, kind) not in ("", None) for kind in kinds))
+        details = [kind for kind in kinds if kind in DETAIL_KINDS]
+        if details:
+            people |= {
+                row.membership_id for row in PersonalDetails.objects.filter(tenant=tenant)
+                if any(getattr(row, kind) not in ("", None) for kind in details)
+            }  # fmt: skip
+        for hook in personal_data_hooks():
+            if hook.holders is not None:
+                people |= hook.holders(tenant, kinds)
+    return len(people)
 
 
 def data_settings_save(

@@ -4,6 +4,7 @@ app registers from its AppConfig.ready, gdpr iterates, and gdpr never imports th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,13 +20,16 @@ class PersonalDataHook:
     context. `erase(tenant, membership)`: erase what identifies them (inside gdpr's anonymising
     transaction), returning {"app.model": [ids]} of rows whose audit entries must be redacted.
     `forget_kinds(tenant, kinds)`: the company stopped keeping these SensitiveKind values;
-    returns how many rows were cleared."""
+    returns how many rows were cleared. `holders(tenant, kinds)`: the people (membership ids)
+    with a stored value of these kinds, whom forgetting them would touch (so that the admin
+    confirms first)."""
 
     key: str
     label: str
     export: Callable[[Tenant, Membership], list[ExportFile]]
     erase: Callable[[Tenant, Membership], dict[str, list[str]]]
     forget_kinds: Callable[[Tenant, list[str]], int] | None = None
+    holders: Callable[[Tenant, list[str]], set[uuid.UUID]] | None = None
 
 
 _hooks: dict[str, PersonalDataHook] = {}

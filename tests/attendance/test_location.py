@@ -87,11 +87,19 @@ def test_nothing_of_the_location_is_kept_unless_the_company_keeps_it(floor: Floo
     assert (punch.in_place, punch.in_distance_m) == ("", None)
 
 
-def test_turning_location_off_erases_what_was_kept(floor: Floor) -> None:
+def test_turning_location_off_asks_to_confirm_then_erases_what_was_kept(floor: Floor) -> None:
     check_site(floor, "flag")
     keep_location(floor)
     clock_in(floor, **FAR)
-    keep_location(floor, kinds=[])
+    # Unconfirmed: refused, naming how many people would lose a stored value; nothing changes.
+    with pytest.raises(gdpr_services.ConfirmationNeededError) as refused:
+        gdpr_services.data_settings_save(
+            tenant=floor.tenant, actor=floor.admin, kinds=[],
+            former_employee_retention_days=730, audit_retention_days=2555,
+        )  # fmt: skip
+    assert refused.value.people == 1
+    assert only_punch(floor).in_place == "outside"
+    keep_location(floor, kinds=[])  # confirmed
     punch = only_punch(floor)
     assert (punch.in_place, punch.in_distance_m) == ("", None)
 
