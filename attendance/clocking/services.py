@@ -19,6 +19,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
+from attendance.access import require_managed, require_site
 from attendance.clocking import location
 from attendance.clocking.selectors import matching_shift
 from attendance.models import Break, Punch, PunchEdit, SiteLocation, Source, Timesheet
@@ -57,6 +58,7 @@ def _check_actor(actor: Membership, membership: Membership, reason: str) -> str:
         return ""
     if not actor.has(Permission.CLOCK_OTHERS):
         raise PermissionDenied
+    require_managed(actor, membership)  # a manager of some sites clocks only their people
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Say why you are clocking someone else in or out."))
@@ -181,6 +183,8 @@ def punch_clock_in(
         site = shift.site if shift is not None else clocking.site
         if site is None:
             raise ValidationError(_("You have no shift now: choose the site you are working at."))
+        if actor.pk != membership.pk:
+            require_site(actor, site)  # and only at their sites
         verdict = _verdict(tenant, site, clocking, actor=actor, request=request,
                            by_manager=not _own_device(actor, membership, source))  # fmt: skip
     if isinstance(verdict, LocationRefusedError):
@@ -229,6 +233,8 @@ def punch_clock_out(
         )
         if open_site is None:
             raise ValidationError(_("You are not clocked in, so there is nothing to clock out."))
+        if actor.pk != membership.pk:
+            require_site(actor, open_site.site)
         verdict = _verdict(tenant, open_site.site, clocking, actor=actor, request=request,
                            by_manager=not _own_device(actor, membership, source))  # fmt: skip
     if isinstance(verdict, LocationRefusedError):

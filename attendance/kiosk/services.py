@@ -12,24 +12,28 @@ import zoneinfo
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
 from accounts.tokens import new_token, token_hash
+from attendance.access import require_site
 from attendance.clocking import services as clocking
 from attendance.clocking.services import Action, Clocking
 from attendance.models import Kiosk, KioskPin, Source
 from scheduling.access import sites_for_member
-from scheduling.models import Site
+from scheduling.models import Site, WorkProfileSite
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import Permission
 
-PIN_LOCK_AFTER = 5
-PIN_LOCK_FOR = dt.timedelta(minutes=15)
+PIN_LOCK_AFTER = 5  # wrong PINs in a row before a person's PIN is locked
+PIN_LOCK_FOR = dt.timedelta(minutes=15)  # the first lock; each next one lasts twice as long
+PIN_LOCKS_BEFORE_RESET = 3  # after this many locks in a row, only a new PIN unlocks it
+# Compared against when someone has no PIN, so that a reply takes as long either way.
+_NO_PIN = make_password("no PIN set: never matches")
 KIOSK_PAUSE_AFTER = 20
 KIOSK_PAUSE_FOR = dt.timedelta(minutes=5)
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
@@ -57,7 +61,10 @@ def kiosk_revoke(*, tenant: Tenant, actor: Membership, kiosk: Kiosk) -> None:
     if not actor.has(Permission.CLOCK_OTHERS):
         raise PermissionDenied
     with tenant_context(tenant), transaction.atomic():
-        row = Kiosk.objects.select_for_update().get(tenant=tenant, pk=kiosk.pk)
+        row = (
+            Kiosk.objects.select_for_update().select_related("site").get(tenant=tenant, pk=kiosk.pk)
+        )
+        require_site(actor, row.site)  # a manager of some sites turns off only their kiosks
         if row.revoked_at is not None:
             return
         row.revoked_at = timezone.now()
@@ -108,22 +115,33 @@ def _check_pin(tenant: Tenant, kiosk: Kiosk, membership_id: str, pin: str) -> Me
     if locked_kiosk.paused_until and locked_kiosk.paused_until > now:
         return _("Too many wrong PINs: this kiosk is paused until %(time)s.") % {
             "time": _local(locked_kiosk.paused_until, kiosk.site)}  # fmt: skip
+    # Only the people who work at the kiosk's site (those it lists) can clock on it.
     person = (
         Membership.objects.filter(tenant=tenant, pk=membership_id,
-                                  status=Membership.Status.ACTIVE).select_related("user").first()
+                                  status=Membership.Status.ACTIVE,
+                                  pk__in=kiosk_people(tenant, kiosk.site))
+        .select_related("user").first()
     )  # fmt: skip
     row = (
         KioskPin.objects.select_for_update().filter(tenant=tenant, membership=person).first()
         if person is not None
         else None
     )
+    if row is not None and row.failed_attempts >= PIN_LOCK_AFTER * PIN_LOCKS_BEFORE_RESET:
+        return _(
+            "Your PIN is locked after too many wrong attempts: set a new one on your "
+            "Clock page, or a manager can clock you in."
+        )
     if row is not None and row.locked_until and row.locked_until > now:
         return _("Your PIN is locked until %(time)s after too many wrong attempts; a manager "
                  "can clock you in.") % {"time": _local(row.locked_until, kiosk.site)}  # fmt: skip
-    if person is not None and row is not None and check_password(pin, row.pin_hash):
+    # Always one hash check, with or without a PIN to check against.
+    matches = check_password(pin, row.pin_hash if row is not None else _NO_PIN)
+    if person is not None and row is not None and matches:
         if row.failed_attempts:
             KioskPin.objects.filter(pk=row.pk).update(failed_attempts=0, locked_until=None)
-        Kiosk.objects.filter(pk=kiosk.pk).update(failed_attempts=0)
+        # The kiosk's count of wrong PINs is not reset by a right one: someone who knows their
+        # own PIN cannot use it to keep guessing others'.
         return person
     # Wrong: count it against the kiosk, and against the person when they have a PIN.
     Kiosk.objects.filter(pk=kiosk.pk).update(failed_attempts=F("failed_attempts") + 1)
@@ -134,14 +152,24 @@ def _check_pin(tenant: Tenant, kiosk: Kiosk, membership_id: str, pin: str) -> Me
         emit(Event.KIOSK_PIN_FAILED, tenant=tenant, target=kiosk,
              data={"member": str(person.pk), "site": str(kiosk.site_id)})  # fmt: skip
     if row is not None:
+        # Counted until a right PIN (or a new one): every PIN_LOCK_AFTER wrong ones lock it,
+        # each lock twice as long as the last, and after PIN_LOCKS_BEFORE_RESET locks for good.
         failed = row.failed_attempts + 1
-        locked = now + PIN_LOCK_FOR if failed >= PIN_LOCK_AFTER else None
-        KioskPin.objects.filter(pk=row.pk).update(failed_attempts=0 if locked else failed,
-                                                  locked_until=locked)  # fmt: skip
+        locks = failed // PIN_LOCK_AFTER
+        locked = now + PIN_LOCK_FOR * 2 ** (locks - 1) if failed % PIN_LOCK_AFTER == 0 else None
+        KioskPin.objects.filter(pk=row.pk).update(
+            failed_attempts=failed, locked_until=locked or row.locked_until
+        )
         if locked:
             emit(Event.KIOSK_PIN_LOCKED, tenant=tenant, target=kiosk,
                  data={"member": str(row.membership_id)})  # fmt: skip
     return _(WRONG)
+
+
+def kiosk_people(tenant: Tenant, site: Site) -> QuerySet[Membership]:
+    """The members whose work profile lists `site`: the people a kiosk there lists and serves."""
+    listed = WorkProfileSite.objects.filter(tenant=tenant, site=site)
+    return Membership.objects.filter(tenant=tenant, pk__in=listed.values("profile__membership_id"))
 
 
 def kiosk_punch(

@@ -17,7 +17,6 @@ from attendance.kiosk import services
 from attendance.kiosk.forms import KioskForm, KioskPunchForm, PinForm
 from attendance.models import Kiosk
 from scheduling.access import site_get_or_404, sites_for_member
-from scheduling.models import WorkProfileSite
 from tenancy.access import tenant_object_get_or_404
 from tenancy.http import (
     TenantRequest,
@@ -56,10 +55,9 @@ def kiosk(request: TenantRequest, kiosk_token: str) -> HttpResponseBase:
         else:
             messages.error(request, _("Choose your name and type your PIN."))
         return redirect(request.path)
-    listed = WorkProfileSite.objects.filter(tenant=request.tenant, site=found.site)
     people = list(
-        Membership.objects.filter(tenant=request.tenant, status=Membership.Status.ACTIVE,
-                                  pk__in=listed.values("profile__membership_id"))
+        services.kiosk_people(request.tenant, found.site)
+        .filter(status=Membership.Status.ACTIVE)
         .select_related("user").order_by("user__full_name", "pk")
     )  # fmt: skip
     context = {"kiosk": found, "people": people, "form": KioskPunchForm()}

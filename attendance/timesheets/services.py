@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
+from attendance.access import require_managed
 from attendance.models import Break, Punch, PunchEdit, Timesheet
 from attendance.settings import attendance_settings, period_of
 from attendance.timesheets.selectors import sheets
@@ -62,6 +63,16 @@ def punch_correct(
     if clock_in_at > timezone.now() or (clock_out_at and clock_out_at > timezone.now()):
         raise ValidationError(_("A punch cannot be in the future."))
     with tenant_context(tenant), transaction.atomic():
+        # The person first, as approval does: a correction and an approval of the same period
+        # at once are then one after the other, never both.
+        person = (
+            Membership.objects.select_for_update()
+            .filter(tenant=tenant, pk=punch.membership_id)
+            .first()
+        )
+        if person is None:
+            raise ValidationError(_("This punch is no longer there."))
+        require_managed(actor, person)
         row = Punch.objects.select_for_update().select_related("site").get(tenant=tenant,
                                                                            pk=punch.pk)  # fmt: skip
         zone = zoneinfo.ZoneInfo(row.site.time_zone)
@@ -110,6 +121,7 @@ def timesheet_approve(
     for payroll and the period is locked. Refused while a punch is still open."""
     _require(actor, Permission.APPROVE_TIMESHEETS)
     with tenant_context(tenant), transaction.atomic():
+        require_managed(actor, membership)
         Membership.objects.select_for_update().filter(tenant=tenant, pk=membership.pk).first()
         start, end, row = _period_row(tenant, membership, day)
         if row is not None and row.is_locked:
@@ -144,6 +156,7 @@ def timesheet_unlock(
     scheduled hours for it until it is approved again."""
     _require(actor, Permission.UNLOCK_TIMESHEETS)
     with tenant_context(tenant), transaction.atomic():
+        require_managed(actor, membership)
         start, end, row = _period_row(tenant, membership, day)
         if row is None or not row.is_locked:
             raise ValidationError(

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from attendance.access import people_managed, require_managed
 from attendance.models import AttendanceSettings, Punch, Timesheet
 from attendance.settings import attendance_settings, period_of
 from attendance.timesheets import services
@@ -46,7 +47,7 @@ def timesheet_list(request: TenantRequest) -> HttpResponse:
     """Everyone's timesheet for one pay period: scheduled against worked, variances, status."""
     settings, start, end = _period(request)
     people = list(
-        Membership.objects.filter(tenant=request.tenant, status=Membership.Status.ACTIVE)
+        people_managed(request.membership).filter(status=Membership.Status.ACTIVE)
         .select_related("user").order_by("user__full_name", "pk")
     )  # fmt: skip
     rows = sheets(request.tenant, settings, people, start, end)
@@ -61,6 +62,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
     """One person's timesheet. POST action=correct (a punch's times, with a reason),
     approve, or unlock (which needs "unlock timesheets")."""
     person = membership_get_or_404(tenant=request.tenant, id=membership_id)
+    require_managed(request.membership, person)  # a manager of some sites: only their people
     settings, start, end = _period(request)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})

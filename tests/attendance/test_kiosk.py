@@ -124,3 +124,57 @@ def test_wrong_or_revoked_or_foreign_kiosk_addresses_are_404(
     assert Client().get(f"/{floor.slug}/kiosk/{token}/").status_code == 404
     with tenant_context(other.tenant):
         assert not Punch.objects.exists()
+
+
+def test_wrong_pins_keep_counting_each_lock_is_longer_and_the_third_needs_a_new_pin(
+    floor: Floor, kiosk: tuple[Kiosk, str]
+) -> None:
+    """Locks do not start afresh: 15 minutes, then 30, then only a new PIN unlocks it; and the
+    kiosk's count of wrong PINs is not reset by someone typing their own right one."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    token = kiosk[1]
+    services.pin_set(tenant=floor.tenant, membership=floor.colleague, pin="5902")
+    lengths = []
+    for _lock in range(services.PIN_LOCKS_BEFORE_RESET):
+        for _ in range(services.PIN_LOCK_AFTER):
+            punch_on(floor, token, "0000")
+        with tenant_context(floor.tenant):
+            row = KioskPin.objects.get(membership=floor.worker)
+            if row.locked_until is not None:
+                lengths.append(round((row.locked_until - timezone.now()).total_seconds() / 60))
+            # The lock runs out (time passes), and the colleague's right PIN resets nothing.
+            KioskPin.objects.filter(pk=row.pk).update(
+                locked_until=timezone.now() - dt.timedelta(seconds=1)
+            )
+            Kiosk.objects.filter(pk=kiosk[0].pk).update(paused_until=None)
+    assert lengths[:2] == [15, 30]
+    assert "set a new one" in punch_on(floor, token, "4821").content.decode()
+    services.pin_set(tenant=floor.tenant, membership=floor.worker, pin="7391")
+    assert "Clocked in" in punch_on(floor, token, "7391").content.decode()
+
+
+def test_the_kiosk_count_is_not_reset_by_a_right_pin(
+    floor: Floor, kiosk: tuple[Kiosk, str]
+) -> None:
+    token = kiosk[1]
+    services.pin_set(tenant=floor.tenant, membership=floor.colleague, pin="5902")
+    for _ in range(services.KIOSK_PAUSE_AFTER - 1):  # guesses at someone not listed here
+        punch_on(floor, token, "0000", who=floor.admin)
+    assert "Clocked in" in punch_on(floor, token, "4821").content.decode()  # the worker's own
+    punch_on(floor, token, "1111", who=floor.admin)  # the twentieth wrong one
+    paused = punch_on(floor, token, "5902", who=floor.colleague).content.decode()
+    assert "this kiosk is paused" in paused
+
+
+def test_only_the_people_of_the_kiosks_site_can_clock_on_it(floor: Floor) -> None:
+    """Someone who does not work at the kiosk's site is refused like a wrong PIN, even with
+    their own right PIN."""
+    _made, token = services.kiosk_create(tenant=floor.tenant, actor=floor.manager,
+                                         site=floor.other_site, name="Maple door")  # fmt: skip
+    services.pin_set(tenant=floor.tenant, membership=floor.worker, pin="4821")
+    assert "Wrong name or PIN" in punch_on(floor, token, "4821").content.decode()
+    with tenant_context(floor.tenant):
+        assert not Punch.objects.exists()

@@ -1,0 +1,73 @@
+"""A manager limited to some sites sees, corrects, approves, clocks and turns off kiosks only
+for the people and sites they manage; another site's person or kiosk is a 404, nothing changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from attendance.kiosk import services as kiosk_services
+from attendance.models import Kiosk, Punch
+from attendance.timesheets import services as timesheet_services
+from scheduling.setup import services as setup_services
+from tenancy.context import tenant_context
+from tests.attendance.conftest import Floor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def maple(floor: Floor):  # type: ignore[no-untyped-def]
+    """The manager schedules Maple only; the worker and colleague work at Rosewood."""
+    setup_services.member_sites_set(tenant=floor.tenant, actor=floor.admin,
+                                    membership=floor.manager, all_sites=False,
+                                    sites=[floor.other_site])  # fmt: skip
+    floor.manager.all_sites = False  # as saved (a reload would drop the cached account)
+    return floor
+
+
+def test_timesheets_of_another_sites_people_are_not_found(maple: Floor) -> None:
+    floor = maple
+    start = timezone.now() - dt.timedelta(days=1)
+    with tenant_context(floor.tenant):
+        Punch.objects.create(membership=floor.worker, site=floor.site, clock_in_at=start,
+                             clock_out_at=start + dt.timedelta(hours=8))  # fmt: skip
+    client = floor.client(floor.manager)
+    listing = client.get(f"/{floor.slug}/timesheets/").content.decode()
+    assert "Employee 000" not in listing
+    assert client.get(f"/{floor.slug}/timesheets/{floor.worker.pk}/").status_code == 404
+    page = client.post(f"/{floor.slug}/timesheets/{floor.worker.pk}/", {"action": "approve"})
+    assert page.status_code == 404
+    with pytest.raises(Http404):
+        timesheet_services.timesheet_approve(tenant=floor.tenant, actor=floor.manager,
+                                             membership=floor.worker, day=start.date())  # fmt: skip
+    assert floor.audit("timesheet.approved") == []
+    # The admin, who schedules every site, sees and approves them.
+    assert floor.client(floor.admin).get(
+        f"/{floor.slug}/timesheets/{floor.worker.pk}/").status_code == 200  # fmt: skip
+
+
+def test_the_board_clocks_only_the_managers_people(maple: Floor) -> None:
+    floor = maple
+    response = floor.client(floor.manager).post(
+        f"/{floor.slug}/board/",
+        {"membership": str(floor.worker.pk), "action": "in", "reason": "Forgot the phone"},
+    )
+    assert response.status_code == 404
+    with tenant_context(floor.tenant):
+        assert not Punch.objects.exists()
+
+
+def test_a_manager_turns_off_only_the_kiosks_of_their_sites(maple: Floor) -> None:
+    floor = maple
+    made, _token = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
+                                               site=floor.site, name="Rosewood door")  # fmt: skip
+    response = floor.client(floor.manager).post(
+        f"/{floor.slug}/kiosks/", {"action": "revoke", "kiosk": str(made.pk)}
+    )
+    assert response.status_code == 404
+    with tenant_context(floor.tenant):
+        assert Kiosk.objects.get(pk=made.pk).revoked_at is None
