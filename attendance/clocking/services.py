@@ -142,6 +142,8 @@ def _verdict(
     if verdict.blocked:
         outside = verdict.place == "outside"
         why = _("outside the site's radius") if outside else _("no location given")
+        if outside and not keeps_location(tenant):  # the log keeps no location fact either
+            why = _("refused by the site's location check")
         emit(Event.PUNCH_REFUSED, tenant=tenant, user=actor.user, request=request, target=site,
              data={"site": str(site.pk), "why": why})  # fmt: skip
         if outside:

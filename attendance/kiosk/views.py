@@ -37,6 +37,10 @@ def kiosk(request: TenantRequest, kiosk_token: str) -> HttpResponseBase:
         return TemplateResponse(request, "404.html", status=404)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    if request.method == "POST" and request.tenant.is_read_only:
+        # A public page skips the read-only check of signed-in pages: refuse writes here.
+        messages.error(request, _("This company's account is read-only: clocking is paused."))
+        return redirect(request.path)
     if request.method == "POST":
         form = KioskPunchForm(request.POST)
         if form.is_valid():

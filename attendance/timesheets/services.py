@@ -27,6 +27,13 @@ def _require(actor: Membership, permission: Permission) -> None:
         raise PermissionDenied
 
 
+def _not_own(actor: Membership, person_id: object) -> None:
+    """A manager's own hours are corrected and approved by someone else; those who may unlock
+    approved timesheets (owners and admins) may do their own."""
+    if actor.pk == person_id and not actor.has(Permission.UNLOCK_TIMESHEETS):
+        raise ValidationError(_("Ask another manager to correct or approve your own timesheet."))
+
+
 def _period_row(
     tenant: Tenant, membership: Membership, day: dt.date, *, lock: bool = True
 ) -> tuple[dt.date, dt.date, Timesheet | None]:
@@ -73,6 +80,7 @@ def punch_correct(
         if person is None:
             raise ValidationError(_("This punch is no longer there."))
         require_managed(actor, person)
+        _not_own(actor, person.pk)
         row = Punch.objects.select_for_update().select_related("site").get(tenant=tenant,
                                                                            pk=punch.pk)  # fmt: skip
         zone = zoneinfo.ZoneInfo(row.site.time_zone)
@@ -122,6 +130,7 @@ def timesheet_approve(
     _require(actor, Permission.APPROVE_TIMESHEETS)
     with tenant_context(tenant), transaction.atomic():
         require_managed(actor, membership)
+        _not_own(actor, membership.pk)
         Membership.objects.select_for_update().filter(tenant=tenant, pk=membership.pk).first()
         start, end, row = _period_row(tenant, membership, day)
         if row is not None and row.is_locked:

@@ -74,6 +74,8 @@ def test_a_blocking_site_refuses_far_away_with_a_clear_message_audited(floor: Fl
         assert not Punch.objects.exists()
     [refusal] = floor.audit("punch.refused")
     assert refusal.additional_data["site"] == str(floor.site.pk)
+    # The company keeps no location: the log says a check refused it, not where they were.
+    assert refusal.additional_data["why"] == "refused by the site's location check"
     # ...and without a position at all, it asks for one.
     assert "needs your location" in clock_in(floor).content.decode()
     # Inside, it clocks in.

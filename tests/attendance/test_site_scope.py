@@ -1,12 +1,17 @@
 """A manager limited to some sites sees, corrects, approves, clocks and turns off kiosks only
-for the people and sites they manage; another site's person or kiosk is a 404, nothing changed."""
+for the people and sites they manage; another site's person or kiosk is a 404, nothing changed.
+A manager's own timesheet is approved by someone else; a read-only company's kiosk records
+nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.test import Client
 from django.utils import timezone
 
 from attendance.kiosk import services as kiosk_services
@@ -14,6 +19,7 @@ from attendance.models import Kiosk, Punch
 from attendance.timesheets import services as timesheet_services
 from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
+from tenancy.models import Tenant
 from tests.attendance.conftest import Floor
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +77,29 @@ def test_a_manager_turns_off_only_the_kiosks_of_their_sites(maple: Floor) -> Non
     assert response.status_code == 404
     with tenant_context(floor.tenant):
         assert Kiosk.objects.get(pk=made.pk).revoked_at is None
+
+
+def test_a_manager_does_not_approve_their_own_timesheet_an_admin_may(floor: Floor) -> None:
+    day = timezone.now().date()
+    with pytest.raises(ValidationError, match="Ask another manager"):
+        timesheet_services.timesheet_approve(tenant=floor.tenant, actor=floor.manager,
+                                             membership=floor.manager, day=day)  # fmt: skip
+    assert floor.audit("timesheet.approved") == []
+    timesheet_services.timesheet_approve(tenant=floor.tenant, actor=floor.admin,
+                                         membership=floor.admin, day=day)  # fmt: skip
+    assert len(floor.audit("timesheet.approved")) == 1
+
+
+def test_a_read_only_company_kiosk_records_nothing(floor: Floor, settings: Any) -> None:
+    settings.ENTITLEMENTS_ENFORCED = True
+    _made, token = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
+                                               site=floor.site, name="Front door")  # fmt: skip
+    kiosk_services.pin_set(tenant=floor.tenant, membership=floor.worker, pin="4821")
+    with tenant_context(floor.tenant):
+        Tenant.objects.filter(pk=floor.tenant.pk).update(status=Tenant.Status.READ_ONLY)
+    page = Client().post(f"/{floor.slug}/kiosk/{token}/",
+                         {"person": str(floor.worker.pk), "pin": "4821", "action": "in"},
+                         follow=True)  # fmt: skip
+    assert "read-only: clocking is paused" in page.content.decode()
+    with tenant_context(floor.tenant):
+        assert not Punch.objects.exists()
