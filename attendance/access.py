@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from attendance.models import Punch
-from scheduling.access import sites_for_member
+from scheduling.access import schedules_site, sites_for_member
 from scheduling.models import Shift, Site, WorkProfileSite
 from tenancy.models import Membership
 
@@ -49,5 +49,5 @@ def require_managed(actor: Membership, person: Membership) -> None:
 
 def require_site(actor: Membership, site: Site) -> None:
     """404 unless `site` is one `actor` schedules."""
-    if not actor.all_sites and not sites_for_member(actor).filter(pk=site.pk).exists():
+    if not actor.all_sites and not schedules_site(actor, site.pk):
         raise Http404

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
 from planning.models import CoverageException, CoverageRow
-from scheduling.access import sites_for_member
+from scheduling.access import schedules_site
 from scheduling.models import Shift, Site
 from scheduling.time import week_start_of
 from tenancy.context import tenant_context
@@ -27,7 +27,7 @@ MAX_SECONDS = 600
 
 
 def require_scheduled_site(actor: Membership, site: Site) -> None:
-    if not sites_for_member(actor).filter(pk=site.pk).exists():
+    if not schedules_site(actor, site.pk):
         raise ValidationError({"site": [_("Choose one of the sites you schedule.")]})
 
 

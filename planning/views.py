@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from planning import runs, services
 from planning.forms import AutoBuildForm, CoverageExceptionForm, CoverageRowForm, FromRecentForm
 from planning.models import BuildRun, CoverageException, CoverageRow
-from scheduling.access import sites_for_member
+from scheduling.access import schedules_site, sites_for_member
 from scheduling.models import Position, Site
 from scheduling.rota.views import rota_url
 from scheduling.time import WEEK, today_in, week_start_of
@@ -43,7 +43,7 @@ def _my_sites(request: TenantRequest) -> list[Site]:
 
 def _site_or_404(request: TenantRequest, site_id: uuid.UUID | str) -> Site:
     site = tenant_object_get_or_404(Site, tenant=request.tenant, id=site_id)
-    if not sites_for_member(request.membership).filter(pk=site.pk).exists():
+    if not schedules_site(request.membership, site.pk):
         raise Http404  # a site one does not schedule: as if it did not exist
     return site
 

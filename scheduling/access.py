@@ -27,3 +27,8 @@ def sites_for_member(membership: Membership) -> QuerySet[Site]:
     if membership.all_sites:
         return sites
     return objects_permitted(membership=membership, permission=SCHEDULE_SITE, queryset=sites)
+
+
+def schedules_site(membership: Membership, site_id: uuid.UUID | str) -> bool:
+    """Whether `membership` may schedule the site `site_id` (one query)."""
+    return sites_for_member(membership).filter(pk=site_id).exists()

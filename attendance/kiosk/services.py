@@ -23,7 +23,7 @@ from attendance.access import require_site
 from attendance.clocking import services as clocking
 from attendance.clocking.services import Action, Clocking
 from attendance.models import Kiosk, KioskPin, Source
-from scheduling.access import sites_for_member
+from scheduling.access import schedules_site
 from scheduling.models import Site, WorkProfileSite
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -45,7 +45,7 @@ def kiosk_create(*, tenant: Tenant, actor: Membership, site: Site, name: str) ->
     if not actor.has(Permission.CLOCK_OTHERS):
         raise PermissionDenied
     with tenant_context(tenant), transaction.atomic():
-        if not sites_for_member(actor).filter(pk=site.pk).exists():
+        if not schedules_site(actor, site.pk):
             raise ValidationError(_("Choose one of your sites."))
         token = new_token()
         kiosk = Kiosk(tenant=tenant, site=site, name=name.strip() or site.name,
