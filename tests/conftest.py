@@ -9,7 +9,7 @@ from typing import Any
 import dj_database_url
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import setup_databases, teardown_databases
 
 from tests.factories import member, tenant_with_roles
@@ -88,9 +88,27 @@ def django_db_setup(
             use(app)
     yield
     with django_db_blocker.unblock():
+        _end_left_sessions()
         if owner:
             use(owner)
         teardown_databases(config, verbosity=0)
+
+
+def _end_left_sessions() -> None:
+    """End the test database's other sessions of this role: a connection a test left behind (a
+    live server's or a worker's thread still closing) makes DROP DATABASE fail with "is being
+    accessed by other users" after every test has passed."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND pid <> pg_backend_pid() AND usename = current_user"
+            )
+    except DatabaseError:
+        pass  # best effort: the drop then says what is still connected
+    connection.close()
 
 
 @pytest.fixture
