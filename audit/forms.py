@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from audit.search import MOST_WORDS, words
-from tenancy.widgets import PlainSelect
+from tenancy.widgets import Choices, PlainSelect
 
 # Browsers' date and time fields read ISO values only, whatever the language (en-GB would
 # render 23/11/2026, which a date field shows as empty).
@@ -46,18 +46,19 @@ class AuditFilterForm(forms.Form):
         self,
         data: Any,
         *,
-        people: list[tuple[str, str]],
-        categories: list[tuple[str, str]],
-        events: list[tuple[str, list[tuple[str, str]]]],
-        target_types: list[tuple[str, str]],
+        people: Choices,
+        categories: Choices,
+        events: Choices,
+        target_types: Choices,
     ) -> None:
+        """The choices come ready, each with its "any" option first (audit.selectors)."""
         super().__init__(data)
-        self._set_choices("actor", [("", _("Anyone")), *people])
-        self._set_choices("category", [("", _("Any category")), *categories])
-        self._set_choices("event", [("", _("Any event")), *events])
-        self._set_choices("target_type", [("", _("Any type")), *target_types])
+        self._set_choices("actor", people)
+        self._set_choices("category", categories)
+        self._set_choices("event", events)
+        self._set_choices("target_type", target_types)
 
-    def _set_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+    def _set_choices(self, name: str, choices: Choices) -> None:
         field = self.fields[name]
         if isinstance(field, forms.ChoiceField):
             field.choices = choices

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from typing import Any
 
 from django.db.models import QuerySet, Subquery
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.catalogue import Category
 from audit.catalogue import all_events, codes_in, target_types
@@ -14,23 +17,35 @@ from audit.models import AuditEntry
 from audit.search import matching
 from audit.sentences import Person
 from tenancy.models import Tenant
+from tenancy.widgets import Choices
 
 PAGE_SIZE = 50
 
 
-def filter_choices(people: list[Person]) -> dict[str, Any]:
-    """Choices for the filter, in words: the tenant's people (read by the caller, who also
-    names them in the sentences), and the catalogue's categories, events and object types, so
-    no scan of a large log is needed."""
+def filter_choices(people: list[Person]) -> dict[str, Choices]:
+    """Choices for the filter, in words, each list with its "any" first: the tenant's people
+    (read by the caller, who also names them in the sentences), and the catalogue's categories,
+    events and object types, so no scan of a large log is needed."""
+    anyone = [("", str(_("Anyone")))]
+    return {"people": Choices(anyone + [(p.user_id, p.name) for p in people]),
+            **_catalogue_choices(get_language() or "")}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=16)
+def _catalogue_choices(language: str) -> dict[str, Choices]:
+    """The catalogue's choices in one language: they depend on nothing else (the catalogue is
+    fixed once the apps are ready), so each process words them, and writes their options, once
+    per language rather than translating and escaping over 200 labels for every request."""
     events: dict[str, list[tuple[str, str]]] = {}
     for info in all_events():
         if info.category is not None:
             events.setdefault(str(info.category.label), []).append((info.code, info.label))
+    types = sorted(target_types().items(), key=lambda item: item[1])
+    categories = [(str(c), str(c.label)) for c in Category]
     return {
-        "people": [(person.user_id, person.name) for person in people],
-        "categories": [(str(c), str(c.label)) for c in Category],
-        "events": list(events.items()),
-        "target_types": sorted(target_types().items(), key=lambda item: item[1]),
+        "categories": Choices([("", str(_("Any category"))), *categories]),
+        "events": Choices([("", str(_("Any event"))), *events.items()]),
+        "target_types": Choices([("", str(_("Any type"))), *types]),
     }
 
 

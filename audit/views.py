@@ -20,6 +20,7 @@ from audit import chain
 from audit.catalogue import model_of
 from audit.exports import csv_lines, jsonl_lines
 from audit.forms import AuditFilterForm
+from audit.log_rows import log_rows_html
 from audit.models import AuditEntry
 from audit.selectors import audit_page, filter_choices
 from audit.sentences import Describer, EntryFacts, Person, people_of
@@ -51,10 +52,12 @@ def audit_log(request: TenantRequest) -> HttpResponse:
     entries, next_before = audit_page(request.tenant, filters)
     words = Describer(request.tenant, people).describe([EntryFacts.of(e) for e in entries])
     query = {k: str(v) for k, v in request.GET.items() if k != "before" and v}
+    rows = list(zip(entries, words, strict=True))
     context: dict[str, Any] = {
         "form": form,
         "entries": entries,
-        "rows": list(zip(entries, words, strict=True)),
+        "rows": rows,
+        "rows_html": log_rows_html(request.tenant.slug, rows),
         "next_before": next_before,
         "query": urlencode(query),
         "can_export": request.membership.has(Permission.EXPORT_AUDIT_LOG),

@@ -414,3 +414,59 @@ def test_the_filter_renders_its_long_lists_without_a_template_per_option(
     page = response.content.decode()
     assert page.count("<option ") > 50  # the catalogue's events, under their categories
     assert '<option value="role.created" selected>' in page
+
+
+# The rows as templates/audit/log.html wrote them with a template loop, before they were
+# written in Python (audit/log_rows.py): the page must not change.
+LOOP_TEMPLATE = (
+    '{% load i18n %}{% for entry, words in rows %}\n    <tr>\n      <td class="audit-lo'
+    'g__number">{{ entry.sequence }}</td>\n      <td class="audit-log__when"><time dat'
+    'etime="{{ entry.timestamp|date:\'c\' }}">{{ entry.timestamp|date:"j M Y, H:i:s" }}'
+    '</time></td>\n      <td class="audit-log__what"><span class="audit-log__label">{%'
+    ' if words.category %}<span class="chip">{{ words.category }}</span> {% endif %}<'
+    "strong>{{ words.label }}</strong></span>\n        {% if words.sentence != words.l"
+    'abel %}<span class="audit-log__sentence">{{ words.sentence }}</span>{% endif %}<'
+    '/td>\n      <td class="audit-log__who">{{ words.who }}</td>\n      <td><a href="{%'
+    ' url \'audit-entry\' tenant_slug=slug entry_id=entry.pk %}">{% translate "Details"'
+    ' %}<span class="visually-hidden"> {% blocktranslate with n=entry.sequence %}of e'
+    "ntry {{ n }}{% endblocktranslate %}</span></a></td>\n    </tr>{% endfor %}"
+)
+
+
+def test_the_rows_written_in_python_are_what_the_template_loop_wrote(
+    client: Client, auditor: Membership
+) -> None:
+    import re
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    client.force_login(auditor.user)
+    _bulk_entries(auditor.tenant, 60)
+    with tenant_context(auditor.tenant):
+        Role.objects.create(name='Night <lead> & "deputy"')  # escaped in the name and sentence
+    response = client.get("/alpha/audit/")
+    rows = response.context["rows"]
+    assert len(rows) == 50 and any("<lead>" in w.sentence for _e, w in rows)
+    with translation.override("en-gb"), timezone.override(auditor.tenant.time_zone):
+        loop = Template(LOOP_TEMPLATE).render(Context({"rows": rows, "slug": "alpha"}))
+    ours = str(response.context["rows_html"])
+
+    def normal(html: str) -> str:
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    assert normal(ours) == normal(loop)
+    assert ours.count("<tr>") == 50 and "Night &lt;lead&gt; &amp; &quot;deputy&quot;" in ours
+
+
+def test_the_catalogue_choices_are_worded_once_per_language() -> None:
+    from django.utils import translation
+
+    from audit.selectors import filter_choices
+
+    with translation.override("en-gb"):
+        first, again = filter_choices([]), filter_choices([])
+    assert first["events"] is again["events"], "the same object: its options written once"
+    assert first["people"] is not again["people"], "people are read for each request"
+    labels = dict(first["categories"])
+    assert labels[""] == "Any category" and len(labels) > 5
