@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -22,6 +23,7 @@ from audit.exports import csv_lines, jsonl_lines
 from audit.forms import AuditFilterForm
 from audit.log_rows import log_rows_html
 from audit.models import AuditEntry
+from audit.raw_export import raw_lines
 from audit.selectors import audit_page, filter_choices
 from audit.sentences import Describer, EntryFacts, Person, people_of
 from tenancy.access import tenant_object_get_or_404
@@ -60,6 +62,7 @@ def audit_log(request: TenantRequest) -> HttpResponse:
         "rows_html": log_rows_html(request.tenant.slug, rows),
         "next_before": next_before,
         "query": urlencode(query),
+        "query_items": sorted(query.items()),  # the export form carries the filter
         "can_export": request.membership.has(Permission.EXPORT_AUDIT_LOG),
     }
     return TemplateResponse(request, "audit/log.html", context)
@@ -125,17 +128,23 @@ def audit_export(request: TenantRequest, fmt: str) -> HttpResponseBase:
     filters = dict(form.cleaned_data) if form.is_bound else {}
     filters.pop("before", None)
     described = {k: str(v) for k, v in filters.items() if v}
+    # Without words (?words=0): the stored columns with label and category, written by the
+    # database at its speed (audit.raw_export); with them, each entry's sentence too.
+    words = request.GET.get("words", "1") != "0"
     emit(Event.AUDIT_EXPORTED, tenant=request.tenant, user=request.user, request=request,
-         target=request.tenant, data={"format": fmt, "filters": described})  # fmt: skip
+         target=request.tenant,
+         data={"format": fmt, "filters": described, "sentences": words})  # fmt: skip
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     name = f"audit-{request.tenant.slug}-{stamp}.{fmt}"
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(request.tenant, filters),
-                                         content_type="text/csv; charset=utf-8")  # fmt: skip
+    content_type = {"csv": "text/csv; charset=utf-8",
+                    "jsonl": "application/x-ndjson; charset=utf-8"}[fmt]  # fmt: skip
+    if not words:
+        lines: Iterator[str] | Iterator[bytes] = raw_lines(request.tenant, filters, fmt)
+    elif fmt == "csv":
+        lines = csv_lines(request.tenant, filters)
     else:
-        response = StreamingHttpResponse(
-            jsonl_lines(request.tenant, filters), content_type="application/x-ndjson; charset=utf-8"
-        )
+        lines = jsonl_lines(request.tenant, filters)
+    response = StreamingHttpResponse(lines, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 from playwright.sync_api import Page, expect
@@ -75,7 +76,7 @@ def test_an_auditor_filters_the_log_and_downloads_an_export(
 
     page.go_back()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("button", name="Export CSV").click()
     download = download_info.value
     assert download.suggested_filename.startswith("audit-acme-")
     text = open(download.path(), encoding="utf-8").read()  # noqa: SIM115
@@ -83,13 +84,28 @@ def test_an_auditor_filters_the_log_and_downloads_an_export(
     assert [(row["event"], row["label"]) for row in rows_in_file] == [
         ("role.updated", "Role changed")
     ]
+    assert rows_in_file[0]["sentence"].startswith("Role “Night lead” changed")
 
-    # The download itself is now in the log, in words.
+    # Without sentences: the same filtered entries, written by the database.
+    page.get_by_label("Without sentences").check()
+    with page.expect_download() as raw_info:
+        page.get_by_role("button", name="Export JSON Lines").click()
+    with open(raw_info.value.path(), encoding="utf-8") as raw_file:
+        records = [json.loads(line) for line in raw_file]
+    assert [(r["event"], r["label"]) for r in records] == [("role.updated", "Role changed")]
+    assert "sentence" not in records[0] and records[0]["changes"]["permissions"]
+
+    # The downloads themselves are now in the log, in words.
     page.get_by_label("Category").select_option(label="Audit")
     page.get_by_label("Event").select_option("")
     page.get_by_role("button", name="Filter").click()
-    expect(page.locator("tbody tr")).to_have_count(1)
-    expect(page.locator("tbody tr")).to_contain_text("Grace Chen exported the audit log as CSV")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.locator("tbody tr").first).to_contain_text(
+        "Grace Chen exported the audit log as JSON Lines"
+    )
+    expect(page.locator("tbody tr").last).to_contain_text(
+        "Grace Chen exported the audit log as CSV"
+    )
 
 
 def test_the_log_and_a_long_entry_fit_a_phone(phone: Page, transactional_db: None) -> None:
