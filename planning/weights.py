@@ -36,7 +36,9 @@ class WeightsForm(forms.ModelForm):  # type: ignore[type-arg]
 def planning_settings(request: TenantRequest) -> HttpResponse:
     """GET: the weights. POST: save them; action=restore asks to confirm, then (confirm=1)
     puts every weight back to its default."""
-    current = services.planning_settings(request.tenant)
+    # Already in the tenant's context: the row read directly (one query).
+    current = PlanningSettings.objects.filter(tenant=request.tenant).first()
+    current = current or PlanningSettings(tenant=request.tenant)
     form = WeightsForm(instance=current)
     confirming = False
     if request.method == "POST":
@@ -49,7 +51,7 @@ def planning_settings(request: TenantRequest) -> HttpResponse:
                 return redirect("planning-settings", tenant_slug=request.tenant.slug)
             confirming = True
         else:
-            form = WeightsForm(request.POST, instance=services.planning_settings(request.tenant))
+            form = WeightsForm(request.POST, instance=current)
             if form.is_valid():
                 values = {name: int(form.cleaned_data[name]) for name in WEIGHT_NAMES}
                 services.planning_settings_save(tenant=request.tenant, actor=request.membership,
