@@ -128,6 +128,8 @@ def build_input(
             loose.append(s)
         else:
             covered[key] += 1
+    before = last_week(tenant, horizon)
+    continuity: dict[str, frozenset[uuid.UUID]] = {}
     groups: list[Group] = []
     for (row_id, day), count in sorted(
         wanted.items(), key=lambda item: (item[0][1], str(item[0][0]))
@@ -146,6 +148,9 @@ def build_input(
         units = (*opened, *(f"{row_id}:{day.isoformat()}:{n}" for n in range(new)))
         times_text = f"{row.start_time:%H:%M}-{row.end_time:%H:%M}"
         label = f"{positions.get(row.position_id, '')} {day:%a %d %b} {times_text}"
+        same = before.get((day.weekday(), row.position_id, row.start_time, row.end_time))
+        if same:
+            continuity[f"{row_id}:{day.isoformat()}"] = frozenset(same)
         groups.append(Group(
             key=f"{row_id}:{day.isoformat()}", start=times[0], end=times[1],
             break_minutes=row.break_minutes, site=site.pk, position=row.position_id, label=label,
@@ -169,9 +174,13 @@ def build_input(
     away = time_off_between(tenant, start - context, end + context, people, read_everyone=True)
     facts = {pk: f for pk, f in profiles.facts(away).items() if pk in people}
     contract: dict[Hashable, int | None] = {}
+    rates: dict[Hashable, int] = {}
     for pk in people:
         hours = profiles.by_member[pk].contracted_hours
         contract[pk] = None if hours is None else int(hours * 60) * horizon.weeks
+        rate = profiles.by_member[pk].hourly_rate
+        if rate:
+            rates[pk] = int(rate * 100)
     replaced_rows = tuple(
         (s.pk, s.version, s.membership_id,
          f"{active.get(s.membership_id or s.pk, '')}: {positions.get(s.position_id, '')} "
@@ -181,11 +190,29 @@ def build_input(
     tuned = PlanningSettings.objects.filter(tenant=tenant).first()
     return BuildInput(
         weights=tuned.weights() if tuned is not None else Weights(),
-        replaced=replaced_rows, rules=ruleset, people=dict(facts),
+        replaced=replaced_rows, last_week=continuity, rate_cents=rates, rules=ruleset,
+        people=dict(facts),
         names={pk: active[pk] for pk in people}, contract_minutes=contract,
         groups=tuple(groups), fixed=tuple(fixed), horizon_start=start, horizon_end=end,
         position_names=dict(positions), wishes=wishes_in(tenant, horizon, people),
     )  # fmt: skip
+
+
+def last_week(
+    tenant: Tenant, horizon: Horizon
+) -> dict[tuple[int, uuid.UUID, dt.time, dt.time], set[uuid.UUID]]:
+    """Who worked which shift at the site in the week before the horizon, by (weekday,
+    position, local start, local end): the auto-build prefers to keep them on it. One query."""
+    zone = horizon.zone
+    found: dict[tuple[int, uuid.UUID, dt.time, dt.time], set[uuid.UUID]] = defaultdict(set)
+    rows = Shift.objects.filter(
+        tenant=tenant, site=horizon.site, membership__isnull=False,
+        start_at__gte=horizon.start - dt.timedelta(days=7), start_at__lt=horizon.start,
+    ).values_list("membership_id", "position_id", "start_at", "end_at")  # fmt: skip
+    for person, position, start_at, end_at in rows:
+        start, end = start_at.astimezone(zone), end_at.astimezone(zone)
+        found[start.weekday(), position, start.time(), end.time()].add(person)
+    return found
 
 
 def wishes_in(tenant: Tenant, horizon: Horizon, people: set[uuid.UUID]) -> tuple[Wish, ...]:

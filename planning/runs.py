@@ -175,6 +175,10 @@ TERM_LABELS = {
     "under_contract": gettext_lazy("Hours under contract"),
     "soft_unavailable": gettext_lazy("Shifts when someone said they cannot work (soft rule)"),
     "wishes": gettext_lazy("Shift wishes not met (points: 1 if possible, 3 if it matters a lot)"),
+    "weekend_fairness": gettext_lazy("Most weekend shifts anyone works, per full-time contract"),
+    "night_fairness": gettext_lazy("Most night shifts anyone works, per full-time contract"),
+    "continuity": gettext_lazy("Last week's people not kept on the same shift and weekday"),
+    "cost": gettext_lazy("Cost of pay (1 point per 10 at the hourly rate)"),
 }
 
 

@@ -103,6 +103,11 @@ class BuildInput:
     # Drafts proposed for replacement (not in `fixed`, their demand not covered): (shift id,
     # version, person, text). Deleted only when the proposal is accepted.
     replaced: tuple[tuple[Any, int, Any, str], ...] = ()
+    # Continuity: per group key, the people who worked the same shift (position, local times)
+    # on the same weekday in the week before the horizon.
+    last_week: dict[str, frozenset[Any]] = field(default_factory=dict)
+    # Pay per hour in hundredths of the company's currency, where the profile has a rate.
+    rate_cents: dict[Any, int] = field(default_factory=dict)
 
     @cached_property
     def context(self) -> dt.timedelta:

@@ -294,6 +294,51 @@ def _wishes(
     return terms
 
 
+FULL_TIME_MINUTES_A_WEEK = 37 * 60 + 30
+
+
+def _is_night(inp: BuildInput, zone: ZoneInfo, when: dt.datetime) -> bool:
+    local = when.astimezone(zone)
+    return rules.kind_of(inp.rules, local.hour * 60 + local.minute) == rules.Kind.NIGHT
+
+
+def _fair_share(
+    model: cp_model.CpModel, inp: BuildInput, people: dict[Hashable, _Person],
+    y: dict[Hashable, dict[str, Any]], counts: Callable[[dt.datetime], bool],
+) -> Any:  # fmt: skip
+    """The most shifts of a kind (weekend, night) anyone works in the horizon, new and staying,
+    per full-time contract, in 1/SCALE units: someone on half the hours counts each one twice
+    (no contract: as full time). Minimising it spreads them relative to contract hours."""
+    weeks = max((inp.horizon_end - inp.horizon_start).days // 7, 1)
+    full = FULL_TIME_MINUTES_A_WEEK * weeks
+    top = model.new_int_var(0, SCALE * 100 * 24 * 7 * weeks, "")
+    for p in people.values():
+        new = [y[p.id][g.key] for g in p.groups if counts(g.start)]
+        if not new:
+            continue  # nothing the build can change for them
+        contract = inp.contract_minutes.get(p.id) or full
+        per_shift = max(round(SCALE * full / contract), 1)
+        inside = [row[2] for row in p.fixed if inp.horizon_start <= row[2] < inp.horizon_end]
+        stays = sum(1 for when in inside if counts(when))
+        model.add(top >= per_shift * (stays + sum(new)))
+    return top
+
+
+def _pay(
+    inp: BuildInput, people: dict[Hashable, _Person], y: dict[Hashable, dict[str, Any]]
+) -> list[tuple[int, Any]]:
+    """The pay of each new shift, as (objective units, its variable): 1 point per 10 of the
+    company's currency (1,000 hundredths) at the person's hourly rate; none without a rate."""
+    out: list[tuple[int, Any]] = []
+    for p in people.values():
+        cents = inp.rate_cents.get(p.id)
+        if not cents:
+            continue
+        for g in p.groups:
+            out.append((round(SCALE * cents * g.paid_minutes / 60 / 1000), y[p.id][g.key]))
+    return out
+
+
 def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
           workers: int = 2, seed: int = 0) -> Proposal:  # fmt: skip
     """Propose assignments for every group's units. Never raises for bad demand: what cannot
@@ -383,10 +428,19 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         under_vars.append(under)
         contract_terms += [w.over_contract * over, w.under_contract * under]
     wish_terms = _wishes(model, inp, y)
+    zone = ZoneInfo(inp.rules.time_zone)
+    weekend_top = _fair_share(model, inp, people, y, lambda t: t.astimezone(zone).weekday() >= 5)
+    night_top = _fair_share(model, inp, people, y, lambda t: _is_night(inp, zone, t))
+    kept = [y[p][g.key] for g in inp.groups for p in inp.last_week.get(g.key, ())
+            if g.key in y.get(p, {})]  # fmt: skip
+    pay = _pay(inp, people, y)
     model.minimize(
         SCALE * w.short * sum(shorts.values()) + sum(contract_terms)
         + SCALE * w.soft_unavailable * sum(soft_terms)
         + SCALE * w.wish * sum(points * missed for points, missed in wish_terms)
+        + w.weekend_fairness * weekend_top + w.night_fairness * night_top
+        + SCALE * w.continuity * (len(kept) - sum(kept))
+        + w.cost * sum(coefficient * var for coefficient, var in pay)
     )  # fmt: skip
     for chosen in y.values():
         for var in chosen.values():
@@ -442,6 +496,10 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         "under_contract": w.under_contract * sum(solver.value(v) for v in under_vars) / SCALE,
         "soft_unavailable": w.soft_unavailable * sum(solver.value(v) for v in soft_terms),
         "wishes": w.wish * sum(points * solver.value(missed) for points, missed in wish_terms),
+        "weekend_fairness": w.weekend_fairness * solver.value(weekend_top) / SCALE,
+        "night_fairness": w.night_fairness * solver.value(night_top) / SCALE,
+        "continuity": w.continuity * (len(kept) - sum(solver.value(v) for v in kept)),
+        "cost": w.cost * sum(c * solver.value(v) for c, v in pay) / SCALE,
     }
     verify(inp, proposal)
     return proposal
