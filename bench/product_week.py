@@ -244,8 +244,8 @@ def report(data: dict[str, Any], cpu: str, load_before: str) -> str:
         + (
             "proven optimal."
             if data["status"] == "optimal"
-            else 'not proven optimal at the limit; gaps that name people "free, but not placed within '
-            'the time limit" are slots a longer limit could fill.'
+            else "not proven optimal at the limit; gaps that name people "
+            '"free, but not placed within the time limit" are slots a longer limit could fill.'
         )
         + "",
         "",

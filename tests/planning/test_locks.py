@@ -107,6 +107,10 @@ def test_locked_and_published_stay_and_unlocked_drafts_stay_unless_replaced(
     assert replace.result["coverage"]["needed"] == 1  # Tuesday's second place, open again
     with tenant_context(rota.tenant):
         assert Shift.objects.filter(pk=draft.pk).exists()  # nothing deleted before accepting
+    preview = rota.client(rota.manager).get(f"/{rota.slug}/planning/autobuild/{replace.pk}/")
+    assert "Drafts to be replaced" in preview.content.decode()
+    assert "Accepting deletes this unlocked draft" in preview.content.decode()
+    with tenant_context(rota.tenant):
         before = {s.pk: _values(s) for s in Shift.objects.filter(
             pk__in=[published.pk, locked.pk, open_locked.pk])}  # fmt: skip
     made, left_out = runs.run_accept(tenant=rota.tenant, actor=rota.manager, run=replace)
