@@ -295,6 +295,9 @@ def _wishes(
 
 
 FULL_TIME_MINUTES_A_WEEK = 37 * 60 + 30
+# The share of the time limit the first phase (coverage first) may use; it stops sooner when it
+# proves its proposal best, leaving the rest to the whole objective.
+PHASE_ONE_SHARE = 0.7
 
 
 def _is_night(inp: BuildInput, zone: ZoneInfo, when: dt.datetime) -> bool:
@@ -494,7 +497,7 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
     # heuristics reach fast; phase 2 (when fairness, continuity or cost weigh): the whole
     # objective from phase 1's proposal, kept if phase 2 finds nothing better in its time.
     remaining = time_limit - (time.monotonic() - began)
-    share = remaining * 0.5 if two_phases else remaining
+    share = remaining * PHASE_ONE_SHARE if two_phases else remaining
     solver, status = _solve(model, share, workers, seed, listener, ticks)
     if two_phases and not cancelled.is_set() and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         whole = first + spread
