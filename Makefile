@@ -18,7 +18,8 @@ help:
 	@echo "make check  - lint, format, types, import layers, migrations (no tests)"
 	@echo "make bench  - seed a large PostgreSQL database, measure the rota page: docs/benchmarks.md"
 	@echo "make bench-schedule - solve the shift scheduling benchmark (NRP_SECONDS=60 each):"
-	@echo "                      docs/benchmarks-scheduling.md"
+	@echo "                      docs/benchmarks-scheduling.md; then a 300-employee site-week"
+	@echo "                      with the product's auto-build: docs/benchmarks-product-week.md"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -48,6 +49,7 @@ bench: install
 
 bench-schedule: install
 	$(PY) -m bench.nrp_run --seconds $(NRP_SECONDS) --workers $(NRP_WORKERS)
+	$(PY) -m bench.product_week --seconds 30 --workers $(NRP_WORKERS)
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -8,8 +8,9 @@ class PlanningConfig(AppConfig):
     def ready(self) -> None:
         from accounts.catalogue import Category
         from audit.registry import register
-        from planning.models import CoverageException, CoverageRow
+        from planning.models import CoverageException, CoverageRow, PlanningSettings
 
         # Every change to a coverage plan is in the activity log (the runs have their events).
         register(CoverageRow, category=Category.SCHEDULE, exclude_fields=["updated_at"])
         register(CoverageException, category=Category.SCHEDULE)
+        register(PlanningSettings, category=Category.SCHEDULE, exclude_fields=["updated_at"])

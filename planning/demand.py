@@ -11,8 +11,8 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from planning.models import CoverageException, CoverageRow
-from planning.product.problem import BuildInput, FactsRow, Group, Wish
+from planning.models import CoverageException, CoverageRow, PlanningSettings
+from planning.product.problem import BuildInput, FactsRow, Group, Weights, Wish
 from scheduling.models import Position, Shift, ShiftWish, Site, WishKind
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
 from scheduling.time import wall_time_utc
@@ -70,8 +70,21 @@ def _times(
     return start, end
 
 
-def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildInput:
-    """The builder's input for `horizon` at its site. A fixed number of queries."""
+def _replaceable(s: Shift, site: Site, start: dt.datetime, end: dt.datetime) -> bool:
+    """An unlocked draft with a person at the site starting in the horizon."""
+    return (
+        s.site_id == site.pk and start <= s.start_at < end and s.status == Shift.Status.DRAFT
+        and not s.locked and s.membership_id is not None
+    )  # fmt: skip
+
+
+def build_input(
+    tenant: Tenant, horizon: Horizon, *, fill_open: bool, replace_drafts: bool = False
+) -> BuildInput:
+    """The builder's input for `horizon` at its site. A fixed number of queries. Published
+    and locked shifts always stay as they are; other drafts stay too unless `replace_drafts`:
+    then those with a person at the site in the horizon are left out of what stays (their
+    demand open again) and named in `replaced`."""
     zone = horizon.zone
     site = horizon.site
     rows = {row.pk: row for row in CoverageRow.objects.filter(site=site)}
@@ -94,6 +107,10 @@ def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildIn
         tenant=tenant, site=site, membership__isnull=True, start_at__gte=start, start_at__lt=end
     )
     shifts = [*near, *open_here]
+    replaced = [s for s in near if replace_drafts and _replaceable(s, site, start, end)]
+    if replaced:
+        gone = {s.pk for s in replaced}
+        shifts = [s for s in shifts if s.pk not in gone]
     fixed: list[FactsRow] = [
         (s.pk, s.membership_id, s.start_at, s.end_at, s.break_minutes, s.site_id, s.position_id)
         for s in shifts if s.membership_id is not None
@@ -105,11 +122,14 @@ def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildIn
         if s.site_id != site.pk or not start <= s.start_at < end:
             continue
         key = (s.position_id, s.start_at, s.end_at)
-        if s.membership_id is None and s.status == Shift.Status.DRAFT and fill_open:
+        draft = s.status == Shift.Status.DRAFT and not s.locked
+        if s.membership_id is None and draft and fill_open:
             open_drafts[key].append(str(s.pk))
             loose.append(s)
         else:
             covered[key] += 1
+    before = last_week(tenant, horizon)
+    continuity: dict[str, frozenset[uuid.UUID]] = {}
     groups: list[Group] = []
     for (row_id, day), count in sorted(
         wanted.items(), key=lambda item: (item[0][1], str(item[0][0]))
@@ -128,6 +148,9 @@ def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildIn
         units = (*opened, *(f"{row_id}:{day.isoformat()}:{n}" for n in range(new)))
         times_text = f"{row.start_time:%H:%M}-{row.end_time:%H:%M}"
         label = f"{positions.get(row.position_id, '')} {day:%a %d %b} {times_text}"
+        same = before.get((day.weekday(), row.position_id, row.start_time, row.end_time))
+        if same:
+            continuity[f"{row_id}:{day.isoformat()}"] = frozenset(same)
         groups.append(Group(
             key=f"{row_id}:{day.isoformat()}", start=times[0], end=times[1],
             break_minutes=row.break_minutes, site=site.pk, position=row.position_id, label=label,
@@ -151,15 +174,45 @@ def build_input(tenant: Tenant, horizon: Horizon, *, fill_open: bool) -> BuildIn
     away = time_off_between(tenant, start - context, end + context, people, read_everyone=True)
     facts = {pk: f for pk, f in profiles.facts(away).items() if pk in people}
     contract: dict[Hashable, int | None] = {}
+    rates: dict[Hashable, int] = {}
     for pk in people:
         hours = profiles.by_member[pk].contracted_hours
         contract[pk] = None if hours is None else int(hours * 60) * horizon.weeks
+        rate = profiles.by_member[pk].hourly_rate
+        if rate:
+            rates[pk] = int(rate * 100)
+    replaced_rows = tuple(
+        (s.pk, s.version, s.membership_id,
+         f"{active.get(s.membership_id or s.pk, '')}: {positions.get(s.position_id, '')} "
+         f"{s.start_at.astimezone(zone):%a %d %b %H:%M}")
+        for s in sorted(replaced, key=lambda s: (s.start_at, str(s.pk)))
+    )  # fmt: skip
+    tuned = PlanningSettings.objects.filter(tenant=tenant).first()
     return BuildInput(
-        rules=ruleset, people=dict(facts),
+        weights=tuned.weights() if tuned is not None else Weights(),
+        replaced=replaced_rows, last_week=continuity, rate_cents=rates, rules=ruleset,
+        people=dict(facts),
         names={pk: active[pk] for pk in people}, contract_minutes=contract,
         groups=tuple(groups), fixed=tuple(fixed), horizon_start=start, horizon_end=end,
         position_names=dict(positions), wishes=wishes_in(tenant, horizon, people),
     )  # fmt: skip
+
+
+def last_week(
+    tenant: Tenant, horizon: Horizon
+) -> dict[tuple[int, uuid.UUID, dt.time, dt.time], set[uuid.UUID]]:
+    """Who worked which shift at the site in the week before the horizon, by (weekday,
+    position, local start, local end): the auto-build prefers to keep them on it. One query."""
+    zone = horizon.zone
+    found: dict[tuple[int, uuid.UUID, dt.time, dt.time], set[uuid.UUID]] = defaultdict(set)
+    rows = Shift.objects.filter(
+        tenant=tenant, site=horizon.site, membership__isnull=False,
+        start_at__gte=horizon.start - dt.timedelta(days=7), start_at__lt=horizon.start,
+    ).values_list("membership_id", "position_id", "start_at", "end_at")  # fmt: skip
+    for person, position, start_at, end_at in rows:
+        start, end = start_at.astimezone(zone), end_at.astimezone(zone)
+        found[start.weekday(), position, start.time(), end.time()].add(person)
+    return found
 
 
 def wishes_in(tenant: Tenant, horizon: Horizon, people: set[uuid.UUID]) -> tuple[Wish, ...]:

@@ -108,6 +108,12 @@ class AutoBuildForm(forms.Form):
     )  # fmt: skip
     fill_open = forms.BooleanField(label=_("Also fill open draft shifts"), required=False,
                                    initial=True)  # fmt: skip
+    replace_drafts = forms.BooleanField(
+        label=_("Replace unlocked drafts in these weeks"), required=False, initial=False,
+        help_text=_("Drafts with a person at this site that are not locked are proposed for "
+                    "replacement, and deleted only when you accept. Published and locked "
+                    "shifts always stay as they are."),
+    )  # fmt: skip
 
     def __init__(self, sites: list[Site], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,12 +3,15 @@ auto-build runs with what they proposed and what was accepted."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from planning.product.problem import WEIGHT_MAXIMA, Weights
 from tenancy.models import TenantModel
 
 WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -121,6 +124,9 @@ class BuildRun(TenantModel):
         _("time limit (seconds)"), default=30, validators=[MaxValueValidator(600)]
     )
     fill_open_shifts = models.BooleanField(_("fill open draft shifts"), default=True)
+    # Unlocked drafts with a person at the site in the weeks are proposed for replacement, and
+    # deleted only when the proposal is accepted.
+    replace_drafts = models.BooleanField(_("replace unlocked drafts"), default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     best_objective = models.BigIntegerField(null=True, blank=True)
@@ -167,3 +173,64 @@ class BuildRunWeek(TenantModel):
 
     def __str__(self) -> str:
         return f"Run week {self.week_start}"
+
+
+_DEFAULT = Weights()
+
+
+def _weight(label: Any, name: str, help_text: Any) -> models.PositiveIntegerField:  # type: ignore[type-arg]
+    return models.PositiveIntegerField(
+        label, default=getattr(_DEFAULT, name), help_text=help_text,
+        validators=[MinValueValidator(0), MaxValueValidator(WEIGHT_MAXIMA[name])],
+    )  # fmt: skip
+
+
+class PlanningSettings(TenantModel):
+    """The company's weights for the auto-build's objective (planning.product.problem.Weights).
+    One row per tenant, made on first save; until then the defaults apply."""
+
+    short = _weight(_("a person short"), "short",
+                    _("Each person missing from the coverage plan."))  # fmt: skip
+    over_contract = _weight(_("over contract"), "over_contract",
+                            _("Each half hour over someone's contracted hours."))  # fmt: skip
+    under_contract = _weight(_("under contract"), "under_contract",
+                             _("Each half hour under someone's contracted hours."))  # fmt: skip
+    soft_unavailable = _weight(
+        _("when someone cannot work"),
+        "soft_unavailable",
+        _("Each shift in time someone said they cannot work (when that rule is soft)."),
+    )
+    wish = _weight(_("shift wishes"), "wish",
+                   _("Each point of a shift wish not met (1 to 3 points a wish)."))  # fmt: skip
+    weekend_fairness = _weight(
+        _("weekends shared fairly"),
+        "weekend_fairness",
+        _("The most weekend shifts anyone works, per full-time contract (37.5 hours)."),
+    )
+    night_fairness = _weight(
+        _("nights shared fairly"),
+        "night_fairness",
+        _("The most night shifts anyone works, per full-time contract (37.5 hours)."),
+    )
+    continuity = _weight(
+        _("same shifts as last week"),
+        "continuity",
+        _("Each of last week's people not kept on the same shift on the same weekday."),
+    )
+    cost = _weight(_("cost of pay"), "cost",
+                   _("Each 10 of pay at the person's hourly rate (where one is set)."))  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="planning_settings_once"),
+        ]
+
+    def __str__(self) -> str:
+        return "Planning settings"
+
+    def weights(self) -> Weights:
+        return Weights(**{name: int(getattr(self, name)) for name in WEIGHT_NAMES})
+
+
+WEIGHT_NAMES: tuple[str, ...] = tuple(WEIGHT_MAXIMA)

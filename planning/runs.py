@@ -26,7 +26,7 @@ from planning.product.solver import Proposal, build
 from planning.services import require_scheduled_site
 from scheduling import rules
 from scheduling.models import Position, Shift, Site
-from scheduling.rota.services import ShiftInput, shift_save
+from scheduling.rota.services import ShiftInput, shift_delete, shift_save
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
 from tenancy import outbox
 from tenancy.context import tenant_context
@@ -43,7 +43,7 @@ BUSY = _("An auto-build for this site and week is already running. Wait for it t
 
 def run_start(
     *, tenant: Tenant, actor: Membership, site: Site, week_start: dt.date, weeks: int,
-    time_limit: int, fill_open: bool = True,
+    time_limit: int, fill_open: bool = True, replace_drafts: bool = False,
 ) -> BuildRun:  # fmt: skip
     """Queue an auto-build. Refused (ValidationError, nothing written) for a site one does not
     schedule, a bad horizon or time limit, or while another run holds one of its weeks: the
@@ -66,7 +66,7 @@ def run_start(
         require_scheduled_site(actor, site)
         run = BuildRun(tenant=tenant, site=site, week_start=week_start, weeks=weeks,
                        time_limit_seconds=time_limit, fill_open_shifts=fill_open,
-                       created_by=actor)  # fmt: skip
+                       replace_drafts=replace_drafts, created_by=actor)  # fmt: skip
         run.save()
         try:
             with transaction.atomic():
@@ -79,7 +79,8 @@ def run_start(
             raise ValidationError(BUSY, code="busy") from None
         emit(Event.AUTOBUILD_STARTED, tenant=tenant, user=actor.user, target=run,
              data={"site": str(site.pk), "week": week_start.isoformat(), "weeks": weeks,
-                   "seconds": time_limit, "fill_open": fill_open})  # fmt: skip
+                   "seconds": time_limit, "fill_open": fill_open,
+                   "replace_drafts": replace_drafts})  # fmt: skip
         outbox.enqueue(run_auto_build.name, str(tenant.pk), str(run.pk), tenant=tenant)
     return run
 
@@ -126,7 +127,8 @@ def run_execute(*, tenant: Tenant, run_id: uuid.UUID, workers: int = 2) -> Build
     try:
         with tenant_context(tenant):
             horizon = Horizon(run.site, run.week_start, run.weeks)
-            inp = build_input(tenant, horizon, fill_open=run.fill_open_shifts)
+            inp = build_input(tenant, horizon, fill_open=run.fill_open_shifts,
+                              replace_drafts=run.replace_drafts)  # fmt: skip
         last = [0.0]
 
         def tick(used: float, solutions: int, best: float | None) -> bool:
@@ -173,6 +175,10 @@ TERM_LABELS = {
     "under_contract": gettext_lazy("Hours under contract"),
     "soft_unavailable": gettext_lazy("Shifts when someone said they cannot work (soft rule)"),
     "wishes": gettext_lazy("Shift wishes not met (points: 1 if possible, 3 if it matters a lot)"),
+    "weekend_fairness": gettext_lazy("Most weekend shifts anyone works, per full-time contract"),
+    "night_fairness": gettext_lazy("Most night shifts anyone works, per full-time contract"),
+    "continuity": gettext_lazy("Last week's people not kept on the same shift and weekday"),
+    "cost": gettext_lazy("Cost of pay (1 point per 10 at the hourly rate)"),
 }
 
 
@@ -219,7 +225,34 @@ def result_of(inp: BuildInput, proposal: Proposal) -> dict[str, Any]:
                   for term, value in proposal.terms.items()],
         "excluded": [{"name": inp.names.get(p, ""), "why": why}
                      for p, why in proposal.excluded.items()],
+        "replaced": [{"shift": str(pk), "version": version, "label": text}
+                     for pk, version, _person, text in inp.replaced],
     }  # fmt: skip
+
+
+def _remove_replaced(tenant: Tenant, actor: Membership, run: BuildRun) -> tuple[int, list[str]]:
+    """Delete the drafts the run proposed to replace, each through the rota's shift_delete
+    (audited there), once. One that changed since the build (edited, locked or published) is
+    kept and named. Returns (deleted, kept)."""
+    offered = run.result.get("replaced", [])
+    if not offered or run.result.get("replaced_done"):
+        return 0, []
+    current = {str(s.pk): s for s in Shift.objects.filter(
+        tenant=tenant, pk__in=[r["shift"] for r in offered])}  # fmt: skip
+    deleted, kept = 0, []
+    for r in offered:
+        shift = current.get(r["shift"])
+        if shift is None:
+            continue  # deleted by someone already
+        if (shift.version != r["version"] or shift.locked
+                or shift.status != Shift.Status.DRAFT):  # fmt: skip
+            kept.append(f"{r['label']} ({_('kept: it changed after the build')})")
+            continue
+        shift_delete(tenant=tenant, actor=actor, shift=shift, version=shift.version)
+        deleted += 1
+    run.result = {**run.result, "replaced_done": True}
+    run.save(update_fields=["result"])
+    return deleted, kept
 
 
 def _current_input(tenant: Tenant, run: BuildRun, people: set[uuid.UUID]) -> BuildInput:
@@ -271,6 +304,7 @@ def run_accept(
             offered = [a for a in offered if a["unit"] in wanted]
         if not offered:
             raise ValidationError(_("Choose at least one proposed shift to accept."))
+        replaced, kept_drafts = _remove_replaced(tenant, actor, locked)
         people = {uuid.UUID(a["person"]) for a in offered}
         inp = _current_input(tenant, locked, people)
         proposal = Proposal(status="feasible", assignments=[
@@ -280,6 +314,7 @@ def run_accept(
         kept = {a.unit for a in proposal.assignments}
         left_out = [f"{a['name']}: {locked.result['groups'][a['group']]['label']}"
                     for a in offered if a["unit"] not in kept]  # fmt: skip
+        left_out += kept_drafts
         members = {m.pk: m for m in Membership.objects.filter(tenant=tenant, pk__in=list(people))}
         positions = {p.pk: p for p in Position.objects.filter(tenant=tenant)}
         made: list[str] = []
@@ -310,5 +345,6 @@ def run_accept(
         locked.save(update_fields=["accepted"])
         emit(Event.AUTOBUILD_ACCEPTED, tenant=tenant, user=actor.user, target=locked,
              data={"site": str(locked.site_id), "week": locked.week_start.isoformat(),
-                   "shifts": len(made), "units": made, "left_out": left_out})  # fmt: skip
+                   "shifts": len(made), "units": made, "left_out": left_out,
+                   "replaced": replaced})  # fmt: skip
     return len(made), left_out

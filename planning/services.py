@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.events import Event, emit
-from planning.models import CoverageException, CoverageRow
+from planning.models import WEIGHT_NAMES, CoverageException, CoverageRow, PlanningSettings
+from planning.product.problem import Weights
 from scheduling.access import schedules_site
 from scheduling.models import Shift, Site
 from scheduling.time import week_start_of
@@ -113,3 +114,41 @@ def coverage_from_recent(
         emit(Event.COVERAGE_FROM_RECENT, tenant=tenant, user=actor.user,
              data={"site": str(site.pk), "weeks": weeks, "week": before.isoformat()})  # fmt: skip
     return len(most)
+
+
+# The auto-build's weights ---------------------------------------------------------------------
+
+
+def planning_settings(tenant: Tenant) -> PlanningSettings:
+    """The company's weights; unsaved defaults when it never changed them (no write on a read).
+    One query."""
+    with tenant_context(tenant):
+        row = PlanningSettings.objects.filter(tenant=tenant).first()
+    return row or PlanningSettings(tenant=tenant)
+
+
+def planning_settings_save(
+    *, tenant: Tenant, actor: Membership, values: dict[str, int]
+) -> PlanningSettings:
+    """Save the company's weights (each a whole number from 0 to its maximum; anything else is
+    refused and nothing changes). Recorded in the activity log as a change of the settings."""
+    unknown = set(values) - set(WEIGHT_NAMES)
+    if unknown:
+        raise ValidationError(
+            _("Unknown weights: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
+    with tenant_context(tenant), transaction.atomic():
+        row = PlanningSettings.objects.select_for_update().filter(tenant=tenant).first()
+        row = row or PlanningSettings(tenant=tenant)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+    return row
+
+
+def planning_settings_restore(*, tenant: Tenant, actor: Membership) -> PlanningSettings:
+    """Every weight back to its default (a change in the activity log like any other)."""
+    defaults = Weights()
+    values = {name: getattr(defaults, name) for name in WEIGHT_NAMES}
+    return planning_settings_save(tenant=tenant, actor=actor, values=values)

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from planning import views
+from planning import views, weights
 
 urlpatterns: list[URLPattern] = [
     path("planning/coverage/", views.coverage, name="planning-coverage"),
@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("planning/coverage/exceptions/<uuid:exception_id>/delete/",
          views.coverage_exception_delete, name="planning-coverage-exception-delete"),
     path("planning/autobuild/", views.autobuild, name="planning-autobuild"),
+    path("planning/settings/", weights.planning_settings, name="planning-settings"),
     path("planning/autobuild/<uuid:run_id>/", views.run_detail, name="planning-run"),
     path("planning/autobuild/<uuid:run_id>/status/", views.run_status,
          name="planning-run-status"),

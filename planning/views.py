@@ -216,6 +216,7 @@ def autobuild(request: TenantRequest) -> HttpResponse:
                 tenant=request.tenant, actor=request.membership,
                 site=form.site_by_id[data["site"]], week_start=data["week_start"],
                 weeks=data["weeks"], time_limit=data["time_limit"], fill_open=data["fill_open"],
+                replace_drafts=data["replace_drafts"],
             )  # fmt: skip
         except ValidationError as error:
             add_service_errors(form, error)
@@ -226,7 +227,8 @@ def autobuild(request: TenantRequest) -> HttpResponse:
         .select_related("site").defer("result").order_by("-created_at")[:RECENT_RUNS]
     )  # fmt: skip
     return TemplateResponse(request, "planning/autobuild.html",
-                            {"form": form, "recent": recent, "sites": sites},
+                            {"form": form, "recent": recent, "sites": sites,
+                             "can_tune": request.membership.has(Permission.MANAGE_SETTINGS)},
                             status=400 if form.errors else 200)  # fmt: skip
 
 

@@ -260,6 +260,9 @@ class Shift(TenantModel):
     # Where a generated shift came from ("template:<item>:<date>", "rotation:<member>:<date>"):
     # applying a pattern again skips what it made before. Empty for shifts made by hand.
     origin = models.CharField(max_length=120, blank=True, default="", editable=False)
+    # Locked by a manager: the auto-build and auto-fill leave it exactly as it is (a draft that
+    # "replace unlocked drafts" keeps). Changed only through the rota's shift dialog.
+    locked = models.BooleanField(_("locked"), default=False)
 
     class Meta:
         ordering = ["start_at", "id"]

@@ -18,13 +18,31 @@ FactsRow = rules.FactsRow
 
 @dataclass(frozen=True)
 class Weights:
-    """The objective's weights (costs per unit); the company may tune them later."""
+    """The objective's weights (points per unit); each company may tune them (planning's
+    PlanningSettings, on the auto-build weights page). Defaults: a person short outweighs
+    everything else; then rules the company made soft, wishes, hours against contract, a fair
+    share of weekends and nights, keeping last week's shifts, and the cost of pay."""
 
     short: int = 1000  # each person missing from the demand
     over_contract: int = 4  # each half hour over the contracted hours
     under_contract: int = 1  # each half hour under them
     soft_unavailable: int = 50  # each shift in time someone said they cannot work (soft rule)
     wish: int = 20  # each point of a shift wish not met (a wish matters 1, 2 or 3 points)
+    # The most weekend (night) shifts anyone works, per full-time contract (37.5 hours a week;
+    # someone on half that counts each such shift twice): spread them fairly.
+    weekend_fairness: int = 10
+    night_fairness: int = 10
+    continuity: int = 5  # each of last week's people not kept on the same shift and weekday
+    cost: int = 1  # each 10 (of the company's currency) of pay at the profile's hourly rate
+
+
+# Upper bounds the settings page accepts (the solver's integer coefficients stay far from
+# overflow: at most 100,000 x 30 per unit).
+WEIGHT_MAXIMA: dict[str, int] = {
+    "short": 100_000, "over_contract": 10_000, "under_contract": 10_000,
+    "soft_unavailable": 10_000, "wish": 10_000, "weekend_fairness": 10_000,
+    "night_fairness": 10_000, "continuity": 10_000, "cost": 10_000,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,8 +84,8 @@ class Group:
 @dataclass(frozen=True)
 class BuildInput:
     """Everything the builder reads. `fixed` holds every shift that stays as it is and counts
-    for the rules: published shifts of the people around the horizon, and the existing drafts at
-    the site in it (treated as locked)."""
+    for the rules: every assigned shift of the people around the horizon (published, locked, and
+    drafts unless they are being replaced)."""
 
     rules: RuleSet
     # Keyed by person id (any hashable: dict keys are invariant, hence Any).
@@ -82,6 +100,14 @@ class BuildInput:
     position_names: dict[Any, str] = field(default_factory=dict)
     weights: Weights = Weights()
     wishes: tuple[Wish, ...] = ()
+    # Drafts proposed for replacement (not in `fixed`, their demand not covered): (shift id,
+    # version, person, text). Deleted only when the proposal is accepted.
+    replaced: tuple[tuple[Any, int, Any, str], ...] = ()
+    # Continuity: per group key, the people who worked the same shift (position, local times)
+    # on the same weekday in the week before the horizon.
+    last_week: dict[str, frozenset[Any]] = field(default_factory=dict)
+    # Pay per hour in hundredths of the company's currency, where the profile has a rate.
+    rate_cents: dict[Any, int] = field(default_factory=dict)
 
     @cached_property
     def context(self) -> dt.timedelta:

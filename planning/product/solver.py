@@ -294,6 +294,91 @@ def _wishes(
     return terms
 
 
+FULL_TIME_MINUTES_A_WEEK = 37 * 60 + 30
+# The share of the time limit the first phase (coverage first) may use; it stops sooner when it
+# proves its proposal best, leaving the rest to the whole objective.
+PHASE_ONE_SHARE = 0.7
+
+
+def _is_night(inp: BuildInput, zone: ZoneInfo, when: dt.datetime) -> bool:
+    local = when.astimezone(zone)
+    return rules.kind_of(inp.rules, local.hour * 60 + local.minute) == rules.Kind.NIGHT
+
+
+def _fair_share(
+    model: cp_model.CpModel, inp: BuildInput, people: dict[Hashable, _Person],
+    y: dict[Hashable, dict[str, Any]], counts: Callable[[dt.datetime], bool],
+) -> Any:  # fmt: skip
+    """The most shifts of a kind (weekend, night) anyone works in the horizon, new and staying,
+    per full-time contract, in 1/SCALE units: someone on half the hours counts each one twice
+    (no contract: as full time). Minimising it spreads them relative to contract hours."""
+    weeks = max((inp.horizon_end - inp.horizon_start).days // 7, 1)
+    full = FULL_TIME_MINUTES_A_WEEK * weeks
+    top = model.new_int_var(0, SCALE * 100 * 24 * 7 * weeks, "")
+    floor = 0  # its value when nothing new is given: hinted with the rest (a first proposal)
+    for p in people.values():
+        new = [y[p.id][g.key] for g in p.groups if counts(g.start)]
+        if not new:
+            continue  # nothing the build can change for them
+        contract = inp.contract_minutes.get(p.id) or full
+        per_shift = max(round(SCALE * full / contract), 1)
+        inside = [row[2] for row in p.fixed if inp.horizon_start <= row[2] < inp.horizon_end]
+        stays = sum(1 for when in inside if counts(when))
+        model.add(top >= per_shift * (stays + sum(new)))
+        floor = max(floor, per_shift * stays)
+    model.add_hint(top, floor)
+    return top
+
+
+def _pay(
+    inp: BuildInput, people: dict[Hashable, _Person], y: dict[Hashable, dict[str, Any]]
+) -> list[tuple[int, Any]]:
+    """The pay of each new shift, as (objective units, its variable): 1 point per 10 of the
+    company's currency (1,000 hundredths) at the person's hourly rate; none without a rate."""
+    out: list[tuple[int, Any]] = []
+    for p in people.values():
+        cents = inp.rate_cents.get(p.id)
+        if not cents:
+            continue
+        for g in p.groups:
+            out.append((round(SCALE * cents * g.paid_minutes / 60 / 1000), y[p.id][g.key]))
+    return out
+
+
+@dataclass
+class _Ticks:
+    began: float
+    time_limit: float
+    on_tick: Tick | None
+    listener: _Listener
+    cancelled: threading.Event
+
+
+def _solve(model: cp_model.CpModel, seconds: float, workers: int, seed: int,
+           listener: _Listener, ticks: _Ticks) -> tuple[cp_model.CpSolver, Any]:  # fmt: skip
+    """Solve in a thread for up to `seconds` (at least half a second), telling the caller's
+    tick how far it is and stopping when it asks to cancel."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.5)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        outcome["status"] = solver.solve(model, listener)
+
+    thread = threading.Thread(target=run, name="autobuild-solver", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.25)
+        used = min((time.monotonic() - ticks.began) / max(ticks.time_limit, 0.001), 1.0)
+        if ticks.on_tick is not None and ticks.on_tick(used, listener.solutions, listener.best):
+            ticks.cancelled.set()
+            solver.stop_search()
+    thread.join()
+    return solver, outcome.get("status")
+
+
 def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
           workers: int = 2, seed: int = 0) -> Proposal:  # fmt: skip
     """Propose assignments for every group's units. Never raises for bad demand: what cannot
@@ -383,38 +468,53 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         under_vars.append(under)
         contract_terms += [w.over_contract * over, w.under_contract * under]
     wish_terms = _wishes(model, inp, y)
-    model.minimize(
+    zone = ZoneInfo(inp.rules.time_zone)
+    weekend_top = _fair_share(model, inp, people, y, lambda t: t.astimezone(zone).weekday() >= 5)
+    night_top = _fair_share(model, inp, people, y, lambda t: _is_night(inp, zone, t))
+    kept = [y[p][g.key] for g in inp.groups for p in inp.last_week.get(g.key, ())
+            if g.key in y.get(p, {})]  # fmt: skip
+    pay = _pay(inp, people, y)
+    first = (
         SCALE * w.short * sum(shorts.values()) + sum(contract_terms)
         + SCALE * w.soft_unavailable * sum(soft_terms)
         + SCALE * w.wish * sum(points * missed for points, missed in wish_terms)
     )  # fmt: skip
+    spread = (
+        w.weekend_fairness * weekend_top + w.night_fairness * night_top
+        + SCALE * w.continuity * (len(kept) - sum(kept))
+        + w.cost * sum(coefficient * var for coefficient, var in pay)
+    )  # fmt: skip
+    two_phases = any((w.weekend_fairness, w.night_fairness, w.continuity, w.cost))
+    model.minimize(first if two_phases else first + spread)
     for chosen in y.values():
         for var in chosen.values():
             model.add_hint(var, False)  # nothing given: always allowed, a first proposal at once
     proposal.model_seconds = time.monotonic() - began
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit - (time.monotonic() - began), 0.5)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
     listener = _Listener()
-    outcome: dict[str, Any] = {}
     cancelled = threading.Event()
-
-    def run() -> None:
-        outcome["status"] = solver.solve(model, listener)
-
-    thread = threading.Thread(target=run, name="autobuild-solver", daemon=True)
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.25)
-        used = min((time.monotonic() - began) / max(time_limit, 0.001), 1.0)
-        if on_tick is not None and on_tick(used, listener.solutions, listener.best):
-            cancelled.set()
-            solver.stop_search()
-    thread.join()
+    ticks = _Ticks(began, time_limit, on_tick, listener, cancelled)
+    # Phase 1: coverage, contracts, soft rules and wishes, which the solver's first-solution
+    # heuristics reach fast; phase 2 (when fairness, continuity or cost weigh): the whole
+    # objective from phase 1's proposal, kept if phase 2 finds nothing better in its time.
+    remaining = time_limit - (time.monotonic() - began)
+    share = remaining * PHASE_ONE_SHARE if two_phases else remaining
+    solver, status = _solve(model, share, workers, seed, listener, ticks)
+    if two_phases and not cancelled.is_set() and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        whole = first + spread
+        before = solver.value(whole)
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for chosen in y.values():
+            for var in chosen.values():
+                model.add_hint(var, bool(solver.value(var)))
+        model.minimize(whole)
+        second, again = _solve(model, time_limit - (time.monotonic() - began), workers, seed,
+                               listener, ticks)  # fmt: skip
+        if again in (cp_model.OPTIMAL, cp_model.FEASIBLE) and second.objective_value <= before:
+            solver, status = second, again
+        else:
+            status = cp_model.FEASIBLE  # phase 1's proposal, not proven best for the whole
     proposal.solutions = listener.solutions
     proposal.seconds = time.monotonic() - began
-    status = outcome.get("status")
     if cancelled.is_set():
         proposal.status = "cancelled"
         return proposal
@@ -442,6 +542,10 @@ def build(inp: BuildInput, *, time_limit: float, on_tick: Tick | None = None,
         "under_contract": w.under_contract * sum(solver.value(v) for v in under_vars) / SCALE,
         "soft_unavailable": w.soft_unavailable * sum(solver.value(v) for v in soft_terms),
         "wishes": w.wish * sum(points * solver.value(missed) for points, missed in wish_terms),
+        "weekend_fairness": w.weekend_fairness * solver.value(weekend_top) / SCALE,
+        "night_fairness": w.night_fairness * solver.value(night_top) / SCALE,
+        "continuity": w.continuity * (len(kept) - sum(solver.value(v) for v in kept)),
+        "cost": w.cost * sum(c * solver.value(v) for c, v in pay) / SCALE,
     }
     verify(inp, proposal)
     return proposal

@@ -33,6 +33,11 @@ class ShiftForm(forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=1000,
                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    locked = forms.BooleanField(
+        label=_("Locked"), required=False,
+        help_text=_("The auto-build leaves a locked shift exactly as it is, even when it "
+                    "replaces drafts."),
+    )  # fmt: skip
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     override_reason = forms.CharField(
         label=_("Reason for overriding the rules"), required=False, max_length=500,

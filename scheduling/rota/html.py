@@ -50,6 +50,11 @@ class RotaRows:
         self.urls = {key: url.replace(PLACEHOLDER, "{id}") for key, url in self.urls.items()}
         self.show_site = rota.site is None and len(rota.sites) > 1
         self.draft = f'<span class="shift__tag">{escape(_("Draft"))}</span>'
+        # A locked shift: a small mark, and its meaning for screen readers.
+        self.locked = (
+            '<span class="shift__lock" aria-hidden="true">\U0001f512</span>'
+            f'<span class="visually-hidden">{escape(_("Locked"))}</span>'
+        )
         self.blocks = escape(_("Blocks publishing:"))
         self.warning = escape(_("Warning:"))
         self.next_day = f'<abbr title="{escape(_("ends the next day"))}">+1</abbr>'
@@ -197,7 +202,7 @@ class RotaRows:
             f'<button class="{classes}" draggable="true" data-shift="{pk}" '
             f'data-version="{card.version}"{described}><span class="shift__time">{times}</span>'
             f'<span class="shift__position">{self.where[id(card.position), id(card.site)]}</span>'
-            f"{self.draft if card.draft else ''}{said}</button>"
+            f"{self.draft if card.draft else ''}{self.locked if card.locked else ''}{said}</button>"
         )
 
 

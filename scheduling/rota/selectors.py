@@ -53,6 +53,7 @@ class ShiftCard:
     draft: bool
     version: int
     violations: Sequence[rules.Violation]
+    locked: bool = False
 
     @property
     def crosses_midnight(self) -> bool:
@@ -261,6 +262,7 @@ def week_shifts(
 GRID_COLUMNS = (
     *id_columns(True, "id", "membership_id", "site_id", "position_id"),
     Epoch("start_at"), Epoch("end_at"), "break_minutes", "status", "version",
+    "locked",
 )  # fmt: skip
 
 
@@ -300,14 +302,16 @@ def _read_window(
 ) -> tuple[list[FactsRow], list[tuple[Any, ...]], int]:
     """The shifts of `window_query` as the grid needs them: the published ones with a person
     (the rules' context), those shown in the week (of the position shown) as (facts, day, local
-    start and end, paid minutes, draft, version), and the count of drafts of the week."""
+    start and end, paid minutes, draft, version, locked), and the count of drafts of the week."""
     published_status = Shift.Status.PUBLISHED
     # Plain tuples of plain values: thousands of them, which the garbage collector untracks.
     published: list[FactsRow] = []  # the window's published, assigned shifts
-    shown: list[tuple[Any, ...]] = []  # (facts, day, local start and end, paid, draft, version)
+    # (facts, day, local start and end, paid, draft, version, locked)
+    shown: list[tuple[Any, ...]] = []
     drafts_at_sites = 0
     window = window_query.values_list(*GRID_COLUMNS)
-    for pk, member_id, site_of, position_of, start_s, end_s, breaks, status, version in window:
+    for row in window:
+        pk, member_id, site_of, position_of, start_s, end_s, breaks, status, version, locked = row
         start_at, end_at = from_epoch(start_s), from_epoch(end_s)
         facts = (pk, member_id, start_at, end_at, breaks, site_of, position_of)
         is_published = status == published_status
@@ -325,7 +329,9 @@ def _read_window(
         if position_key is not None and position_of != position_key:
             continue
         paid = int((end_at - start_at).total_seconds() // 60) - breaks
-        shown.append((facts, day, start, end_at.astimezone(zone), paid, not is_published, version))
+        shown.append(
+            (facts, day, start, end_at.astimezone(zone), paid, not is_published, version, locked)
+        )
     return published, shown, drafts_at_sites
 
 
@@ -441,7 +447,7 @@ def rota_week(
     costs: dict[tuple[Decimal | None, int], Decimal] = {}  # (rate, minutes) -> cost
     drafts = published_count = 0
     no_violations: tuple[rules.Violation, ...] = ()
-    for facts, day, start, end, paid, draft, version in shown:
+    for facts, day, start, end, paid, draft, version, locked in shown:
         pk, member_id, _start, _end, _breaks, site_of, position_of = facts
         row: Row | None = open_row if with_open else None
         if member_id is not None:
@@ -456,7 +462,7 @@ def rota_week(
             row.days[day].append(ShiftCard(
                 id=pk, site=site_by_id[site_of], position=position_by_id[position_of],
                 start=start, end=end, draft=draft, version=version,
-                violations=violations.get(pk, no_violations),
+                violations=violations.get(pk, no_violations), locked=locked,
             ))  # fmt: skip
         if member_id is None:
             continue

@@ -65,6 +65,7 @@ class ShiftInput:
     end_at: dt.datetime
     break_minutes: int = 0
     notes: str = ""
+    locked: bool = False
 
 
 def _validate(tenant: Tenant, actor: Membership, data: ShiftInput) -> None:
@@ -122,7 +123,7 @@ def _copy(shift: Shift) -> Shift:
 
 
 SHIFT_FIELDS = ("site_id", "position_id", "membership_id", "start_at", "end_at", "break_minutes",
-                "notes")  # fmt: skip
+                "notes", "locked")  # fmt: skip
 
 
 def _same(a: Shift, b: Shift) -> bool:
@@ -160,6 +161,7 @@ def shift_save(
         shift.site, shift.position, shift.membership = data.site, data.position, data.membership
         shift.start_at, shift.end_at = data.start_at, data.end_at
         shift.break_minutes, shift.notes = data.break_minutes, data.notes.strip()
+        shift.locked = data.locked
         if before is not None and _same(before, shift):
             shift.version = before.version
             return shift  # nothing changed: no new version, no email
@@ -202,7 +204,7 @@ def shift_move(
                                 "on that day. Open it to choose other times."))  # fmt: skip
     data = ShiftInput(
         site=site, position=position, membership=membership, start_at=start_at, end_at=end_at,
-        break_minutes=shift.break_minutes, notes=shift.notes,
+        break_minutes=shift.break_minutes, notes=shift.notes, locked=shift.locked,
     )  # fmt: skip
     return shift_save(tenant=tenant, actor=actor, shift=shift, data=data, version=version)
 

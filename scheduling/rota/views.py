@@ -306,7 +306,7 @@ def _initial_from(shift: Shift) -> dict[str, Any]:
         "membership": str(shift.membership_id or ""), "date": start.date(),
         "start_time": start.time(), "end_time": end.time(),
         "ends_next_day": end.date() > start.date(), "break_minutes": shift.break_minutes,
-        "notes": shift.notes, "version": shift.version,
+        "notes": shift.notes, "version": shift.version, "locked": shift.locked,
     }  # fmt: skip
 
 
@@ -357,7 +357,7 @@ def _shift_form(
                     site=data["site_object"], position=data["position_object"],
                     membership=data["membership_object"], start_at=data["start_at"],
                     end_at=data["end_at"], break_minutes=data["break_minutes"],
-                    notes=data["notes"],
+                    notes=data["notes"], locked=data["locked"],
                 ),
                 version=data.get("version"), override_reason=data.get("override_reason", ""),
             )  # fmt: skip

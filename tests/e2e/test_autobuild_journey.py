@@ -86,3 +86,14 @@ def test_a_manager_plans_coverage_auto_builds_and_accepts_drafts(
     page.get_by_role("link", name="Open the rota").click()
     expect(page.get_by_role("heading", name=re.compile("^Rota:"))).to_be_visible()
     expect(page.locator("#rota-grid .shift--draft")).to_have_count(3)
+
+    # Lock one of them in the shift dialog (a later auto-build leaves it as it is): the rota
+    # marks it, and says so to a screen reader.
+    page.locator("#rota-grid .shift--draft").first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Edit shift")).to_be_visible()
+    dialog.get_by_label("Locked", exact=True).check()
+    dialog.get_by_role("button", name="Save shift").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("#rota-grid .shift__lock")).to_have_count(1)
+    expect(page.locator("#rota-grid .shift", has_text="Locked")).to_have_count(1)

@@ -71,6 +71,7 @@ WALKED_ROUTES = frozenset({
     "planning-coverage", "planning-coverage-site", "planning-coverage-row",
     "planning-coverage-row-delete", "planning-coverage-exception-delete", "planning-autobuild",
     "planning-run", "planning-run-status", "planning-run-cancel", "planning-run-accept",
+    "planning-settings",
     # audit
     "audit-log", "audit-export", "audit-entry",
     # attendance

@@ -30,7 +30,13 @@ from audit.models import ArchiveBatch, AuditEntry
 from billing.models import Subscription
 from gdpr import policies, rights
 from gdpr import services as gdpr_services
-from planning.models import BuildRun, BuildRunWeek, CoverageException, CoverageRow
+from planning.models import (
+    BuildRun,
+    BuildRunWeek,
+    CoverageException,
+    CoverageRow,
+    PlanningSettings,
+)
 from scheduling.employee import services as employee_services
 from scheduling.leave import services as availability
 from scheduling.leave import services as leave
@@ -139,6 +145,7 @@ def _populate(tenant: Tenant, label: str) -> Side:
         )  # fmt: skip
         BuildRunWeek.objects.create(run=build_run, site=site, week_start=build_run.week_start,
                                     active=False)  # fmt: skip
+        PlanningSettings.objects.create(wish=7 if label == "Alpha" else 9)
         # Attendance: a punch with a break, corrected by a manager, on a timesheet.
         AttendanceSettings.objects.create(pay_period="weekly")
         SiteLocation.objects.create(site=site, latitude=Decimal("51.5"), longitude=Decimal("-0.1"))

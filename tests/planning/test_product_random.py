@@ -1,7 +1,8 @@
 """Hypothesis: random companies, demand and fixed shifts; whatever the builder proposes, the rules
 engine finds no hard break in it (on the new shifts, nor added to the shifts that stay), nothing
 had to be withdrawn after solving (the model itself respects the rules), and the shifts that stay
-are neither moved nor given away."""
+are neither moved nor given away. (tests/planning/test_locks.py draws the same with the database:
+locked and published shifts stay exactly as they were through a build and its acceptance.)"""
 
 from __future__ import annotations
 
@@ -98,9 +99,11 @@ def test_the_engine_finds_no_hard_break_in_what_the_builder_proposes(inp: BuildI
     before = _hard_keys(rules.check_rows(list(inp.fixed), inp.people, inp.rules))
     after = _hard_keys(rules.check_rows([*inp.fixed, *rows], inp.people, inp.rules))
     assert after <= before
-    # Shifts that stay are untouched, each unit is given once, nobody left out is given work.
+    # Shifts that stay (published, locked, drafts not replaced) are untouched: never a unit
+    # to give, never changed; each unit is given once, nobody left out is given work.
     assert inp.fixed == fixed_before
     units = [a.unit for a in proposal.assignments]
+    assert not {row[0] for row in inp.fixed} & set(units)
     assert len(units) == len(set(units))
     assert not {a.person for a in proposal.assignments} & set(proposal.excluded)
     demand = sum(len(g.units) for g in inp.groups)
