@@ -19,7 +19,8 @@ class AttendanceConfig(AppConfig):
         for model in (models.AttendanceSettings, models.SiteLocation):
             register(model, category=Category.SCHEDULE)
         # The person's note on their timesheet is their own words; the trail keeps the answer.
-        register(models.Timesheet, category=Category.SCHEDULE, exclude_fields=["answer_note"])
+        register(models.Timesheet, category=Category.SCHEDULE,
+                 exclude_fields=["answer_note", "approved_days"])  # fmt: skip
         # Where someone stood is location data: the trail keeps that a punch changed, not where.
         location = ["in_place", "in_distance_m", "out_place", "out_distance_m"]
         register(models.Punch, category=Category.SCHEDULE, exclude_fields=location)

@@ -229,8 +229,11 @@ class PunchEdit(TenantModel):
 
 class Timesheet(TenantModel):
     """One person's pay period: its state (open, approved and locked) and the person's answer.
-    The hours themselves are computed from the punches (attendance.timesheets.selectors); an
-    approved timesheet's punches cannot change until someone with "unlock" reopens it."""
+    While open, the hours are computed from the punches (attendance.timesheets.selectors). Once
+    approved it is a stored fact: its first and last day, and the paid, overtime and scheduled
+    minutes of each day and punch as they were approved (`approved_days`), which payroll and the
+    pages read; a later change of the pay period, rounding, break or overtime rules changes
+    nothing in it. Its punches cannot change until someone with "unlock" reopens it."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -252,6 +255,10 @@ class Timesheet(TenantModel):
     # Paid minutes as approved (regular and overtime), for payroll; cleared on unlocking.
     approved_minutes = models.PositiveIntegerField(null=True, blank=True)
     approved_overtime_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Each day of the period as approved: [{"day", "scheduled", "paid", "overtime",
+    # "multiplier", "shifts": [{"site_id", "site", "position", "minutes"}], "punches":
+    # [{"punch", "site_id", "site", "position", "paid", "breaks"}]}]; cleared on unlocking.
+    approved_days = models.JSONField(default=list, blank=True)
     answer = models.CharField(max_length=16, choices=Answer.choices, blank=True, default="")
     answer_note = models.TextField(_("your note"), blank=True, max_length=1000)
     answered_at = models.DateTimeField(null=True, blank=True)

@@ -22,8 +22,9 @@ from accounts.events import Event, emit
 from attendance.access import require_managed, require_site
 from attendance.clocking import location
 from attendance.clocking.selectors import matching_shift
-from attendance.models import Break, Punch, PunchEdit, SiteLocation, Source, Timesheet
-from attendance.settings import attendance_settings, keeps_location, period_of
+from attendance.models import Break, Punch, PunchEdit, SiteLocation, Source
+from attendance.periods import locked_on
+from attendance.settings import keeps_location
 from scheduling.models import Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -72,15 +73,13 @@ def _lock_person(tenant: Tenant, membership: Membership) -> Membership:
     return person
 
 
-def _ensure_unlocked(tenant: Tenant, membership: Membership, instant: dt.datetime) -> None:
-    """Nothing changes inside an approved (locked) timesheet's period."""
-    day = instant.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
-    start, _end = period_of(attendance_settings(tenant), day)
-    locked = Timesheet.objects.filter(
-        tenant=tenant, membership=membership, period_start=start,
-        status=Timesheet.Status.APPROVED,
-    ).exists()  # fmt: skip
-    if locked:
+def _ensure_unlocked(
+    tenant: Tenant, membership: Membership, site: Site, *instants: dt.datetime
+) -> None:
+    """Nothing changes inside an approved (locked) timesheet's stored period. The days are the
+    site's, as on the timesheet (a punch belongs to the day it started at its site)."""
+    zone = zoneinfo.ZoneInfo(site.time_zone)
+    if locked_on(tenant, membership.pk, [i.astimezone(zone).date() for i in instants]):
         raise ValidationError(
             _("The timesheet for this pay period is approved and locked; ask a manager who "
               "may unlock it.")
@@ -193,7 +192,7 @@ def punch_clock_in(
         raise verdict
     with tenant_context(tenant), transaction.atomic():
         person = _lock_person(tenant, membership)
-        _ensure_unlocked(tenant, person, now)
+        _ensure_unlocked(tenant, person, site, now)
         _refuse_if_open(tenant, person)
         punch = Punch(
             tenant=tenant, membership=person, shift=shift, site=site, clock_in_at=now,
@@ -243,10 +242,10 @@ def punch_clock_out(
         raise verdict
     with tenant_context(tenant), transaction.atomic():
         person = _lock_person(tenant, membership)
-        _ensure_unlocked(tenant, person, now)
         punch = _open_punch(tenant, person)
         if punch is None:
             raise ValidationError(_("You are not clocked in, so there is nothing to clock out."))
+        _ensure_unlocked(tenant, person, punch.site, punch.clock_in_at, now)
         if now <= punch.clock_in_at:
             raise ValidationError(_("Clocking out must come after clocking in."))
         Break.objects.filter(tenant=tenant, punch=punch, end_at__isnull=True).update(end_at=now)

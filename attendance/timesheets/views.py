@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from attendance.access import people_managed, require_managed
 from attendance.models import AttendanceSettings, Punch, Timesheet
+from attendance.periods import period_for
 from attendance.settings import attendance_settings, period_of
 from attendance.timesheets import services
 from attendance.timesheets.forms import AnswerForm, CorrectionForm, PeriodForm
@@ -27,12 +28,18 @@ from tenancy.models import Membership
 from tenancy.permissions import Permission
 
 
-def _period(request: TenantRequest) -> tuple[AttendanceSettings, dt.date, dt.date]:
-    """The company's settings (read once) and the pay period asked for (?start=, or today's)."""
+def _period(
+    request: TenantRequest, person: Membership | None = None
+) -> tuple[AttendanceSettings, dt.date, dt.date]:
+    """The company's settings (read once) and the pay period asked for (?start=, or today's):
+    by the settings for everyone, or `person`'s own (an approved one as it was stored)."""
     settings = attendance_settings(request.tenant)
     form = PeriodForm(request.GET)
     day = (form.cleaned_data.get("start") if form.is_valid() else None) or today_in(request.tenant)
-    start, end = period_of(settings, day)
+    if person is not None:
+        start, end, _row = period_for(request.tenant, settings, person.pk, day)
+    else:
+        start, end = period_of(settings, day)
     return settings, start, end
 
 
@@ -63,7 +70,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
     approve, or unlock (which needs "unlock timesheets")."""
     person = membership_get_or_404(tenant=request.tenant, id=membership_id)
     require_managed(request.membership, person)  # a manager of some sites: only their people
-    settings, start, end = _period(request)
+    settings, start, end = _period(request, person)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     correction = CorrectionForm()
@@ -119,7 +126,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
 @tenant_view
 def my_timesheet(request: TenantRequest) -> HttpResponseBase:
     """The member's own timesheet for a pay period; POST confirms it or queries it."""
-    settings, start, end = _period(request)
+    settings, start, end = _period(request, request.membership)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if request.method == "POST":

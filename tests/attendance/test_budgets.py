@@ -106,12 +106,13 @@ def test_timesheet_and_payroll_page_budgets(floor: Floor) -> None:
         # (5 with its savepoint and setting statements); the people; then the timesheets' six
         # reads (working-time rules, shifts, punches, breaks, corrections, timesheet rows).
         "timesheets": 20,
-        "timesheet": 21,  # ...and the person, fetched by id
+        # ...and the person, fetched by id, and their pay period (an approved one as stored)
+        "timesheet": 22,
         "payroll form": 8,
         # the settings (5), the sites the member schedules, the people, the rates, the
         # currency, and the six reads per pay period (one week here).
         "payroll summary": 23,
-        "my timesheet": 19,  # the settings (5) and the six reads
+        "my timesheet": 20,  # the settings (5), their pay period and the six reads
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
