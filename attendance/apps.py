@@ -10,10 +10,12 @@ class AttendanceConfig(AppConfig):
         from attendance import models, personal_data
         from audit.registry import register
 
-        # The kiosk's secret and the PIN are hashes; neither goes into the trail.
+        # The kiosk's device token, its enrolment link and the PIN are hashes; none goes into the
+        # trail (enrolment and revocation are named events of their own).
         # Wrong attempts are named events of their own (kiosk.pin_failed), not counter changes.
         register(models.Kiosk, category=Category.SCHEDULE,
-                 exclude_fields=["token_hash", "failed_attempts", "paused_until"])  # fmt: skip
+                 exclude_fields=["token_hash", "enrol_hash", "enrol_expires_at", "failed_attempts",
+                                 "paused_until"])  # fmt: skip
         counters = ["pin_hash", "failed_attempts", "locked_until", "updated_at"]
         register(models.KioskPin, category=Category.SECURITY, exclude_fields=counters)
         for model in (models.AttendanceSettings, models.SiteLocation):

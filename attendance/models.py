@@ -107,6 +107,9 @@ class Place(models.TextChoices):
     INSIDE = "inside", _("Inside the site's radius")
     OUTSIDE = "outside", _("Outside the site's radius")
     UNAVAILABLE = "unavailable", _("Location not given")
+    # A punch on the site's kiosk: the tablet is enrolled at the site, so the punch is at the
+    # site; no position is asked for (kept, like the others, only where location is kept).
+    KIOSK = "kiosk", _("At the site's kiosk")
 
 
 class Source(models.TextChoices):
@@ -286,13 +289,19 @@ class Timesheet(TenantModel):
 
 
 class Kiosk(TenantModel):
-    """A shared tablet at a site, signed in with its own secret address (only its hash is
-    stored): not a person's session. People clock on it with their personal PIN."""
+    """A shared tablet at a site, bound to one enrolled device: a manager makes a one-time
+    enrolment link (its hash and a short expiry kept here), and opening it on the tablet gives
+    the tablet a long-lived device cookie holding a random token whose hash is `token_hash`
+    (a random, unknown one until a device is enrolled or after it is revoked). Not a person's
+    session: people clock on it with their personal PIN."""
 
     site = models.ForeignKey("scheduling.Site", on_delete=models.CASCADE, related_name="+",
                              db_index=False)  # fmt: skip
     name = models.CharField(_("name"), max_length=80)
-    token_hash = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)  # the enrolled device's token
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    enrol_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    enrol_expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("tenancy.Membership", on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+", db_index=False)  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -22,7 +22,7 @@ from accounts.events import Event, emit
 from attendance.access import require_managed, require_site
 from attendance.clocking import location
 from attendance.clocking.selectors import matching_shift
-from attendance.models import Break, Punch, PunchEdit, SiteLocation, Source
+from attendance.models import Break, Place, Punch, PunchEdit, SiteLocation, Source
 from attendance.periods import locked_on
 from attendance.settings import keeps_location
 from scheduling.models import Site
@@ -129,12 +129,18 @@ def _verdict(
     *,
     actor: Membership,
     by_manager: bool,
+    source: str,
     request: HttpRequest | None,
 ) -> location.Verdict | LocationRefusedError:
     """The location check of `site`. A refusal is audited and returned: the caller raises it
     after leaving the tenant context, so that the audit entry is kept. Nothing of the position
-    is kept unless the company keeps location (then only inside/outside and the distance)."""
-    if by_manager:  # a manager's device (or the kiosk, at the site) says nothing of the person
+    is kept unless the company keeps location (then only inside/outside and the distance).
+    The site's kiosk is a tablet enrolled at the site: its punches are recorded as "at the
+    site's kiosk" (where location is kept), never geolocated nor refused by the check."""
+    if source == Source.KIOSK:
+        return location.Verdict(Place.KIOSK if keeps_location(tenant) else Place.UNKNOWN, None,
+                                blocked=False)  # fmt: skip
+    if by_manager:  # a manager's device says nothing of where the person is
         return location.Verdict("", None, blocked=False)
     where = SiteLocation.objects.filter(tenant=tenant, site=site).first()
     verdict = location.check(where, clocking.fix)
@@ -187,7 +193,8 @@ def punch_clock_in(
         if actor.pk != membership.pk:
             require_site(actor, site)  # and only at their sites
         verdict = _verdict(tenant, site, clocking, actor=actor, request=request,
-                           by_manager=not _own_device(actor, membership, source))  # fmt: skip
+                           by_manager=not _own_device(actor, membership, source),
+                           source=source)  # fmt: skip
     if isinstance(verdict, LocationRefusedError):
         raise verdict
     with tenant_context(tenant), transaction.atomic():
@@ -237,7 +244,8 @@ def punch_clock_out(
         if actor.pk != membership.pk:
             require_site(actor, open_site.site)
         verdict = _verdict(tenant, open_site.site, clocking, actor=actor, request=request,
-                           by_manager=not _own_device(actor, membership, source))  # fmt: skip
+                           by_manager=not _own_device(actor, membership, source),
+                           source=source)  # fmt: skip
     if isinstance(verdict, LocationRefusedError):
         raise verdict
     with tenant_context(tenant), transaction.atomic():
