@@ -4,9 +4,11 @@ approve, unlock), and the employee's own (confirm or query)."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -21,7 +23,7 @@ from attendance.settings import attendance_settings, period_of
 from attendance.timesheets import services
 from attendance.timesheets.forms import AnswerForm, CorrectionForm, PeriodForm
 from attendance.timesheets.selectors import VARIANCE_LABELS, sheets
-from scheduling.time import today_in
+from scheduling.time import local_midnight, today_in
 from tenancy.access import membership_get_or_404, tenant_object_get_or_404
 from tenancy.http import TenantRequest, permission_denied, require_permission, tenant_view
 from tenancy.models import Membership
@@ -51,10 +53,15 @@ def _nav(start: dt.date, end: dt.date) -> dict[str, object]:
 @tenant_view
 @require_permission(Permission.APPROVE_TIMESHEETS)
 def timesheet_list(request: TenantRequest) -> HttpResponse:
-    """Everyone's timesheet for one pay period: scheduled against worked, variances, status."""
+    """Everyone's timesheet for one pay period: scheduled against worked, variances, status.
+    People who left during the period or since are on it too (marked), so that their last
+    hours can be approved and paid; like everyone, only if they have hours in it."""
     settings, start, end = _period(request)
+    since = local_midnight(start, zoneinfo.ZoneInfo(request.tenant.time_zone))
+    still_there = ~Q(status=Membership.Status.LEFT)
+    left_since = Q(left_at__gte=since - dt.timedelta(days=1))  # site zones may differ
     people = list(
-        people_managed(request.membership).filter(status=Membership.Status.ACTIVE)
+        people_managed(request.membership).filter(still_there | left_since)
         .select_related("user").order_by("user__full_name", "pk")
     )  # fmt: skip
     rows = sheets(request.tenant, settings, people, start, end)
