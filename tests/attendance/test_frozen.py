@@ -145,6 +145,9 @@ def test_a_correction_inside_an_approved_period_is_refused_after_the_period_chan
         services.punch_correct(tenant=floor.tenant, actor=floor.manager, punch=tuesday_punch,
                                clock_in_at=at(day, 8), clock_out_at=at(day, 12),
                                reason="Came early")  # fmt: skip
+    # The list follows the new fortnight: the approved week is half of it.
+    listed = floor.client(floor.manager).get(f"/{floor.slug}/timesheets/?start={anchor}")
+    assert "Partly approved" in listed.content.decode()
     # The fortnight's open remainder is the week before: approving it leaves the week alone.
     with tenant_context(floor.tenant):
         before, before_end, _none = period_for(floor.tenant, settings, floor.worker.pk, anchor)
@@ -175,3 +178,22 @@ def test_the_clock_lock_uses_the_sites_day_not_the_companys(floor: Floor) -> Non
         clocking.punch_clock_in(tenant=floor.tenant, actor=floor.worker,
                                 membership=floor.worker,
                                 clocking=clocking.Clocking(site=site))  # fmt: skip
+
+
+def test_a_timesheet_approved_before_days_were_stored_is_still_locked(floor: Floor) -> None:
+    """Rows approved before this change hold no days: their days count as approved, with the
+    figures computed from the punches, and stay locked."""
+    monday = last_monday(floor)
+    punch(floor, floor.worker, at(monday, 9), at(monday, 13))
+    with tenant_context(floor.tenant):
+        Timesheet.objects.create(
+            membership=floor.worker, period_start=monday, period_end=monday + dt.timedelta(days=6),
+            status=Timesheet.Status.APPROVED, approved_minutes=240,
+        )  # fmt: skip
+        settings = attendance_settings(floor.tenant)
+        [sheet] = selectors.sheets(floor.tenant, settings, [floor.worker], monday,
+                                   monday + dt.timedelta(days=6))  # fmt: skip
+    assert sheet.is_locked and sheet.worked_minutes == 240
+    rows = export(floor, floor.admin, monday, monday)
+    assert [(r["basis"], r["paid_hours"]) for r in rows if r["membership_id"] == str(
+        floor.worker.pk)] == [("approved actual", "4.00")]  # fmt: skip
