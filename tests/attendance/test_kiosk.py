@@ -307,3 +307,30 @@ def test_only_the_people_of_the_kiosks_site_can_clock_on_it(floor: Floor) -> Non
     assert "Wrong name or PIN" in punch_on(floor, token, "4821").content.decode()
     with tenant_context(floor.tenant):
         assert not Punch.objects.exists()
+
+
+def test_kiosks_set_up_before_enrolment_forget_their_old_secret_address(floor: Floor) -> None:
+    """The migration to enrolled devices replaces what a kiosk's old secret address hashed to,
+    so that the old token, sent as a device cookie, opens nothing."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from accounts.tokens import token_hash
+
+    made = services.kiosk_create(tenant=floor.tenant, actor=floor.manager, site=floor.site,
+                                 name="Old door")  # fmt: skip
+    old_token = "old-secret-address-token-0123456789abcdefgh"
+    with tenant_context(floor.tenant):
+        Kiosk.objects.filter(pk=made.pk).update(token_hash=token_hash(old_token))
+    tablet = Client()
+    tablet.cookies[services.DEVICE_COOKIE] = old_token
+    assert tablet.get(f"/{floor.slug}/kiosk/").status_code == 200  # before the migration
+    name = "0005_kiosk_device_enrolment"
+    module = importlib.import_module(f"attendance.migrations.{name}")
+    state = MigrationLoader(connection).project_state(("attendance", name))
+    module.forget_old_addresses(state.apps, SimpleNamespace(connection=connection))
+    assert tablet.get(f"/{floor.slug}/kiosk/").status_code == 404
+    assert floor.reload(made).token_hash != token_hash(old_token)
