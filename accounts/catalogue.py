@@ -329,6 +329,18 @@ class Event(StrEnum):
         "kiosk.turned_off", Category.SCHEDULE, _("Kiosk turned off"),
         _("{actor} turned off a kiosk at {site:site}"),
     )  # fmt: skip
+    KIOSK_ENROLMENT_STARTED = (
+        "kiosk.enrolment_started", Category.SECURITY, _("Kiosk enrolment link made"),
+        _("{actor} made a one-time link to enrol a device as a kiosk at {site:site}"),
+    )  # fmt: skip
+    KIOSK_DEVICE_ENROLLED = (
+        "kiosk.device_enrolled", Category.SECURITY, _("Kiosk device enrolled"),
+        _("A device was enrolled as a kiosk at {site:site} with a one-time link"),
+    )  # fmt: skip
+    KIOSK_DEVICE_REVOKED = (
+        "kiosk.device_revoked", Category.SECURITY, _("Kiosk device revoked"),
+        _("{actor} revoked the enrolled device of a kiosk at {site:site}"),
+    )  # fmt: skip
     KIOSK_PIN_SET = (
         "kiosk.pin_set", Category.SECURITY, _("Kiosk PIN set"), _("{actor} set their kiosk PIN"),
     )  # fmt: skip

@@ -10,16 +10,19 @@ class AttendanceConfig(AppConfig):
         from attendance import models, personal_data
         from audit.registry import register
 
-        # The kiosk's secret and the PIN are hashes; neither goes into the trail.
+        # The kiosk's device token, its enrolment link and the PIN are hashes; none goes into the
+        # trail (enrolment and revocation are named events of their own).
         # Wrong attempts are named events of their own (kiosk.pin_failed), not counter changes.
         register(models.Kiosk, category=Category.SCHEDULE,
-                 exclude_fields=["token_hash", "failed_attempts", "paused_until"])  # fmt: skip
+                 exclude_fields=["token_hash", "enrol_hash", "enrol_expires_at", "failed_attempts",
+                                 "paused_until"])  # fmt: skip
         counters = ["pin_hash", "failed_attempts", "locked_until", "updated_at"]
         register(models.KioskPin, category=Category.SECURITY, exclude_fields=counters)
         for model in (models.AttendanceSettings, models.SiteLocation):
             register(model, category=Category.SCHEDULE)
         # The person's note on their timesheet is their own words; the trail keeps the answer.
-        register(models.Timesheet, category=Category.SCHEDULE, exclude_fields=["answer_note"])
+        register(models.Timesheet, category=Category.SCHEDULE,
+                 exclude_fields=["answer_note", "approved_days"])  # fmt: skip
         # Where someone stood is location data: the trail keeps that a punch changed, not where.
         location = ["in_place", "in_distance_m", "out_place", "out_distance_m"]
         register(models.Punch, category=Category.SCHEDULE, exclude_fields=location)

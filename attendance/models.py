@@ -107,6 +107,9 @@ class Place(models.TextChoices):
     INSIDE = "inside", _("Inside the site's radius")
     OUTSIDE = "outside", _("Outside the site's radius")
     UNAVAILABLE = "unavailable", _("Location not given")
+    # A punch on the site's kiosk: the tablet is enrolled at the site, so the punch is at the
+    # site; no position is asked for (kept, like the others, only where location is kept).
+    KIOSK = "kiosk", _("At the site's kiosk")
 
 
 class Source(models.TextChoices):
@@ -229,8 +232,11 @@ class PunchEdit(TenantModel):
 
 class Timesheet(TenantModel):
     """One person's pay period: its state (open, approved and locked) and the person's answer.
-    The hours themselves are computed from the punches (attendance.timesheets.selectors); an
-    approved timesheet's punches cannot change until someone with "unlock" reopens it."""
+    While open, the hours are computed from the punches (attendance.timesheets.selectors). Once
+    approved it is a stored fact: its first and last day, and the paid, overtime and scheduled
+    minutes of each day and punch as they were approved (`approved_days`), which payroll and the
+    pages read; a later change of the pay period, rounding, break or overtime rules changes
+    nothing in it. Its punches cannot change until someone with "unlock" reopens it."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -252,6 +258,10 @@ class Timesheet(TenantModel):
     # Paid minutes as approved (regular and overtime), for payroll; cleared on unlocking.
     approved_minutes = models.PositiveIntegerField(null=True, blank=True)
     approved_overtime_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Each day of the period as approved: [{"day", "scheduled", "paid", "overtime",
+    # "multiplier", "shifts": [{"site_id", "site", "position", "minutes"}], "punches":
+    # [{"punch", "site_id", "site", "position", "paid", "breaks"}]}]; cleared on unlocking.
+    approved_days = models.JSONField(default=list, blank=True)
     answer = models.CharField(max_length=16, choices=Answer.choices, blank=True, default="")
     answer_note = models.TextField(_("your note"), blank=True, max_length=1000)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -279,13 +289,19 @@ class Timesheet(TenantModel):
 
 
 class Kiosk(TenantModel):
-    """A shared tablet at a site, signed in with its own secret address (only its hash is
-    stored): not a person's session. People clock on it with their personal PIN."""
+    """A shared tablet at a site, bound to one enrolled device: a manager makes a one-time
+    enrolment link (its hash and a short expiry kept here), and opening it on the tablet gives
+    the tablet a long-lived device cookie holding a random token whose hash is `token_hash`
+    (a random, unknown one until a device is enrolled or after it is revoked). Not a person's
+    session: people clock on it with their personal PIN."""
 
     site = models.ForeignKey("scheduling.Site", on_delete=models.CASCADE, related_name="+",
                              db_index=False)  # fmt: skip
     name = models.CharField(_("name"), max_length=80)
-    token_hash = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)  # the enrolled device's token
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    enrol_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    enrol_expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("tenancy.Membership", on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+", db_index=False)  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -1,6 +1,8 @@
 """Payroll from actuals: scheduling's payroll export, with approved hours where a timesheet is
 approved and scheduled hours (marked) otherwise, overtime split by the company's weekly rule;
-and the summary of scheduled against actual hours and cost by site, position and person."""
+and the summary of scheduled against actual hours and cost by site, position and person.
+An approved day is paid from the figures stored at approval (paid and overtime minutes, the
+overtime multiplier, sites and positions), whatever the settings say now."""
 
 from __future__ import annotations
 
@@ -61,25 +63,31 @@ def _rates(actor: Membership) -> dict[uuid.UUID, Decimal | None]:
 class DayPay:
     person: Membership
     day: DayLine
-    approved: bool
     overtime: int = 0
+
+    @property
+    def approved(self) -> bool:
+        return self.day.approved is not None
 
     @property
     def paid(self) -> int:
         return self.day.worked_minutes if self.approved else self.day.scheduled_minutes
 
+    def multiplier(self, current: Decimal) -> Decimal:
+        """The overtime multiplier: as approved, else the company's now."""
+        return Decimal(self.day.approved["multiplier"]) if self.day.approved else current
 
-def _day_pay(sheet: Sheet, settings: AttendanceSettings, site_ids: set[uuid.UUID]) -> list[DayPay]:
-    approved = sheet.is_locked
+
+def _day_pay(sheet: Sheet, settings: AttendanceSettings, site_ids: set[str]) -> list[DayPay]:
     days = [
         d for d in sheet.days
-        if ({s.site_id for s in d.shifts} | {p.punch.site_id for p in d.punches}) & site_ids
+        if {p.site_id for p in d.scheduled_parts() + d.actual_parts()} & site_ids
     ]  # fmt: skip
-    rows = [DayPay(sheet.membership, d, approved) for d in days]
+    rows = [DayPay(sheet.membership, d) for d in days]
     split = overtime_split({r.day.day: r.paid for r in rows}, float(settings.overtime_weekly_hours))
-    for row in rows:
-        row.overtime = split[row.day.day]
-    return [r for r in rows if r.paid or r.day.shifts or r.day.punches]
+    for row in rows:  # an approved day's overtime is the one approved
+        row.overtime = row.day.overtime_minutes if row.approved else split[row.day.day]
+    return [r for r in rows if r.paid or r.day.scheduled_parts() or r.day.actual_parts()]
 
 
 def day_pay(actor: Membership, start: dt.date, end: dt.date) -> Iterator[DayPay]:
@@ -87,7 +95,7 @@ def day_pay(actor: Membership, start: dt.date, end: dt.date) -> Iterator[DayPay]
     per pay period in the range, whatever the number of people, shifts or punches."""
     tenant = actor.tenant
     settings = attendance_settings(tenant)
-    site_ids = set(sites_for_member(actor).values_list("pk", flat=True))
+    site_ids = {str(pk) for pk in sites_for_member(actor).values_list("pk", flat=True)}
     people = _people(actor)
     for first, last in _periods(settings, start, end):
         for sheet in sheets(tenant, settings, people, first, last):
@@ -114,11 +122,12 @@ def actual_rows(
             pay = ["", "", ""]
             if rate is not None:
                 regular_pay = (rate * regular / 60).quantize(Decimal("0.01"))
-                overtime_pay = (rate * multiplier * row.overtime / 60).quantize(Decimal("0.01"))
+                overtime_pay = (rate * row.multiplier(multiplier) * row.overtime
+                                / 60).quantize(Decimal("0.01"))  # fmt: skip
                 pay = [str(regular_pay), str(overtime_pay), str(regular_pay + overtime_pay)]
-            sites = dict.fromkeys([s.site.name for s in row.day.shifts]
-                                  + [p.punch.site.name for p in row.day.punches])  # fmt: skip
-            positions = dict.fromkeys(s.position.name for s in row.day.shifts)
+            sites = dict.fromkeys(p.site for p in row.day.scheduled_parts()
+                                  + row.day.actual_parts())  # fmt: skip
+            positions = dict.fromkeys(p.position for p in row.day.scheduled_parts())
             yield [
                 str(row.person.pk), safe_cell(row.person.user.display_name),
                 row.day.day.isoformat(), safe_cell("; ".join(sites)),
@@ -170,15 +179,14 @@ def summary(actor: Membership, start: dt.date, end: dt.date, *, with_pay: bool) 
     for row in day_pay(actor, start, end):
         rate = rates.get(row.person.pk)
         name = row.person.user.display_name
-        for shift in row.day.shifts:
-            add("site", shift.site.name, shift.paid_minutes, 0, rate)
-            add("position", shift.position.name, shift.paid_minutes, 0, rate)
-            add("person", name, shift.paid_minutes, 0, rate)
-        for line in row.day.punches:
-            position = line.punch.shift.position.name if line.punch.shift else "Unscheduled"
-            add("site", line.punch.site.name, 0, line.worked_minutes, rate)
-            add("position", position, 0, line.worked_minutes, rate)
-            add("person", name, 0, line.worked_minutes, rate)
+        for part in row.day.scheduled_parts():
+            add("site", part.site, part.minutes, 0, rate)
+            add("position", part.position, part.minutes, 0, rate)
+            add("person", name, part.minutes, 0, rate)
+        for part in row.day.actual_parts():  # approved days: as approved
+            add("site", part.site, 0, part.minutes, rate)
+            add("position", part.position, 0, part.minutes, rate)
+            add("person", name, 0, part.minutes, rate)
 
     def ordered(kind: str) -> list[Tally]:
         return sorted(tallies[kind].values(), key=lambda t: t.label.lower())

@@ -14,7 +14,12 @@ urlpatterns: list[URLPattern] = [
     path("board/", board.attendance_board, name="board"),
     path("clock/pin/", kiosk.kiosk_pin, name="kiosk-pin"),
     path("kiosks/", kiosk.kiosk_list, name="kiosks"),
-    re_path(r"^kiosk/(?P<kiosk_token>[A-Za-z0-9_-]{20,64})/$", kiosk.kiosk, name="kiosk"),
+    path("kiosk/", kiosk.kiosk, name="kiosk"),
+    re_path(
+        r"^kiosk/enrol/(?P<enrol_code>[A-Za-z0-9_-]{20,64})/$",
+        kiosk.kiosk_enrol,
+        name="kiosk-enrol",
+    ),
     path("timesheets/", timesheets.timesheet_list, name="timesheets"),
     path("timesheets/<uuid:membership_id>/", timesheets.timesheet_detail, name="timesheet"),
     path("my-timesheet/", timesheets.my_timesheet, name="my-timesheet"),

@@ -22,8 +22,9 @@ from accounts.events import Event, emit
 from attendance.access import require_managed, require_site
 from attendance.clocking import location
 from attendance.clocking.selectors import matching_shift
-from attendance.models import Break, Punch, PunchEdit, SiteLocation, Source, Timesheet
-from attendance.settings import attendance_settings, keeps_location, period_of
+from attendance.models import Break, Place, Punch, PunchEdit, SiteLocation, Source
+from attendance.periods import locked_on
+from attendance.settings import keeps_location
 from scheduling.models import Site
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -72,15 +73,13 @@ def _lock_person(tenant: Tenant, membership: Membership) -> Membership:
     return person
 
 
-def _ensure_unlocked(tenant: Tenant, membership: Membership, instant: dt.datetime) -> None:
-    """Nothing changes inside an approved (locked) timesheet's period."""
-    day = instant.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
-    start, _end = period_of(attendance_settings(tenant), day)
-    locked = Timesheet.objects.filter(
-        tenant=tenant, membership=membership, period_start=start,
-        status=Timesheet.Status.APPROVED,
-    ).exists()  # fmt: skip
-    if locked:
+def _ensure_unlocked(
+    tenant: Tenant, membership: Membership, site: Site, *instants: dt.datetime
+) -> None:
+    """Nothing changes inside an approved (locked) timesheet's stored period. The days are the
+    site's, as on the timesheet (a punch belongs to the day it started at its site)."""
+    zone = zoneinfo.ZoneInfo(site.time_zone)
+    if locked_on(tenant, membership.pk, [i.astimezone(zone).date() for i in instants]):
         raise ValidationError(
             _("The timesheet for this pay period is approved and locked; ask a manager who "
               "may unlock it.")
@@ -130,12 +129,18 @@ def _verdict(
     *,
     actor: Membership,
     by_manager: bool,
+    source: str,
     request: HttpRequest | None,
 ) -> location.Verdict | LocationRefusedError:
     """The location check of `site`. A refusal is audited and returned: the caller raises it
     after leaving the tenant context, so that the audit entry is kept. Nothing of the position
-    is kept unless the company keeps location (then only inside/outside and the distance)."""
-    if by_manager:  # a manager's device (or the kiosk, at the site) says nothing of the person
+    is kept unless the company keeps location (then only inside/outside and the distance).
+    The site's kiosk is a tablet enrolled at the site: its punches are recorded as "at the
+    site's kiosk" (where location is kept), never geolocated nor refused by the check."""
+    if source == Source.KIOSK:
+        return location.Verdict(Place.KIOSK if keeps_location(tenant) else Place.UNKNOWN, None,
+                                blocked=False)  # fmt: skip
+    if by_manager:  # a manager's device says nothing of where the person is
         return location.Verdict("", None, blocked=False)
     where = SiteLocation.objects.filter(tenant=tenant, site=site).first()
     verdict = location.check(where, clocking.fix)
@@ -188,12 +193,13 @@ def punch_clock_in(
         if actor.pk != membership.pk:
             require_site(actor, site)  # and only at their sites
         verdict = _verdict(tenant, site, clocking, actor=actor, request=request,
-                           by_manager=not _own_device(actor, membership, source))  # fmt: skip
+                           by_manager=not _own_device(actor, membership, source),
+                           source=source)  # fmt: skip
     if isinstance(verdict, LocationRefusedError):
         raise verdict
     with tenant_context(tenant), transaction.atomic():
         person = _lock_person(tenant, membership)
-        _ensure_unlocked(tenant, person, now)
+        _ensure_unlocked(tenant, person, site, now)
         _refuse_if_open(tenant, person)
         punch = Punch(
             tenant=tenant, membership=person, shift=shift, site=site, clock_in_at=now,
@@ -238,15 +244,16 @@ def punch_clock_out(
         if actor.pk != membership.pk:
             require_site(actor, open_site.site)
         verdict = _verdict(tenant, open_site.site, clocking, actor=actor, request=request,
-                           by_manager=not _own_device(actor, membership, source))  # fmt: skip
+                           by_manager=not _own_device(actor, membership, source),
+                           source=source)  # fmt: skip
     if isinstance(verdict, LocationRefusedError):
         raise verdict
     with tenant_context(tenant), transaction.atomic():
         person = _lock_person(tenant, membership)
-        _ensure_unlocked(tenant, person, now)
         punch = _open_punch(tenant, person)
         if punch is None:
             raise ValidationError(_("You are not clocked in, so there is nothing to clock out."))
+        _ensure_unlocked(tenant, person, punch.site, punch.clock_in_at, now)
         if now <= punch.clock_in_at:
             raise ValidationError(_("Clocking out must come after clocking in."))
         Break.objects.filter(tenant=tenant, punch=punch, end_at__isnull=True).update(end_at=now)

@@ -1,5 +1,7 @@
-"""The kiosk: set up and turned off by a manager, a personal PIN per person (hashed like a
-password), and clocking with it. Wrong PINs are counted per person and per kiosk: a person's PIN
+"""The kiosk: set up and turned off by a manager, bound to one enrolled tablet (a one-time
+enrolment link gives the tablet a device cookie; only hashes are stored; a manager can revoke
+the device), a personal PIN per person (hashed like a password), and clocking with it. Wrong
+PINs are counted per person and per kiosk: a person's PIN
 locks after PIN_LOCK_AFTER in a row, a kiosk pauses after KIOSK_PAUSE_AFTER; every attempt and
 every punch is audited."""
 
@@ -38,45 +40,121 @@ KIOSK_PAUSE_AFTER = 20
 KIOSK_PAUSE_FOR = dt.timedelta(minutes=5)
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 WRONG = "Wrong name or PIN. Try again, or ask a manager."
+ENROL_FOR = dt.timedelta(minutes=15)  # how long an enrolment link works (once)
+DEVICE_COOKIE = "parim_kiosk"
+DEVICE_COOKIE_AGE = dt.timedelta(days=400)  # the longest browsers keep a cookie
 
 
-def kiosk_create(*, tenant: Tenant, actor: Membership, site: Site, name: str) -> tuple[Kiosk, str]:
-    """A kiosk for one of the actor's sites; returns it and its secret (shown once)."""
+def _unknown_hash() -> str:
+    """The hash of a token nobody holds: a kiosk with no enrolled device."""
+    return token_hash(new_token())
+
+
+def _managed_kiosk(tenant: Tenant, actor: Membership, kiosk: Kiosk) -> Kiosk:
+    if not actor.has(Permission.CLOCK_OTHERS):
+        raise PermissionDenied
+    row = Kiosk.objects.select_for_update().select_related("site").get(tenant=tenant, pk=kiosk.pk)
+    require_site(actor, row.site)  # a manager of some sites manages only their kiosks
+    return row
+
+
+def kiosk_create(*, tenant: Tenant, actor: Membership, site: Site, name: str) -> Kiosk:
+    """A kiosk for one of the actor's sites, with no device yet (see kiosk_enrolment_start)."""
     if not actor.has(Permission.CLOCK_OTHERS):
         raise PermissionDenied
     with tenant_context(tenant), transaction.atomic():
         if not schedules_site(actor, site.pk):
             raise ValidationError(_("Choose one of your sites."))
-        token = new_token()
         kiosk = Kiosk(tenant=tenant, site=site, name=name.strip() or site.name,
-                      token_hash=token_hash(token), created_by=actor)  # fmt: skip
+                      token_hash=_unknown_hash(), created_by=actor)  # fmt: skip
         kiosk.full_clean()
         kiosk.save()
         emit(Event.KIOSK_SET_UP, tenant=tenant, user=actor.user, target=kiosk,
              data={"site": str(site.pk)})  # fmt: skip
-    return kiosk, token
+    return kiosk
+
+
+def kiosk_enrolment_start(*, tenant: Tenant, actor: Membership, kiosk: Kiosk) -> str:
+    """A one-time enrolment code for the kiosk (shown once, valid for ENROL_FOR); a newer one
+    replaces it. The device enrolled with it replaces any earlier device."""
+    with tenant_context(tenant), transaction.atomic():
+        row = _managed_kiosk(tenant, actor, kiosk)
+        if row.revoked_at is not None:
+            raise ValidationError(_("This kiosk is turned off: set up a new one."))
+        code = new_token()
+        row.enrol_hash, row.enrol_expires_at = token_hash(code), timezone.now() + ENROL_FOR
+        row.save(update_fields=["enrol_hash", "enrol_expires_at"])
+        emit(Event.KIOSK_ENROLMENT_STARTED, tenant=tenant, user=actor.user, target=row,
+             data={"site": str(row.site_id)})  # fmt: skip
+    return code
+
+
+def kiosk_by_enrolment(tenant: Tenant, code: str) -> Kiosk | None:
+    """The working kiosk whose unexpired enrolment code this is; None otherwise."""
+    return (
+        Kiosk.objects.filter(tenant=tenant, enrol_hash=token_hash(code), revoked_at__isnull=True,
+                             enrol_expires_at__gt=timezone.now())
+        .select_related("site").first()
+    )  # fmt: skip
+
+
+def kiosk_enrol(
+    *, tenant: Tenant, code: str, request: HttpRequest | None = None
+) -> tuple[Kiosk, str] | None:
+    """Bind the device opening the enrolment link: the code is spent, the device's new token
+    (returned, for its cookie) replaces any earlier device's. None when the code is wrong,
+    spent or expired (nothing changed)."""
+    with tenant_context(tenant), transaction.atomic():
+        found = kiosk_by_enrolment(tenant, code)
+        if found is None:
+            return None
+        row = Kiosk.objects.select_for_update().get(tenant=tenant, pk=found.pk)
+        if row.enrol_hash != found.enrol_hash:  # spent by a device at the same moment
+            return None
+        token = new_token()
+        row.token_hash, row.enrolled_at = token_hash(token), timezone.now()
+        row.enrol_hash, row.enrol_expires_at = "", None
+        row.save(update_fields=["token_hash", "enrolled_at", "enrol_hash", "enrol_expires_at"])
+        emit(Event.KIOSK_DEVICE_ENROLLED, tenant=tenant, request=request, target=row,
+             data={"site": str(row.site_id)})  # fmt: skip
+    return found, token
+
+
+def kiosk_device_revoke(*, tenant: Tenant, actor: Membership, kiosk: Kiosk) -> None:
+    """Unbind the kiosk's device (lost, stolen, replaced): its cookie stops working at once, as
+    does an enrolment link not yet used. The kiosk stays, to enrol another device."""
+    with tenant_context(tenant), transaction.atomic():
+        row = _managed_kiosk(tenant, actor, kiosk)
+        if row.enrolled_at is None and not row.enrol_hash:
+            return
+        row.token_hash, row.enrolled_at = _unknown_hash(), None
+        row.enrol_hash, row.enrol_expires_at = "", None
+        row.save(update_fields=["token_hash", "enrolled_at", "enrol_hash", "enrol_expires_at"])
+        emit(Event.KIOSK_DEVICE_REVOKED, tenant=tenant, user=actor.user, target=row,
+             data={"site": str(row.site_id)})  # fmt: skip
 
 
 def kiosk_revoke(*, tenant: Tenant, actor: Membership, kiosk: Kiosk) -> None:
-    if not actor.has(Permission.CLOCK_OTHERS):
-        raise PermissionDenied
+    """Turn the kiosk off for good: its device and any enrolment link stop working."""
     with tenant_context(tenant), transaction.atomic():
-        row = (
-            Kiosk.objects.select_for_update().select_related("site").get(tenant=tenant, pk=kiosk.pk)
-        )
-        require_site(actor, row.site)  # a manager of some sites turns off only their kiosks
+        row = _managed_kiosk(tenant, actor, kiosk)
         if row.revoked_at is not None:
             return
         row.revoked_at = timezone.now()
-        row.save(update_fields=["revoked_at"])
+        row.token_hash, row.enrol_hash, row.enrol_expires_at = _unknown_hash(), "", None
+        row.save(update_fields=["revoked_at", "token_hash", "enrol_hash", "enrol_expires_at"])
         emit(Event.KIOSK_TURNED_OFF, tenant=tenant, user=actor.user, target=row,
              data={"site": str(row.site_id)})  # fmt: skip
 
 
-def kiosk_by_token(tenant: Tenant, token: str) -> Kiosk | None:
-    """The working kiosk whose secret this is; None for a wrong or turned-off one."""
+def kiosk_by_device(tenant: Tenant, token: str | None) -> Kiosk | None:
+    """The working kiosk this device is enrolled as (its cookie's token); None for no cookie, a
+    revoked device or a turned-off kiosk. A hash is computed either way."""
+    digest = token_hash(token or "no device")
+    if not token:
+        return None
     return (
-        Kiosk.objects.filter(tenant=tenant, token_hash=token_hash(token), revoked_at__isnull=True)
+        Kiosk.objects.filter(tenant=tenant, token_hash=digest, revoked_at__isnull=True)
         .select_related("site")
         .first()
     )

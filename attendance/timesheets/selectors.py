@@ -1,6 +1,8 @@
 """Timesheets read from the punches against the published shifts: each day's worked and
 scheduled minutes, with the company's rounding, automatic break and overtime rules, and the
-variances flagged. Read for many people at once in a fixed number of queries."""
+variances flagged. Days inside an approved timesheet show the figures stored at approval
+instead (the rules may have changed since). Read for many people at once in a fixed number of
+queries."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import uuid
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -59,6 +62,16 @@ class PunchLine:
     edits: list[PunchEdit]
 
 
+@dataclass(frozen=True)
+class Part:
+    """Minutes at a site in a position: a shift (scheduled) or a punch (actual)."""
+
+    site_id: str
+    site: str
+    position: str
+    minutes: int
+
+
 @dataclass
 class DayLine:
     day: dt.date
@@ -68,14 +81,48 @@ class DayLine:
     overtime_minutes: int = 0
     # The working-time rules checked against what was worked (scheduling's settings).
     rule_breaks: list[str] = field(default_factory=list)
+    # Inside an approved timesheet: the day as approved (Timesheet.approved_days), which wins
+    # over anything computed now.
+    approved: dict[str, Any] | None = None
 
     @property
     def scheduled_minutes(self) -> int:
+        if self.approved is not None:
+            return int(self.approved["scheduled"])
         return sum(s.paid_minutes for s in self.shifts)
 
     @property
     def worked_minutes(self) -> int:
+        if self.approved is not None:
+            return int(self.approved["paid"])
         return sum(p.worked_minutes for p in self.punches)
+
+    def scheduled_parts(self) -> list[Part]:
+        if self.approved is not None:
+            return [Part(p["site_id"], p["site"], p["position"], p["minutes"])
+                    for p in self.approved["shifts"]]  # fmt: skip
+        return [Part(str(s.site_id), s.site.name, s.position.name, s.paid_minutes)
+                for s in self.shifts]  # fmt: skip
+
+    def actual_parts(self) -> list[Part]:
+        if self.approved is not None:
+            return [Part(p["site_id"], p["site"], p["position"], p["paid"])
+                    for p in self.approved["punches"]]  # fmt: skip
+        return [Part(str(p.punch.site_id), p.punch.site.name,
+                     p.punch.shift.position.name if p.punch.shift else "Unscheduled",
+                     p.worked_minutes) for p in self.punches]  # fmt: skip
+
+    def snapshot(self, multiplier: str) -> dict[str, Any]:
+        """The day as it is approved (stored in Timesheet.approved_days)."""
+        return {
+            "day": self.day.isoformat(), "scheduled": self.scheduled_minutes,
+            "paid": self.worked_minutes, "overtime": self.overtime_minutes,
+            "multiplier": multiplier,
+            "shifts": [vars(p) for p in self.scheduled_parts()],
+            "punches": [{"punch": str(line.punch.pk), **vars(part), "paid": part.minutes,
+                         "breaks": line.break_minutes}
+                        for line, part in zip(self.punches, self.actual_parts(), strict=True)],
+        }  # fmt: skip
 
     @property
     def variances(self) -> list[str]:
@@ -89,7 +136,7 @@ class Sheet:
     membership: Membership
     start: dt.date
     end: dt.date
-    timesheet: Timesheet | None
+    timesheet: Timesheet | None  # the stored row that starts the period, if any
     days: list[DayLine]
 
     @property
@@ -118,7 +165,16 @@ class Sheet:
 
     @property
     def is_locked(self) -> bool:
-        return self.timesheet is not None and self.timesheet.is_locked
+        """Every day inside an approved timesheet (by the stored periods)."""
+        return bool(self.days) and all(d.approved is not None for d in self.days)
+
+    @property
+    def partly_locked(self) -> bool:
+        """Some days approved, some not (the pay period changed since an approval)."""
+        return not self.is_locked and any(d.approved is not None for d in self.days)
+
+    def snapshot(self, multiplier: str) -> list[dict[str, Any]]:
+        return [d.snapshot(multiplier) for d in self.days]
 
 
 def _round(minutes: int, step: int) -> int:
@@ -244,10 +300,10 @@ def sheets(
             "created_at"
         ):
             edits[e.punch_id].append(e)
-    rows = {
-        t.membership_id: t
-        for t in Timesheet.objects.filter(tenant=tenant, membership_id__in=ids, period_start=start)
-    }
+    stored: dict[uuid.UUID, list[Timesheet]] = defaultdict(list)
+    for row in Timesheet.objects.filter(tenant=tenant, membership_id__in=ids,
+                                        period_start__lte=end, period_end__gte=first):  # fmt: skip
+        stored[row.membership_id].append(row)
     now = timezone.now()
     days: dict[uuid.UUID, dict[dt.date, DayLine]] = {
         p.pk: {first + dt.timedelta(days=i): DayLine(first + dt.timedelta(days=i))
@@ -271,7 +327,35 @@ def sheets(
     made = []
     for person in people:
         with_context = list(days[person.pk].values())
+        legacy = _apply_approved(with_context, stored[person.pk])
         split_overtime(with_context, float(settings.overtime_weekly_hours))
         check_working_time(with_context, rules)
-        made.append(Sheet(person, start, end, rows.get(person.pk), with_context[CONTEXT_DAYS:]))
+        for line in with_context:
+            if line.approved is not None:
+                line.overtime_minutes = int(line.approved["overtime"])
+            elif any(t.period_start <= line.day <= t.period_end for t in legacy):
+                line.approved = line.snapshot(str(settings.overtime_multiplier))
+        starting = next((t for t in stored[person.pk] if t.period_start == start), None)
+        made.append(Sheet(person, start, end, starting, with_context[CONTEXT_DAYS:]))
     return made
+
+
+def _apply_approved(days: list[DayLine], rows: list[Timesheet]) -> list[Timesheet]:
+    """Days inside an approved timesheet take the figures stored at approval, down to each
+    punch's paid minutes and breaks. Returns the approved rows that stored no days (approved
+    before the days were stored): their days are approved as computed now."""
+    stored = {
+        entry["day"]: entry
+        for row in rows if row.is_locked for entry in row.approved_days
+    }  # fmt: skip
+    for line in days:
+        entry = stored.get(line.day.isoformat())
+        if entry is None:
+            continue
+        line.approved = entry
+        by_punch = {p["punch"]: p for p in entry["punches"]}
+        for punch in line.punches:
+            kept = by_punch.get(str(punch.punch.pk))
+            if kept is not None:
+                punch.worked_minutes, punch.break_minutes = kept["paid"], kept["breaks"]
+    return [row for row in rows if row.is_locked and not row.approved_days]

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from accounts.events import Event, emit
 from attendance.access import require_managed
 from attendance.models import Break, Punch, PunchEdit, Timesheet
-from attendance.settings import attendance_settings, period_of
+from attendance.periods import locked_on, period_for
+from attendance.settings import attendance_settings
 from attendance.timesheets.selectors import sheets
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -35,11 +36,11 @@ def _not_own(actor: Membership, person_id: object) -> None:
 
 
 def _period_row(
-    tenant: Tenant, membership: Membership, day: dt.date, *, lock: bool = True
+    tenant: Tenant, membership: Membership, day: dt.date
 ) -> tuple[dt.date, dt.date, Timesheet | None]:
-    start, end = period_of(attendance_settings(tenant), day)
-    rows = Timesheet.objects.filter(tenant=tenant, membership=membership, period_start=start)
-    return start, end, (rows.select_for_update() if lock else rows).first()
+    """The person's pay period holding `day`: an approved one as stored, else by the current
+    settings (cut short where it meets an approved one); its row locked for the write."""
+    return period_for(tenant, attendance_settings(tenant), membership.pk, day, lock=True)
 
 
 def _locked_message() -> ValidationError:
@@ -84,12 +85,9 @@ def punch_correct(
         row = Punch.objects.select_for_update().select_related("site").get(tenant=tenant,
                                                                            pk=punch.pk)  # fmt: skip
         zone = zoneinfo.ZoneInfo(row.site.time_zone)
-        for instant in (row.clock_in_at, clock_in_at):
-            _start, _end, sheet = _period_row(
-                tenant, row.membership, instant.astimezone(zone).date()
-            )
-            if sheet is not None and sheet.is_locked:
-                raise _locked_message()
+        days = [instant.astimezone(zone).date() for instant in (row.clock_in_at, clock_in_at)]
+        if locked_on(tenant, row.membership_id, days):  # by the stored approved periods
+            raise _locked_message()
         if clock_out_at is None and row.clock_out_at is not None:
             raise ValidationError(_("Give the time they clocked out."))
         overlapping = Punch.objects.filter(
@@ -135,17 +133,21 @@ def timesheet_approve(
         start, end, row = _period_row(tenant, membership, day)
         if row is not None and row.is_locked:
             raise ValidationError(_("This timesheet is already approved."))
-        [sheet] = sheets(tenant, attendance_settings(tenant), [membership], start, end)
+        settings = attendance_settings(tenant)
+        [sheet] = sheets(tenant, settings, [membership], start, end)
         if sheet.has_open_punch:
             raise ValidationError(
                 _("A punch in this period has no clock-out: correct it before approving.")
             )
-        row = row or Timesheet(tenant=tenant, membership=membership, period_start=start,
-                               period_end=end)  # fmt: skip
+        row = row or Timesheet(tenant=tenant, membership=membership, period_start=start)
+        # Stored as approved: the period and every day's figures, which no later change of
+        # the settings moves (an open row's end follows the current period).
+        row.period_end = end
         row.status = Timesheet.Status.APPROVED
         row.approved_by, row.approved_at = actor, timezone.now()
         row.approved_minutes = sheet.worked_minutes
         row.approved_overtime_minutes = sheet.overtime_minutes
+        row.approved_days = sheet.snapshot(str(settings.overtime_multiplier))
         row.save()
         emit(Event.TIMESHEET_APPROVED, tenant=tenant, user=actor.user, request=request,
              target=row, data={"member": str(membership.pk), "from": start.isoformat(),
@@ -174,8 +176,9 @@ def timesheet_unlock(
         row.status = Timesheet.Status.OPEN
         row.approved_by = row.approved_at = None
         row.approved_minutes = row.approved_overtime_minutes = None
+        row.approved_days = []
         row.save(update_fields=["status", "approved_by", "approved_at", "approved_minutes",
-                                "approved_overtime_minutes"])  # fmt: skip
+                                "approved_overtime_minutes", "approved_days"])  # fmt: skip
         emit(Event.TIMESHEET_UNLOCKED, tenant=tenant, user=actor.user, request=request,
              target=row, data={"member": str(membership.pk), "from": start.isoformat(),
                                "to": end.isoformat()})  # fmt: skip
@@ -201,6 +204,8 @@ def timesheet_answer(
         start, end, row = _period_row(tenant, membership, day)
         row = row or Timesheet(tenant=tenant, membership=membership, period_start=start,
                                period_end=end)  # fmt: skip
+        if not row.is_locked:
+            row.period_end = end
         row.answer, row.answer_note, row.answered_at = answer, note, timezone.now()
         row.full_clean()
         row.save()

@@ -4,9 +4,11 @@ approve, unlock), and the employee's own (confirm or query)."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -16,23 +18,30 @@ from django.utils.translation import gettext as _
 
 from attendance.access import people_managed, require_managed
 from attendance.models import AttendanceSettings, Punch, Timesheet
+from attendance.periods import period_for
 from attendance.settings import attendance_settings, period_of
 from attendance.timesheets import services
 from attendance.timesheets.forms import AnswerForm, CorrectionForm, PeriodForm
 from attendance.timesheets.selectors import VARIANCE_LABELS, sheets
-from scheduling.time import today_in
+from scheduling.time import local_midnight, today_in
 from tenancy.access import membership_get_or_404, tenant_object_get_or_404
 from tenancy.http import TenantRequest, permission_denied, require_permission, tenant_view
 from tenancy.models import Membership
 from tenancy.permissions import Permission
 
 
-def _period(request: TenantRequest) -> tuple[AttendanceSettings, dt.date, dt.date]:
-    """The company's settings (read once) and the pay period asked for (?start=, or today's)."""
+def _period(
+    request: TenantRequest, person: Membership | None = None
+) -> tuple[AttendanceSettings, dt.date, dt.date]:
+    """The company's settings (read once) and the pay period asked for (?start=, or today's):
+    by the settings for everyone, or `person`'s own (an approved one as it was stored)."""
     settings = attendance_settings(request.tenant)
     form = PeriodForm(request.GET)
     day = (form.cleaned_data.get("start") if form.is_valid() else None) or today_in(request.tenant)
-    start, end = period_of(settings, day)
+    if person is not None:
+        start, end, _row = period_for(request.tenant, settings, person.pk, day)
+    else:
+        start, end = period_of(settings, day)
     return settings, start, end
 
 
@@ -44,10 +53,15 @@ def _nav(start: dt.date, end: dt.date) -> dict[str, object]:
 @tenant_view
 @require_permission(Permission.APPROVE_TIMESHEETS)
 def timesheet_list(request: TenantRequest) -> HttpResponse:
-    """Everyone's timesheet for one pay period: scheduled against worked, variances, status."""
+    """Everyone's timesheet for one pay period: scheduled against worked, variances, status.
+    People who left during the period or since are on it too (marked), so that their last
+    hours can be approved and paid; like everyone, only if they have hours in it."""
     settings, start, end = _period(request)
+    since = local_midnight(start, zoneinfo.ZoneInfo(request.tenant.time_zone))
+    still_there = ~Q(status=Membership.Status.LEFT)
+    left_since = Q(left_at__gte=since - dt.timedelta(days=1))  # site zones may differ
     people = list(
-        people_managed(request.membership).filter(status=Membership.Status.ACTIVE)
+        people_managed(request.membership).filter(still_there | left_since)
         .select_related("user").order_by("user__full_name", "pk")
     )  # fmt: skip
     rows = sheets(request.tenant, settings, people, start, end)
@@ -63,7 +77,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
     approve, or unlock (which needs "unlock timesheets")."""
     person = membership_get_or_404(tenant=request.tenant, id=membership_id)
     require_managed(request.membership, person)  # a manager of some sites: only their people
-    settings, start, end = _period(request)
+    settings, start, end = _period(request, person)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     correction = CorrectionForm()
@@ -119,7 +133,7 @@ def timesheet_detail(request: TenantRequest, membership_id: str) -> HttpResponse
 @tenant_view
 def my_timesheet(request: TenantRequest) -> HttpResponseBase:
     """The member's own timesheet for a pay period; POST confirms it or queries it."""
-    settings, start, end = _period(request)
+    settings, start, end = _period(request, request.membership)
     if request.method not in {"GET", "POST"}:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if request.method == "POST":

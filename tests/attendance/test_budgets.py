@@ -7,7 +7,6 @@ import itertools
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -106,12 +105,13 @@ def test_timesheet_and_payroll_page_budgets(floor: Floor) -> None:
         # (5 with its savepoint and setting statements); the people; then the timesheets' six
         # reads (working-time rules, shifts, punches, breaks, corrections, timesheet rows).
         "timesheets": 20,
-        "timesheet": 21,  # ...and the person, fetched by id
+        # ...and the person, fetched by id, and their pay period (an approved one as stored)
+        "timesheet": 22,
         "payroll form": 8,
         # the settings (5), the sites the member schedules, the people, the rates, the
         # currency, and the six reads per pay period (one week here).
         "payroll summary": 23,
-        "my timesheet": 19,  # the settings (5) and the six reads
+        "my timesheet": 20,  # the settings (5), their pay period and the six reads
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
@@ -142,9 +142,11 @@ def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
     page (more sites, each with its check)."""
     from attendance.kiosk import services as kiosk_services
     from attendance.models import SiteLocation
+    from tests.attendance.test_kiosk import enrolled
 
-    _made, token = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
-                                               site=floor.site, name="Door")  # fmt: skip
+    made = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin, site=floor.site,
+                                       name="Door")  # fmt: skip
+    tablet = enrolled(floor, made)  # the site's tablet: nobody signed in
     counts: dict[str, list[int]] = {}
     for extra in (1, 3):
         for _ in range(extra):
@@ -155,9 +157,8 @@ def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
             site = floor.new_site(f"Checked {i}")
             with tenant_context(floor.tenant):
                 SiteLocation.objects.create(site=site, latitude=51, longitude=0)
-        tablet = Client()  # the site's tablet: nobody signed in
         with CaptureQueriesContext(connection) as context:
-            response = tablet.get(f"/{floor.slug}/kiosk/{token}/")
+            response = tablet.get(f"/{floor.slug}/kiosk/")
         assert response.status_code == 200
         counts.setdefault("kiosk", []).append(len(context))
         counts.setdefault("kiosks", []).append(count(floor, floor.admin, f"/{floor.slug}/kiosks/"))
@@ -165,7 +166,7 @@ def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
             count(floor, floor.admin, f"/{floor.slug}/settings/attendance/")
         )
     budgets = {
-        # the company, the kiosk by its secret, the people of its site (no membership read:
+        # the company, the kiosk by its device's cookie, the people of its site (no membership read:
         # not a person's page), and the tenant context's four statements
         "kiosk": 7,
         "kiosks": 10,  # 8, the member's sites, the kiosks

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.test import Client
 from django.utils import timezone
 
 from attendance.kiosk import services as kiosk_services
@@ -21,6 +20,7 @@ from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.models import Tenant
 from tests.attendance.conftest import Floor
+from tests.attendance.test_kiosk import enrolled
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +69,20 @@ def test_the_board_clocks_only_the_managers_people(maple: Floor) -> None:
 
 def test_a_manager_turns_off_only_the_kiosks_of_their_sites(maple: Floor) -> None:
     floor = maple
-    made, _token = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
-                                               site=floor.site, name="Rosewood door")  # fmt: skip
-    response = floor.client(floor.manager).post(
-        f"/{floor.slug}/kiosks/", {"action": "revoke", "kiosk": str(made.pk)}
-    )
-    assert response.status_code == 404
+    made = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
+                                       site=floor.site, name="Rosewood door")  # fmt: skip
+    enrolled(floor, made, floor.admin)
     with tenant_context(floor.tenant):
-        assert Kiosk.objects.get(pk=made.pk).revoked_at is None
+        before = Kiosk.objects.get(pk=made.pk)
+    for action in ("revoke", "revoke_device", "enrol"):
+        response = floor.client(floor.manager).post(
+            f"/{floor.slug}/kiosks/", {"action": action, "kiosk": str(made.pk)}
+        )
+        assert response.status_code == 404, action
+    with tenant_context(floor.tenant):
+        after = Kiosk.objects.get(pk=made.pk)
+    assert after.revoked_at is None and after.enrolled_at == before.enrolled_at
+    assert (after.token_hash, after.enrol_hash) == (before.token_hash, "")
 
 
 def test_a_manager_does_not_approve_their_own_timesheet_an_admin_may(floor: Floor) -> None:
@@ -92,12 +98,13 @@ def test_a_manager_does_not_approve_their_own_timesheet_an_admin_may(floor: Floo
 
 def test_a_read_only_company_kiosk_records_nothing(floor: Floor, settings: Any) -> None:
     settings.ENTITLEMENTS_ENFORCED = True
-    _made, token = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
-                                               site=floor.site, name="Front door")  # fmt: skip
+    made = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.admin,
+                                       site=floor.site, name="Front door")  # fmt: skip
+    tablet = enrolled(floor, made, floor.admin)
     kiosk_services.pin_set(tenant=floor.tenant, membership=floor.worker, pin="4821")
     with tenant_context(floor.tenant):
         Tenant.objects.filter(pk=floor.tenant.pk).update(status=Tenant.Status.READ_ONLY)
-    page = Client().post(f"/{floor.slug}/kiosk/{token}/",
+    page = tablet.post(f"/{floor.slug}/kiosk/",
                          {"person": str(floor.worker.pk), "pin": "4821", "action": "in"},
                          follow=True)  # fmt: skip
     assert "read-only: clocking is paused" in page.content.decode()

@@ -1,6 +1,7 @@
 """Journeys of time and attendance: an employee clocks in and out on a phone (position faked in
-the browser, inside and then outside the site's radius); a kiosk punch with a PIN; a manager
-fixes a missed clock-out with a reason and approves the week; payroll shows the actual hours."""
+the browser, inside and then outside the site's radius); a manager enrols a tablet as the site's
+kiosk, a person punches on it with a PIN, and the manager revokes the device; a manager fixes a
+missed clock-out with a reason and approves the week; payroll shows the actual hours."""
 
 from __future__ import annotations
 
@@ -101,13 +102,31 @@ def test_a_person_clocks_in_on_the_sites_kiosk_with_their_pin(
     page.get_by_label("New kiosk PIN (4 to 8 digits)").fill("4821")
     page.get_by_role("button", name="Set PIN").click()
     expect(page.get_by_text("Your kiosk PIN is set.")).to_be_visible()
-    _kiosk, token = kiosk_services.kiosk_create(tenant=floor.tenant, actor=floor.manager,
-                                                site=floor.site, name="Front door")  # fmt: skip
+    # A manager sets up the kiosk and gets its one-time enrolment link.
+    office = browser.new_context(base_url=live_server.url, viewport={"width": 1280,
+                                                                     "height": 800})  # fmt: skip
+    manager = office.new_page()
+    sign_in(manager, floor.manager.user.email, TEST_PASSWORD)
+    _open(manager, "Kiosks")
+    manager.get_by_label("Site").select_option(label="Rosewood")
+    manager.get_by_label("Name (for example: front door tablet)").fill("Front door")
+    manager.get_by_role("button", name="Set up").click()
+    link = manager.get_by_label("Enrolment link").input_value()
+    assert "/acme/kiosk/enrol/" in link
     tablet = browser.new_context(base_url=live_server.url, viewport={"width": 1024,
                                                                      "height": 768})  # fmt: skip
     kiosk = tablet.new_page()
-    kiosk.goto(f"/acme/kiosk/{token}/")
+    # Not enrolled yet: a clear refusal, no PIN form.
+    kiosk.goto("/acme/kiosk/")
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text(
+        "This device is not enrolled as a kiosk"
+    )
+    expect(kiosk.get_by_label("Your PIN")).to_have_count(0)
+    kiosk.goto(link)
+    kiosk.get_by_role("button", name="Enrol this device").click()
     expect(kiosk.get_by_role("heading", level=1)).to_contain_text("Rosewood")
+    [cookie] = [c for c in tablet.cookies() if c["name"] == kiosk_services.DEVICE_COOKIE]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
     assert_accessible(kiosk, "attendance-kiosk")
     kiosk.get_by_text("Employee 000").click()
     kiosk.get_by_label("Your PIN").first.fill("1234")
@@ -117,7 +136,20 @@ def test_a_person_clocks_in_on_the_sites_kiosk_with_their_pin(
     kiosk.get_by_label("Your PIN").first.fill("4821")
     kiosk.get_by_role("button", name="Clock in").first.click()
     expect(kiosk.get_by_text("Clocked in: Employee 000")).to_be_visible()
+    # The manager revokes the device, confirming first: the tablet is refused at once.
+    manager.reload()
+    manager.get_by_role("button", name="Revoke device Front door").click()
+    dialog = manager.get_by_role("dialog")
+    expect(dialog).to_contain_text("Revoke the device of Front door?")
+    dialog.get_by_role("button", name="Revoke device").click()
+    expect(manager.get_by_text("The device is revoked")).to_be_visible()
+    kiosk.reload()
+    expect(kiosk.get_by_label("Your PIN")).to_have_count(0)
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text(
+        "This device is not enrolled as a kiosk"
+    )
     tablet.close()
+    office.close()
     [punch] = _punches(floor)
     assert punch.in_source == "kiosk" and punch.membership_id == floor.worker.pk
 

@@ -75,8 +75,8 @@ WALKED_ROUTES = frozenset({
     # audit
     "audit-log", "audit-export", "audit-entry",
     # attendance
-    "clock", "attendance-settings", "board", "kiosk", "kiosks", "kiosk-pin", "timesheets",
-    "timesheet", "my-timesheet", "payroll-actual", "payroll-summary",
+    "clock", "attendance-settings", "board", "kiosk", "kiosk-enrol", "kiosks", "kiosk-pin",
+    "timesheets", "timesheet", "my-timesheet", "payroll-actual", "payroll-summary",
 })  # fmt: skip
 
 # Route name -> parameters read in ways the source reading does not find, and why.

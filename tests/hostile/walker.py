@@ -111,9 +111,14 @@ def seed() -> Seeded:
 
 
 def client_for(seeded: Seeded, role: str) -> Client:
-    """One signed-in client per role for the whole walk (signing in writes the user's row)."""
+    """One signed-in client per role for the whole walk (signing in writes the user's row),
+    each on tenant A's enrolled kiosk tablet too (its device cookie), so that the kiosk page's
+    PIN form is walked."""
     if role not in seeded.clients:
+        from attendance.kiosk.services import DEVICE_COOKIE
+
         client = Client()
+        client.cookies[DEVICE_COOKIE] = seeded.world.a.secrets["kiosk_device"]
         person = seeded.members[role]
         if person is not None:
             client.force_login(person.user)

@@ -40,8 +40,13 @@ def _url(route: Route, slug_side: Side, ids_side: Side) -> str:
 
 
 def _client_for(side: Side) -> Client:
+    """Signed in as the side's owner, on a browser that is also the side's enrolled kiosk
+    tablet (the kiosk page's credential is the device cookie, not the sign-in)."""
+    from attendance.kiosk.services import DEVICE_COOKIE
+
     client = Client()
     client.force_login(side.owner.user)
+    client.cookies[DEVICE_COOKIE] = side.secrets["kiosk_device"]
     return client
 
 

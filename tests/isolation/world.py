@@ -164,8 +164,13 @@ def _populate(tenant: Tenant, label: str) -> Side:
         tenant=tenant, actor=owner, membership=other, permission=SCHEDULE_SITE, obj=site
     )
     company.profile(other, [position], [site], hourly_rate=Decimal("12.50"))
-    kiosk, kiosk_token = kiosk_services.kiosk_create(tenant=tenant, actor=owner, site=site,
-                                                     name=f"{label} Kiosk")  # fmt: skip
+    kiosk = kiosk_services.kiosk_create(tenant=tenant, actor=owner, site=site,
+                                        name=f"{label} Kiosk")  # fmt: skip
+    # An enrolled tablet (its device cookie's token), then a fresh one-time enrolment link.
+    code = kiosk_services.kiosk_enrolment_start(tenant=tenant, actor=owner, kiosk=kiosk)
+    enrolled = kiosk_services.kiosk_enrol(tenant=tenant, code=code)
+    assert enrolled is not None
+    kiosk_code = kiosk_services.kiosk_enrolment_start(tenant=tenant, actor=owner, kiosk=kiosk)
     kiosk_services.pin_set(tenant=tenant, membership=other, pin="4821")
     feed_token = employee_services.calendar_feed_renew(tenant=tenant, membership=other)
     gdpr_services.data_settings_save(
@@ -230,7 +235,12 @@ def _populate(tenant: Tenant, label: str) -> Side:
             "build_run": build_run,
             "kiosk": kiosk,
         },
-        secrets={"token": token, "feed_token": feed_token, "kiosk_token": kiosk_token},
+        secrets={
+            "token": token,
+            "feed_token": feed_token,
+            "kiosk_code": kiosk_code,
+            "kiosk_device": enrolled[1],
+        },
     )
 
 
@@ -251,7 +261,7 @@ URL_KWARG_OBJECTS: dict[str, Callable[[Side], uuid.UUID | str]] = {
     "policy_id": lambda side: side.objects["policy"].pk,
     "version_id": lambda side: side.objects["policy_version"].pk,
     "feed_token": lambda side: side.secrets["feed_token"],
-    "kiosk_token": lambda side: side.secrets["kiosk_token"],
+    "enrol_code": lambda side: side.secrets["kiosk_code"],
     "entry_id": lambda side: side.objects["audit_entry"].pk,
     "export_id": lambda side: side.objects["data_export"].pk,
     "request_id": lambda side: side.objects["erasure_request"].pk,
