@@ -201,7 +201,7 @@ def test_the_check_finds_breaks_and_the_readers_see_them() -> None:
     per shift in the engine's order, and filling the table again changes nothing."""
     case = Case()
     made: tuple[tuple[Any, ...], ...] = (
-        ("rules", Decimal(11), 3, None, None, (None, Decimal(20)), 1, []),
+        ("rules", Decimal(11), 3, None, None, (None, Decimal(40)), 1, []),
         ("add", 0, 0, 9, 8, 0),
         ("add", 0, 0, 12, 4, 0),  # overlaps the first
         ("add", 0, 1, 1, 6, 1),  # too little rest, at a site not in the profile
