@@ -59,12 +59,17 @@ def leave_type_save(
 ) -> LeaveType:  # fmt: skip
     with tenant_context(tenant):
         row = leave_type or LeaveType()
+        renamed = row.pk is not None and row.name != name.strip()
         row.name, row.deducts = name.strip(), deducts
         row.allow_beyond_balance, row.is_active = allow_beyond_balance, is_active
         row.full_clean(exclude=["tenant"])
         try:
             with transaction.atomic():
                 row.save()
+                if renamed:  # the stored rule breaks name the leave ("on leave (Holiday)")
+                    refresh_people(tenant, set(LeaveRequest.objects.filter(
+                        tenant=tenant, leave_type=row, status=LeaveRequest.Status.APPROVED,
+                    ).values_list("membership_id", flat=True)))  # fmt: skip
         except IntegrityError:
             raise ValidationError(
                 {"name": _("There is already a leave type with this name.")}

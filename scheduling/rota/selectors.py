@@ -27,7 +27,7 @@ from scheduling.models import (
     WishKind,
     WishStrength,
 )
-from scheduling.rules.checks import RULE_CONTEXT, settled_until
+from scheduling.rules.checks import settled_until
 from scheduling.rules.facts import (
     FACT_ID,
     FACT_PERSON,
@@ -447,9 +447,9 @@ def rota_week(
         if facts[FACT_PERSON] in built or (with_open and facts[FACT_PERSON] is None)
     }  # fmt: skip
     tally = rules.Tally()
-    # Time off of everyone listed, far enough around the week for the rules' context too.
+    # Time off of everyone listed in the week, shown on their rows.
     away = time_off_between(
-        tenant, window_start - RULE_CONTEXT, window_end + RULE_CONTEXT, listed_ids,
+        tenant, window_start, window_end, listed_ids,
         read_everyone=not rows_only,
     )  # fmt: skip
     violations = _stored_breaks(tenant, window_query, judged, described, tally)
