@@ -19,6 +19,8 @@ NOT_REGISTERED: dict[str, str] = {
     "sent, a request, a decision, a reminder); reading it changes only read_at",
     "scheduling.RotaChange": "written by database triggers alongside a change that is itself "
     "audited; it holds only a transaction id, to tell the rota's cache that its week is stale",
+    "scheduling.RuleBreak": "derived data: the rule breaks the engine finds in shifts, time off, "
+    "profiles and rules, each of which is audited as it changes; rewritten with every such change",
     "planning.BuildRun": "an auto-build's start, cancellation and acceptance are audited as events "
     "(autobuild.started with its settings, autobuild.cancelled, autobuild.accepted with what was "
     "accepted); the rest of its changes are the worker's progress, which nobody made",

@@ -37,6 +37,7 @@ from scheduling.models import (
     ShiftWish,
     WorkProfile,
 )
+from scheduling.rules.stored import refresh_people
 from tenancy import outbox
 from tenancy.context import tenant_context
 from tenancy.models import Invitation, Membership, PrivacySettings, Role, Tenant
@@ -404,6 +405,8 @@ def person_anonymise(*, tenant: Tenant, membership: Membership, reason: str) -> 
             note="", decision_comment=""
         )
         AvailabilityException.objects.filter(tenant=tenant, membership=m).update(note="")
+        # The stored rule breaks quote those notes ("unavailable (Dentist)"): written again.
+        refresh_people(tenant, [m.pk])
         ShiftWish.objects.filter(tenant=tenant, membership=m).delete()  # wishes for their future
         ShiftClaim.objects.filter(tenant=tenant, membership=m).update(decision_comment="")
         ShiftSwap.objects.filter(

@@ -873,3 +873,45 @@ class RotaChange(TenantModel):
 
     def __str__(self) -> str:
         return f"Rota change {self.pk}"
+
+
+# Rule breaks, stored ---------------------------------------------------------------------
+
+
+class RuleBreak(TenantModel):
+    """One working-time rule one shift breaks, as the rules engine found it when the facts
+    last changed (scheduling/rules/stored.py keeps these rows equal to a full check): derived
+    data, rewritten by the services that change shifts, time off, profiles or the rules, and
+    read by the rota, the publish review and the home page instead of running the engine.
+
+    A shift is judged with all its person's shifts, drafts and published, around it; the
+    minimum hours of a period are stored whether or not the period is over, with the day
+    after it ends (`period_end`), so a reader shows them only once its view is settled up
+    to then."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # When the shift starts (as it did when judged): what a refresh of a window replaces.
+    starts_at = models.DateTimeField()
+    code = models.CharField(max_length=24)
+    hard = models.BooleanField()
+    # The engine's sentence, in the site's language (settings.LANGUAGE_CODE).
+    message = models.TextField()
+    # The shift it clashes with, if any (an id only: that shift's own rows name this one).
+    other_shift_id = models.UUIDField(null=True, blank=True)
+    # For the minimum hours of a period: the first day after the period (local).
+    period_end = models.DateField(null=True, blank=True)
+    # Its place among the shift's breaks, as the engine orders them (hard first, then code).
+    ordinal = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "membership", "starts_at"],
+                         name="scheduling_rulebreak_member"),
+            models.Index(fields=["tenant", "shift"], name="scheduling_rulebreak_shift"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Rule break {self.pk}"

@@ -19,6 +19,7 @@ from django.test import Client
 from audit.models import AuditEntry
 from scheduling.models import Notification, Position, SchedulingSettings, Shift, Site
 from scheduling.rota import services as rota_services
+from scheduling.rules.stored import refresh_shifts
 from scheduling.setup import services as setup_services
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -134,16 +135,19 @@ class Company:
         **fields: Any,
     ) -> Shift:
         """A shift written straight to the table (no rules, no audit): the state a test starts
-        from. `hours` is elapsed time; site and position default to the first made."""
+        from, with its stored rule breaks worked out as the services would. `hours` is elapsed
+        time; site and position default to the first made."""
         start = start.astimezone(dt.UTC)
         site, position = site or self._first_site, position or self._first_position
         assert site is not None and position is not None, "make a site and a position first"
         with tenant_context(self.tenant):
-            return Shift.objects.create(
+            made = Shift.objects.create(
                 site=site, position=position,
                 membership=person, start_at=start, end_at=start + dt.timedelta(hours=hours),
                 status=status, **fields,
             )  # fmt: skip
+            refresh_shifts(self.tenant, [made])
+        return made
 
     def settings(self, **values: Any) -> SchedulingSettings:
         """Working-time and marketplace settings, saved as the admin would."""

@@ -19,7 +19,7 @@ from scheduling.access import sites_for_member
 from scheduling.leave.selectors import allowance_of
 from scheduling.marketplace.selectors import claims_waiting, swaps_waiting
 from scheduling.models import LeaveRequest, Shift, ShiftClaim, ShiftSwap, Site, WorkProfile
-from scheduling.rules.checks import violations_for
+from scheduling.rules.stored import stored_violations
 from scheduling.time import WEEK, local_date, local_midnight, today_in, week_start_of
 from tenancy.http import TenantRequest, tenant_reverse
 from tenancy.permissions import Permission
@@ -127,7 +127,7 @@ class DraftWeek:
 def weeks_in_draft(request: TenantRequest) -> Mapping[str, Any] | None:
     """This week and the next ones with drafts still to publish at the member's sites, and
     for this week and next how many drafts break a rule that blocks publishing. Two queries,
-    and the rules' five when there are drafts in the next two weeks."""
+    and one for their stored rule breaks when there are drafts in the next two weeks."""
     sites = _sites(request)
     tenant = request.tenant
     monday = week_start_of(today_in(tenant))
@@ -154,7 +154,7 @@ def weeks_in_draft(request: TenantRequest) -> Mapping[str, Any] | None:
         week.drafts += 1
         if week.week_start < monday + 2 * WEEK:
             soon.append(shift)
-    found = violations_for(tenant, soon) if soon else {}
+    found = stored_violations(tenant, [shift.pk for shift in soon]) if soon else {}
     for shift in soon:
         if any(v.hard for v in found.get(shift.pk, ())):
             weeks[week_start_of(local_date(shift, zones))].hard += 1

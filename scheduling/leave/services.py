@@ -26,6 +26,7 @@ from scheduling.models import (
     NotificationKind,
     ShiftWish,
 )
+from scheduling.rules.stored import Span, refresh_breaks, refresh_people, span_of_dates
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 
@@ -58,12 +59,17 @@ def leave_type_save(
 ) -> LeaveType:  # fmt: skip
     with tenant_context(tenant):
         row = leave_type or LeaveType()
+        renamed = row.pk is not None and row.name != name.strip()
         row.name, row.deducts = name.strip(), deducts
         row.allow_beyond_balance, row.is_active = allow_beyond_balance, is_active
         row.full_clean(exclude=["tenant"])
         try:
             with transaction.atomic():
                 row.save()
+                if renamed:  # the stored rule breaks name the leave ("on leave (Holiday)")
+                    refresh_people(tenant, set(LeaveRequest.objects.filter(
+                        tenant=tenant, leave_type=row, status=LeaveRequest.Status.APPROVED,
+                    ).values_list("membership_id", flat=True)))  # fmt: skip
         except IntegrityError:
             raise ValidationError(
                 {"name": _("There is already a leave type with this name.")}
@@ -210,6 +216,8 @@ def leave_decide(
         row.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.DECLINED
         row.decided_by, row.decided_at, row.decision_comment = actor, timezone.now(), comment
         row.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        if approve:
+            refresh_breaks(tenant, [_leave_span(tenant, row)])
         event = Event.LEAVE_APPROVED if approve else Event.LEAVE_DECLINED
         emit(event, tenant=tenant, user=actor.user, target=row, data={
             "member": str(row.membership_id), "type": row.leave_type.name,
@@ -228,6 +236,11 @@ def leave_decide(
             body=body, url=reverse("my-leave", kwargs={"tenant_slug": tenant.slug}),
         )  # fmt: skip
     return row
+
+
+def _leave_span(tenant: Tenant, row: LeaveRequest) -> Span:
+    """The days of `row` as a span for the stored rule breaks."""
+    return span_of_dates(tenant, row.membership_id, row.start_date, row.end_date)
 
 
 def leave_cancel(*, tenant: Tenant, membership: Membership, leave: LeaveRequest) -> bool:
@@ -253,7 +266,7 @@ def weekly_add(
     """A recurring slot; `end` None runs to midnight. Refused if it overlaps another slot of
     the same day."""
     _check_times(start, end)
-    with tenant_context(tenant):
+    with tenant_context(tenant), transaction.atomic():
         for other in Availability.objects.filter(tenant=tenant, membership=membership,
                                                  weekday=weekday):  # fmt: skip
             other_end = other.end_time or dt.time.max
@@ -263,6 +276,7 @@ def weekly_add(
                            end_time=end, kind=kind)  # fmt: skip
         row.full_clean(exclude=["tenant", "membership"])
         row.save()
+        refresh_people(tenant, [membership.pk])
         emit(Event.AVAILABILITY_CHANGED, tenant=tenant, user=membership.user, target=row)
     return row
 
@@ -276,11 +290,12 @@ def exception_add(
     if (start is None) != (end is None):
         raise ValidationError(_("For part of the day give both times; for all day, neither."))
     _check_times(start, end)
-    with tenant_context(tenant):
+    with tenant_context(tenant), transaction.atomic():
         row = AvailabilityException(membership=membership, date=day, kind=kind,
                                     start_time=start, end_time=end, note=note.strip())  # fmt: skip
         row.full_clean(exclude=["tenant", "membership"])
         row.save()
+        refresh_breaks(tenant, [span_of_dates(tenant, membership.pk, day, day)])
         emit(Event.AVAILABILITY_CHANGED, tenant=tenant, user=membership.user, target=row)
     return row
 
@@ -321,7 +336,7 @@ def wish_save(
 
 def remove(*, tenant: Tenant, membership: Membership, row_id: uuid.UUID | str) -> bool:
     """Delete one of the person's own slots, date changes or wishes."""
-    with tenant_context(tenant):
+    with tenant_context(tenant), transaction.atomic():
         for model, event in (
             (Availability, Event.AVAILABILITY_CHANGED),
             (AvailabilityException, Event.AVAILABILITY_CHANGED),
@@ -330,6 +345,11 @@ def remove(*, tenant: Tenant, membership: Membership, row_id: uuid.UUID | str) -
             row = model.objects.filter(tenant=tenant, membership=membership, pk=row_id).first()
             if row is not None:
                 row.delete()
+                if isinstance(row, Availability):
+                    refresh_people(tenant, [membership.pk])
+                elif isinstance(row, AvailabilityException):
+                    day = row.date
+                    refresh_breaks(tenant, [span_of_dates(tenant, membership.pk, day, day)])
                 emit(event, tenant=tenant, user=membership.user, target=membership)
                 return True
     return False

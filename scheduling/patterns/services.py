@@ -33,6 +33,7 @@ from scheduling.patterns.selectors import (
 )
 from scheduling.rota.selectors import week_shifts
 from scheduling.rules.checks import violations_for
+from scheduling.rules.stored import refresh_shifts
 from scheduling.time import wall_time_utc, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -126,6 +127,7 @@ def _insert(tenant: Tenant, planned: list[Shift]) -> tuple[list[Shift], int]:
         .select_related("site", "position", "membership__user")
         .order_by("start_at", "id")
     )
+    refresh_shifts(tenant, created)
     return created, len(planned) - len(created)
 
 

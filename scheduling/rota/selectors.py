@@ -27,7 +27,7 @@ from scheduling.models import (
     WishKind,
     WishStrength,
 )
-from scheduling.rules.checks import RULE_CONTEXT, Loaded, violations_in_context
+from scheduling.rules.checks import settled_until
 from scheduling.rules.facts import (
     FACT_ID,
     FACT_PERSON,
@@ -37,6 +37,7 @@ from scheduling.rules.facts import (
     scheduling_settings,
     time_off_between,
 )
+from scheduling.rules.stored import stored_violations
 from scheduling.time import WEEK, local_midnight, today_in, week_start_of, week_window
 from tenancy.models import Membership, Tenant
 
@@ -299,13 +300,12 @@ def _read_window(
     zones: dict[str, zoneinfo.ZoneInfo],
     week_start: dt.date,
     position_key: str | None,
-) -> tuple[list[FactsRow], list[tuple[Any, ...]], int]:
-    """The shifts of `window_query` as the grid needs them: the published ones with a person
-    (the rules' context), those shown in the week (of the position shown) as (facts, day, local
-    start and end, paid minutes, draft, version, locked), and the count of drafts of the week."""
+) -> tuple[list[tuple[Any, ...]], int]:
+    """The shifts of `window_query` as the grid needs them: those shown in the week (of the
+    position shown) as (facts, day, local start and end, paid minutes, draft, version, locked),
+    and the count of drafts of the week."""
     published_status = Shift.Status.PUBLISHED
     # Plain tuples of plain values: thousands of them, which the garbage collector untracks.
-    published: list[FactsRow] = []  # the window's published, assigned shifts
     # (facts, day, local start and end, paid, draft, version, locked)
     shown: list[tuple[Any, ...]] = []
     drafts_at_sites = 0
@@ -315,8 +315,6 @@ def _read_window(
         start_at, end_at = from_epoch(start_s), from_epoch(end_s)
         facts = (pk, member_id, start_at, end_at, breaks, site_of, position_of)
         is_published = status == published_status
-        if is_published and member_id is not None:
-            published.append(facts)
         zone = zones[site_of]
         start = start_at.astimezone(zone)
         day = (start.date() - week_start).days
@@ -332,7 +330,36 @@ def _read_window(
         shown.append(
             (facts, day, start, end_at.astimezone(zone), paid, not is_published, version, locked)
         )
-    return published, shown, drafts_at_sites
+    return shown, drafts_at_sites
+
+
+def _stored_breaks(
+    tenant: Tenant,
+    window_query: QuerySet[Shift],
+    judged: list[FactsRow],
+    described: set[Hashable],
+    tally: rules.Tally,
+) -> dict[Hashable, list[rules.Violation]]:
+    """The stored rule breaks (scheduling/rules/stored.py) of the `described` shifts, with
+    those of every `judged` one counted in `tally`. One query, none when nobody is judged."""
+    if not any(facts[FACT_PERSON] is not None for facts in judged):
+        return {}
+    ids = {facts[FACT_ID] for facts in judged if facts[FACT_PERSON] is not None}
+    # A period's minimum hours count once the week shown (up to the last shift) is settled.
+    settled = settled_until(tenant, judged)
+    found = stored_violations(tenant, window_query, text_ids=True, settled=settled)
+    wanted: dict[Hashable, list[rules.Violation]] = {}
+    for pk, violations in found.items():
+        if pk not in ids:
+            continue
+        for violation in violations:
+            if violation.hard:
+                tally.hard += 1
+            else:
+                tally.soft += 1
+        if pk in described:
+            wanted[pk] = violations
+    return wanted
 
 
 def rota_week(
@@ -384,9 +411,7 @@ def rota_week(
     if rows_only:
         rostered = _rostered(tenant, week_start, shown_site_ids, position_key)
     if rostered is None:
-        published, shown, drafts_at_sites = _read_window(
-            window_query, zones, week_start, position_key
-        )
+        shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
         rostered = {facts[FACT_PERSON] for facts, *_rest in shown}
     everyone_shown = membership.all_sites and site is None and position is None
 
@@ -411,9 +436,7 @@ def rota_week(
             wanted |= Q(membership_id__isnull=True)
         window_query = window_query.filter(wanted)
         listed_ids = set(chosen_ids)
-        published, shown, drafts_at_sites = _read_window(
-            window_query, zones, week_start, position_key
-        )
+        shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
     built: dict[str, Row] = {}
     for member_id, name in chosen:
         profile = profiles.by_member.get(member_id)
@@ -430,17 +453,12 @@ def rota_week(
         if facts[FACT_PERSON] in built or (with_open and facts[FACT_PERSON] is None)
     }  # fmt: skip
     tally = rules.Tally()
-    # Time off of everyone listed, far enough around the week for the rules' context too.
+    # Time off of everyone listed in the week, shown on their rows.
     away = time_off_between(
-        tenant, window_start - RULE_CONTEXT, window_end + RULE_CONTEXT, listed_ids,
+        tenant, window_start, window_end, listed_ids,
         read_everyone=not rows_only,
     )  # fmt: skip
-    violations = violations_in_context(
-        tenant, judged, settings, profiles,
-        Loaded(query=window_query, published=published, site_ids=shown_site_ids,
-               start=window_start, end=window_end),
-        described=described, tally=tally, away=away,
-    )  # fmt: skip
+    violations = _stored_breaks(tenant, window_query, judged, described, tally)
     today = today_in(tenant)
     dates = [week_start + dt.timedelta(days=n) for n in range(7)]
     days = [Day(date=date, is_today=date == today) for date in dates]

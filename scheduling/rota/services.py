@@ -28,6 +28,7 @@ from scheduling.models import (
 )
 from scheduling.rota.selectors import week_shifts
 from scheduling.rules.checks import hard_violations_added
+from scheduling.rules.stored import refresh_shifts
 from scheduling.time import local_date, wall_time_utc, week_start_of
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -170,6 +171,7 @@ def shift_save(
         if shift.status == Shift.Status.PUBLISHED:
             overridden = _check_published(tenant, actor, shift, override_reason)
         shift.save()
+        refresh_shifts(tenant, [shift] if before is None else [before, shift])
         if overridden:
             codes = sorted({v.code for v in overridden})
             emit(Event.ROTA_RULES_OVERRIDDEN, tenant=tenant, user=actor.user, target=shift,
@@ -221,6 +223,7 @@ def shift_delete(*, tenant: Tenant, actor: Membership, shift: Shift, version: in
             raise ValidationError(_("Only someone who may publish the rota can delete a "
                                     "published shift."))  # fmt: skip
         current.delete()
+        refresh_shifts(tenant, [current])
         if was_published:
             _notify_change(tenant, [current])
 
@@ -256,6 +259,7 @@ def shift_assign(
         shift.membership = membership
         shift.version = before.version + 1
         shift.save(update_fields=["membership", "version"])
+        refresh_shifts(tenant, [before, shift])
         if shift.status == Shift.Status.PUBLISHED:
             _notify_change(tenant, [before, shift])
     return shift
@@ -347,6 +351,7 @@ def week_copy_previous(
                 break_minutes=shift.break_minutes, notes=shift.notes,
             ))  # fmt: skip
         Shift.objects.bulk_create(created)
+        refresh_shifts(tenant, created)
         emit(Event.ROTA_WEEK_COPIED, tenant=tenant, user=actor.user, data={
             "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
             "shifts": [str(s.pk) for s in created], "skipped": skipped,
@@ -364,6 +369,7 @@ def week_clear_drafts(
         drafts = _in_week(list(shifts.filter(status=Shift.Status.DRAFT)), sites, week_start)
         ids = [s.pk for s in drafts]
         Shift.objects.filter(pk__in=ids).delete()
+        refresh_shifts(tenant, drafts)
         emit(Event.ROTA_DRAFTS_CLEARED, tenant=tenant, user=actor.user, data={
             "week": week_start.isoformat(), "site": str(site.pk) if site else "all",
             "shifts": [str(pk) for pk in ids],

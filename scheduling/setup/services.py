@@ -23,6 +23,7 @@ from scheduling.models import (
     WorkProfileSite,
 )
 from scheduling.rules.facts import scheduling_settings
+from scheduling.rules.stored import refresh_company, refresh_people
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.object_permissions import object_permission_grant, object_permission_revoke
@@ -94,12 +95,14 @@ def position_save(
 
 
 def settings_save(*, tenant: Tenant, actor: Membership, **values: Any) -> SchedulingSettings:
-    with tenant_context(tenant):
+    """Save the company's rules; every stored rule break is worked out again with them."""
+    with tenant_context(tenant), transaction.atomic():
         settings = scheduling_settings(tenant)
         for name, value in values.items():
             setattr(settings, name, value)
         settings.full_clean()
         settings.save()
+        refresh_company(tenant)
     return settings
 
 
@@ -148,6 +151,7 @@ def work_profile_save(
                  data={"fields": ["hourly_rate"]})  # fmt: skip
         _set_links(profile, WorkProfilePosition, "position", {p.pk for p in positions})
         _set_links(profile, WorkProfileSite, "site", {s.pk for s in sites})
+        refresh_people(tenant, [membership.pk])
     return profile
 
 

@@ -49,6 +49,7 @@ from scheduling.models import (
     Publication,
     RotationMember,
     RotationPattern,
+    RuleBreak,
     SchedulingSettings,
     ShiftClaim,
     ShiftSwap,
@@ -205,6 +206,11 @@ def _populate(tenant: Tenant, label: str) -> Side:
     export = rights.export_request(tenant=tenant, membership=owner)
     rights.export_build(tenant=tenant, export_id=export.pk)
     erasure = rights.erasure_request(tenant=tenant, membership=other, note=f"{label} note")
+    with tenant_context(tenant):  # a stored rule break (the shift itself breaks none)
+        RuleBreak.objects.create(
+            membership=other, shift=shift, starts_at=shift.start_at, code="rest", hard=True,
+            message=f"{label} rule break",
+        )  # fmt: skip
     with tenant_context(tenant):
         audit_entry = AuditEntry.objects.order_by("-sequence").first()
         assert audit_entry is not None

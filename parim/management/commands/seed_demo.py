@@ -26,6 +26,7 @@ from parim.demo_people import DEMO_PASSWORD, DEMO_TENANTS, DemoTenant, sign_ins
 from parim.demo_schedule import seed_schedule
 from parim.demo_selfservice import open_shift_for_employee, seed_selfservice
 from scheduling.models import Site
+from scheduling.rules.stored import refresh_company
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, SecurityPolicy, Tenant
 from tenancy.permissions import RoleKind
@@ -175,6 +176,9 @@ class Command(BaseCommand):
         created += open_shift_for_employee(tenant, demo.domain)
         progress.update(f"{step} last week's clocking")
         created += seed_attendance(tenant, demo.domain)
+        progress.update(f"{step} the rule breaks")
+        with tenant_context(tenant), transaction.atomic():
+            refresh_company(tenant)  # the demo's shifts were written past the services
         progress.done(f"{step} {len(people)} people, {shifts} shifts" if shifts
                       else f"{step} already there")  # fmt: skip
         return created

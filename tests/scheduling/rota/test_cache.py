@@ -37,6 +37,7 @@ from scheduling.models import (
 )
 from scheduling.rota import cache as rota_cache
 from scheduling.rota import views as rota_views
+from scheduling.rules.stored import refresh_people
 from scheduling.setup import services
 from tenancy.context import tenant_context
 from tenancy.models import Membership
@@ -176,11 +177,15 @@ def _contract(rota: Rota) -> None:
 def _unqualify(rota: Rota) -> None:
     with tenant_context(rota.tenant):
         WorkProfilePosition.objects.filter(profile__membership=rota.people[0]).delete()
+        # As the profile's service does: the stored rule breaks follow.
+        refresh_people(rota.tenant, [rota.people[0].pk])
 
 
 def _unsite(rota: Rota) -> None:
     with tenant_context(rota.tenant):
         WorkProfileSite.objects.filter(profile__membership=rota.people[0]).delete()
+        # As the profile's service does: the stored rule breaks follow.
+        refresh_people(rota.tenant, [rota.people[0].pk])
 
 
 def _rest_rule(rota: Rota) -> None:
