@@ -311,9 +311,10 @@ class _Search:
             if c.day == day and c.weight_under > 0 and count.get(c.shift_type, 0) < c.requirement
         }
         minutes: dict[str, int] = {}
-        for (person, _), shift in assignment.items():
-            minutes[person] = minutes.get(person, 0) + problem.shift_type(shift).minutes
-        idle, spare = [], []
+        for (who, _), shift in assignment.items():
+            minutes[who] = minutes.get(who, 0) + problem.shift_type(shift).minutes
+        idle: list[str] = []
+        spare: list[float] = []
         for person in problem.people:
             if (person.id, day) in assignment or day in person.days_off:
                 continue
