@@ -402,6 +402,11 @@ class _Search:
                     pick = rng.choices(range(len(idle)), weights=spare)[0]
                     free_people.add(idle.pop(pick))
                     spare.pop(pick)
+                # Half the rest among those at work that day, who could hand a shift over.
+                busy = [i for i in ids if (i, centre) in assignment]
+                free_people |= set(
+                    rng.sample(busy, min(len(busy), (count - len(free_people)) // 2))
+                )
                 others = [i for i in ids if i not in free_people]
                 free_people |= set(rng.sample(others, count - len(free_people)))
                 free_days = set(range(days))
