@@ -65,8 +65,13 @@ def penalty(problem: Problem, assignment: Mapping[tuple[str, int], str]) -> int:
 class RotaModel:
     """The CP-SAT model of a Problem; `x[p, d, t]` is person p working shift type t on day d."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, settled: bool = False) -> None:
+        """`settled`: the fixed assignments and days off come from a roster that keeps every
+        rule (a neighbourhood of the search), so rules over them alone are left out."""
         self.problem = problem
+        self.settled = settled
+        # (person, day) whose shift is known before solving: fixed, or a day off.
+        self.locked: set[tuple[int, int]] = set()
         self.model = cp_model.CpModel()
         self.infeasible_reasons: list[str] = list(problem.check())
         self.types = [s.id for s in problem.shift_types]
@@ -78,6 +83,8 @@ class RotaModel:
         # Variables defined by the shifts, with how to compute them, for complete hints.
         self._derived: list[tuple[cp_model.IntVar, Callable[[Shifts], int]]] = []
         self._offset = 0
+        self._false = self.model.new_bool_var("never")
+        self.model.add(self._false == 0)
         if not self.infeasible_reasons:
             self._build()
 
@@ -91,8 +98,6 @@ class RotaModel:
             pinned.setdefault((self.person_index[fixed.person], fixed.day), set()).add(
                 fixed.shift_type
             )
-        self._false = model.new_bool_var("never")
-        model.add(self._false == 0)
         for p, person in enumerate(problem.people):
             for d in horizon:
                 allowed = set() if d in person.days_off else set(person.shift_types)
@@ -112,6 +117,9 @@ class RotaModel:
                         shifts.append(var)
                 if must is not None and len(shifts) == 1:
                     model.add(shifts[0] == 1)
+                    self.locked.add((p, d))
+                if not shifts:
+                    self.locked.add((p, d))
                 if not shifts:
                     self.works[p, d] = self._false
                 elif len(shifts) == 1:
@@ -144,7 +152,7 @@ class RotaModel:
             forbidden.setdefault(self.type_index[first], []).append(self.type_index[then])
         for (p, d, t), var in self.x.items():
             after = [self.x[p, d + 1, u] for u in forbidden.get(t, []) if (p, d + 1, u) in self.x]
-            if after:
+            if after and not self._known(p, d, d + 1):
                 # The next day's shifts already exclude each other, so this clique is exact.
                 self.model.add_at_most_one([var, *after])
 
@@ -183,16 +191,21 @@ class RotaModel:
         longest = person.max_consecutive_days
         if longest is not None and longest <= last:
             for start in range(last + 1 - longest):
-                self.model.add(sum(w[start : start + longest + 1]) <= longest)
+                if not self._known(p, *range(start, start + longest + 1)):
+                    self.model.add(sum(w[start : start + longest + 1]) <= longest)
         # A run of work starting on day d > 0 lasts min days, or reaches the last day: for each
         # i < min with d + i inside the horizon, (off on d-1 and on on d) implies on on d+i.
         for d in range(1, last + 1):
             for i in range(1, person.min_consecutive_days):
-                if d + i <= last:
+                if d + i <= last and not self._known(p, d - 1, d, d + i):
                     self.model.add_bool_or([w[d - 1], w[d].Not(), w[d + i]])
             for i in range(1, person.min_consecutive_days_off):
-                if d + i <= last:
+                if d + i <= last and not self._known(p, d - 1, d, d + i):
                     self.model.add_bool_or([w[d - 1].Not(), w[d], w[d + i].Not()])
+
+    def _known(self, p: int, *days: int) -> bool:
+        """Whether a rule over these days of person p holds already (settled and all locked)."""
+        return self.settled and all((p, d) in self.locked for d in days)
 
     def _weekends(self, p: int) -> None:
         person = self.problem.people[p]
@@ -295,6 +308,7 @@ class RotaModel:
             self.model.add_hint(var, on[key])
         for var, value in self._derived:
             self.model.add_hint(var, value(on))
+        self.model.add_hint(self._false, 0)
 
 
 Shifts = dict[tuple[int, int, int], int]

@@ -6,12 +6,13 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from ortools.sat.python import cp_model
 
 from bench.nrp_score import check, read_instance, score
-from planning.model import penalty
+from planning.model import RotaModel, penalty
 from planning.nrp import parse_instance, write_roster
 from planning.problem import FixedAssignment, Person, Problem, ShiftType
-from planning.search import construct, neighbourhood, solve
+from planning.search import _Search, construct, neighbourhood, solve
 from tests.planning.instances import TINY, TINY_OBJECTIVE, TINY_ROSTER
 
 # TINY without C: small enough to enumerate every roster.
@@ -148,3 +149,35 @@ def test_weekends_follow_the_dates_and_are_cut_at_the_horizon() -> None:
     problem = replace(_week(), start=date(2025, 6, 8), num_days=8)  # a Sunday to a Sunday
 
     assert problem.weekends() == [(0,), (6, 7)]
+
+
+@pytest.mark.parametrize(
+    ("free_people", "free_days"),
+    [({"A", "B", "C"}, {1, 2}), ({"A", "C"}, set(range(7))), ({"B"}, {4, 5, 6})],
+)
+def test_settled_neighbourhood_has_the_same_optimum(
+    free_people: set[str], free_days: set[int]
+) -> None:
+    # A settled model leaves out the rules over locked days only; the roster outside keeps them.
+    part = neighbourhood(parse_instance(TINY), TINY_ROSTER, free_people, free_days)
+    optima = []
+    for settled in (False, True):
+        rota = RotaModel(part, settled=settled)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(rota.model) == cp_model.OPTIMAL
+        optima.append(round(solver.objective_value))
+    assert optima[0] == optima[1]
+    assert len(RotaModel(part, settled=True).model.proto.constraints) <= len(
+        RotaModel(part).model.proto.constraints
+    )
+
+
+def test_helpers_are_off_that_day_and_may_work_the_short_shift() -> None:
+    problem = parse_instance(TINY)
+    search = _Search(RotaModel(problem), dict(TINY_ROSTER), 0, lambda objective, bound: None)
+
+    # Day 0: nobody on L. B and C are off, B may never work L: C, with 1440 minutes spare.
+    assert search.helpers(TINY_ROSTER, 0) == (["C"], [1.0 + 1440 / 60])
+    # Day 3: no cover, so anyone off and free that day (A has it off by rule).
+    assert search.helpers(TINY_ROSTER, 3)[0] == ["B", "C"]
