@@ -320,9 +320,9 @@ def _read_window(
         day = (start.date() - week_start).days
         if not 0 <= day < 7:
             continue
-        if not is_published:
-            # "Clear drafts" deletes every draft of the week at the shown sites, whatever
-            # the position filter.
+        if not is_published and not locked:
+            # "Clear drafts" deletes every unlocked draft of the week at the shown sites,
+            # whatever the position filter.
             drafts_at_sites += 1
         if position_key is not None and position_of != position_key:
             continue

@@ -362,11 +362,13 @@ def week_copy_previous(
 def week_clear_drafts(
     *, tenant: Tenant, actor: Membership, week_start: dt.date, site: Site | None = None
 ) -> int:
-    """Delete the week's draft shifts (published ones stay). Returns how many."""
+    """Delete the week's draft shifts (published ones stay, and so do drafts the manager
+    locked: a lock keeps a shift as it is). Returns how many."""
     week_start = week_start_of(week_start)
     with tenant_context(tenant), transaction.atomic():
         sites, shifts = _week_site_shifts(tenant, actor, week_start, site)
-        drafts = _in_week(list(shifts.filter(status=Shift.Status.DRAFT)), sites, week_start)
+        unlocked = shifts.filter(status=Shift.Status.DRAFT, locked=False)
+        drafts = _in_week(list(unlocked), sites, week_start)
         ids = [s.pk for s in drafts]
         Shift.objects.filter(pk__in=ids).delete()
         refresh_shifts(tenant, drafts)

@@ -209,6 +209,19 @@ def test_clearing_drafts_keeps_published_shifts(rota: Rota) -> None:
     assert _count(rota, status=Shift.Status.PUBLISHED) == 1
 
 
+def test_clearing_drafts_keeps_locked_drafts(rota: Rota) -> None:
+    kept = add_shift(rota, rota.people[0], at(MONDAY, 9))
+    add_shift(rota, rota.people[1], at(MONDAY, 9))
+    with tenant_context(rota.tenant):
+        Shift.objects.filter(pk=kept.pk).update(locked=True)
+    cleared = rota_services.week_clear_drafts(
+        tenant=rota.tenant, actor=rota.admin, week_start=MONDAY
+    )
+    assert cleared == 1
+    with tenant_context(rota.tenant):
+        assert list(Shift.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
 def test_publishing_emails_each_person_their_week_and_hides_nothing(
     rota: Rota, mailoutbox: Any
 ) -> None:
