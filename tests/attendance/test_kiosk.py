@@ -45,6 +45,7 @@ def test_a_manager_sets_up_a_kiosk_and_enrols_the_tablet_with_a_one_time_link(
     floor: Floor,
 ) -> None:
     client = floor.client(floor.manager)
+    assert "No kiosks yet" in client.get(f"/{floor.slug}/kiosks/").content.decode()
     page = client.post(f"/{floor.slug}/kiosks/", {"action": "create", "site": str(floor.site.pk),
                                                   "name": "Front door"})  # fmt: skip
     text = page.content.decode()
