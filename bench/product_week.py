@@ -232,9 +232,11 @@ def report(data: dict[str, Any], cpu: str, load_before: str) -> str:
         f"({100 * filled / max(cov['needed'], 1):.1f}%) |",
         f"| proposals the engine's check dropped after solving | {data['dropped']} |",
         "",
-        "Target (DESIGN.md section 8): a 300-employee site-week in under 30 s. The build returns "
-        f"its proposal within the limit ({data['total_seconds']:.1f} s for model and solve, "
-        f"{data['read_seconds'] + data['total_seconds']:.1f} s with reading the input): "
+        "Target (DESIGN.md section 8): a 300-employee site-week in under 30 s. The build's time "
+        "limit covers the model and the solve, and the solver stops at it with its best "
+        f"proposal ({data['total_seconds']:.1f} s for model and solve, "
+        f"{data['read_seconds'] + data['total_seconds']:.1f} s with reading the input; counted as "
+        "met within a second of the limit, the process's own overhead): "
         + (
             "**met**"
             if data["read_seconds"] + data["total_seconds"] <= data["seconds"] + 1
