@@ -72,8 +72,9 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     # Each with the check of the cached week first (tests/scheduling/rota/test_cache.py).
     "rota": (19, lambda t, m: "/alpha/rota/"),
     # The rest of the rota's rows, fetched when the table scrolls (the page's reads, no page
-    # chrome, and one more: who has a shift in the week, so that only the rows' shifts are read).
-    "rota rows": (20, lambda t, m: "/alpha/rota/rows/"),
+    # chrome, only the rows' shifts and profiles; with a site or position shown, one more: who
+    # has a shift there in the week, tests/scheduling/rota/test_pages.py).
+    "rota rows": (19, lambda t, m: "/alpha/rota/rows/"),
     # The day timeline: the rota's reads (tests/scheduling/rota/test_day.py with shifts).
     "rota day": (18, lambda t, m: "/alpha/rota/day/"),
     "rota publish": (14, lambda t, m: "/alpha/rota/publish/"),

@@ -379,9 +379,10 @@ def rota_week(
     people listed) limits the rows built, with their shifts; the open shifts' row comes with
     the first. `judge_everyone` judges every shift shown (the page's count of rule breaks),
     else only the shifts of the rows built. `rows_only` (the rows that follow as the table
-    scrolls, which show no totals) reads only the shifts of the rows built, and who has a
-    shift in the week in one more query: so the whole week, in its parts, is read once
-    rather than once per part; its totals and counts are then of the rows built only."""
+    scrolls, which show no totals) reads only the shifts and profiles of the rows built, and
+    (unless everyone is listed anyway) who has a shift in the week in one more query: so the
+    whole week, in its parts, is read once rather than once per part; its totals and counts
+    are then of the rows built only."""
     if rows_only and (rows is None or judge_everyone):
         raise ValueError("rows_only builds some rows, judging only theirs")
     tenant = membership.tenant
@@ -403,21 +404,25 @@ def rota_week(
         .order_by("user__full_name", "user__email")
         .values_list(UuidText("id"), "user__full_name", "user__email")
     )
-    profiles = profiles_by_text_id(tenant)
+    everyone_shown = membership.all_sites and site is None and position is None
+    # Rows that follow, when everyone is listed anyway: who has a shift does not decide who is
+    # listed, and only the rows built need their profiles (read below, once they are known).
+    everyone_in_parts = rows_only and everyone_shown
+    profiles = None if everyone_in_parts else profiles_by_text_id(tenant)
     window_start, window_end = week_window(tenant, week_start)
     # Unordered: the few shifts of one day and person are put in order below.
     window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
-    rostered: set[str] | None = None
-    if rows_only:
+    rostered: set[str] | None = set() if everyone_in_parts else None
+    if rows_only and rostered is None:
         rostered = _rostered(tenant, week_start, shown_site_ids, position_key)
     if rostered is None:
         shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
         rostered = {facts[FACT_PERSON] for facts, *_rest in shown}
-    everyone_shown = membership.all_sites and site is None and position is None
 
     def listed(member_id: str) -> bool:
         if member_id in rostered or everyone_shown:
             return True
+        assert profiles is not None  # noqa: S101 - read whenever not everyone is shown
         works_here = not profiles.sites.get(member_id, frozenset()).isdisjoint(shown_site_ids)
         if position_key is not None:
             return works_here and position_key in profiles.positions.get(member_id, ())
@@ -429,6 +434,8 @@ def rota_week(
     chosen = people[rows] if rows is not None else people
     first = rows.indices(len(people))[0] if rows is not None else 0
     with_open = first == 0
+    if profiles is None:
+        profiles = profiles_by_text_id(tenant, [member_id for member_id, _name in chosen])
     if rows_only:  # only the chosen people's shifts (and the open ones, with the first)
         chosen_ids = [member_id for member_id, _name in chosen]
         wanted = Q(membership_id__in=chosen_ids)

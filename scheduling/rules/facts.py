@@ -184,13 +184,13 @@ def profiles_of(
     return cast(Profiles[uuid.UUID], _profiles(tenant, member_ids, text_ids=False))
 
 
-def profiles_by_text_id(tenant: Tenant) -> Profiles[str]:
-    """Everyone's profiles, with every id as text (see UuidText)."""
-    return cast(Profiles[str], _profiles(tenant, None, text_ids=True))
+def profiles_by_text_id(tenant: Tenant, member_ids: Iterable[str] | None = None) -> Profiles[str]:
+    """The profiles of `member_ids` (None: everyone's), with every id as text (see UuidText)."""
+    return cast(Profiles[str], _profiles(tenant, member_ids, text_ids=True))
 
 
 def _profiles(
-    tenant: Tenant, member_ids: Iterable[uuid.UUID] | None, *, text_ids: bool
+    tenant: Tenant, member_ids: Iterable[uuid.UUID] | Iterable[str] | None, *, text_ids: bool
 ) -> Profiles[Any]:
     profiles = WorkProfile.objects.filter(tenant=tenant)
     if member_ids is not None:
