@@ -20,7 +20,7 @@ from attendance.settings import attendance_settings, keeps_location
 from scheduling.fields import DATE_WIDGET
 from scheduling.models import Site
 from tenancy.access import tenant_object_get_or_404
-from tenancy.context import tenant_context
+from tenancy.context import company_row_save, tenant_context
 from tenancy.http import TenantRequest, require_permission, tenant_view
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import Permission
@@ -48,13 +48,7 @@ class SiteLocationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 def settings_save(*, tenant: Tenant, actor: Membership, values: dict[str, Any]) -> None:
     """Save the company's attendance settings (a model change in the audit log)."""
-    with tenant_context(tenant), transaction.atomic():
-        row = AttendanceSettings.objects.select_for_update().filter(tenant=tenant).first()
-        row = row or AttendanceSettings(tenant=tenant)
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.full_clean()
-        row.save()
+    company_row_save(AttendanceSettings, tenant, values)
 
 
 def site_location_save(

@@ -18,7 +18,7 @@ from planning.product.problem import Weights
 from scheduling.access import schedules_site
 from scheduling.models import Shift, Site
 from scheduling.time import week_start_of
-from tenancy.context import tenant_context
+from tenancy.context import company_row_save, tenant_context
 from tenancy.models import Membership, Tenant
 
 logger = logging.getLogger("parim.planning")
@@ -137,14 +137,7 @@ def planning_settings_save(
         raise ValidationError(
             _("Unknown weights: %(names)s") % {"names": ", ".join(sorted(unknown))}
         )
-    with tenant_context(tenant), transaction.atomic():
-        row = PlanningSettings.objects.select_for_update().filter(tenant=tenant).first()
-        row = row or PlanningSettings(tenant=tenant)
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.full_clean()
-        row.save()
-    return row
+    return company_row_save(PlanningSettings, tenant, values)
 
 
 def planning_settings_restore(*, tenant: Tenant, actor: Membership) -> PlanningSettings:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django_scopes import get_scope, scope
 
 from accounts import identity
@@ -92,3 +92,20 @@ def user_directory_context(user: User) -> Iterator[None]:
         yield
         if nested:
             _restore_db_setting(rls.USER_SETTING, previous)
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def company_row_save(model: type[_Row], tenant: Tenant, values: Mapping[str, Any]) -> _Row:
+    """Save the company's one row of `model` (a settings row; made the first time), its fields
+    set from `values`, validated, under a row lock, in the company's context: audited as a model
+    change when `model` is registered with the audit log."""
+    with tenant_context(tenant), transaction.atomic():
+        found = model._default_manager.select_for_update().filter(tenant=tenant).first()
+        row = found if found is not None else model(tenant=tenant)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+    return row
