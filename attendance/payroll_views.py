@@ -4,17 +4,13 @@ only for those who may also see personal data, as in scheduling's export."""
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-from collections.abc import Iterator
-
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 
 from accounts.events import Event, emit
 from attendance import payroll
 from scheduling.rota.forms import PayrollForm
+from scheduling.rota.payroll import csv_download
 from scheduling.rules.facts import scheduling_settings
 from tenancy.http import TenantRequest, require_permission, tenant_view
 from tenancy.permissions import Permission
@@ -34,19 +30,8 @@ def payroll_actuals(request: TenantRequest) -> HttpResponse | StreamingHttpRespo
     emit(Event.PAYROLL_EXPORTED, tenant=request.tenant, user=request.user, request=request,
          data={"from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
 
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in itertools.chain([payroll.COLUMNS], rows):
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"payroll-actual-{request.tenant.slug}-{start.isoformat()}-{end.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(name, payroll.COLUMNS, rows)
 
 
 @tenant_view

@@ -4,14 +4,11 @@ payroll: "export payroll"), and sees only the sites the member schedules."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import itertools
 import json
 import math
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +32,7 @@ from scheduling.rota import selectors as rota_selectors
 from scheduling.rota import services
 from scheduling.rota.forms import DayForm, PayrollForm, PublishForm, ShiftForm, WeekForm
 from scheduling.rota.html import RotaGrid, RotaRows
+from scheduling.rota.payroll import csv_download
 from scheduling.rules import checks as rules_checks
 from tenancy.access import tenant_object_get_or_404
 from tenancy.forms import add_service_errors
@@ -631,16 +629,5 @@ def payroll(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
     emit(Event.PAYROLL_EXPORTED, tenant=request.tenant, user=request.user, request=request,
          data={"from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
 
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in itertools.chain([PAYROLL_COLUMNS], rows):
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"payroll-{request.tenant.slug}-{start.isoformat()}-{end.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(name, PAYROLL_COLUMNS, rows)
