@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -161,6 +162,12 @@ def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
             response = tablet.get(f"/{floor.slug}/kiosk/")
         assert response.status_code == 200
         counts.setdefault("kiosk", []).append(len(context))
+        code = kiosk_services.kiosk_enrolment_start(tenant=floor.tenant, actor=floor.admin,
+                                                    kiosk=made)  # fmt: skip
+        with CaptureQueriesContext(connection) as context:
+            response = Client().get(f"/{floor.slug}/kiosk/enrol/{code}/")
+        assert response.status_code == 200
+        counts.setdefault("kiosk enrolment", []).append(len(context))
         counts.setdefault("kiosks", []).append(count(floor, floor.admin, f"/{floor.slug}/kiosks/"))
         counts.setdefault("settings", []).append(
             count(floor, floor.admin, f"/{floor.slug}/settings/attendance/")
@@ -169,6 +176,8 @@ def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
         # the company, the kiosk by its device's cookie, the people of its site (no membership read:
         # not a person's page), and the tenant context's four statements
         "kiosk": 7,
+        # the company, the kiosk by its unexpired code, and the tenant context's four statements
+        "kiosk enrolment": 6,
         "kiosks": 10,  # 8, the member's sites, the kiosks
         # 8, the settings (5), the site checks, the sites, whether location is kept (5)
         "settings": 20,
