@@ -183,6 +183,11 @@ def test_search_reads_the_word_index_as_the_application_role(tenant_a: Tenant) -
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone() == (False, False)  # bound by row-level security
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'audit_searchword'::regclass AND attname = 'word'"
+        )
+        assert cursor.fetchone() == (1000,)  # migration 0004: a rare word's estimate stays small
     count = 30_000
     rare = {n: f"Quartermaster {n}" for n in range(7, count, 5_000)}  # 6 entries of 30,000
     _seed(tenant_a, count, random.Random(5), rare)
