@@ -26,7 +26,9 @@ from scheduling.models import (
     LeaveType,
     Position,
     RotaChange,
+    RuleBreak,
     Shift,
+    ShiftWish,
     Site,
     WorkProfilePosition,
 )
@@ -353,3 +355,23 @@ def test_the_log_function_collapses_many_people_and_merges_spans() -> None:
         assert _log(rota) == [(MONDAY - WEEK, MONDAY + WEEK, None)]
         cursor.execute(log, [rota.tenant.pk, None, MONDAY, many[:1]])
         assert _log(rota) == [(None, None, None)]
+
+
+def test_a_wish_and_a_stored_rule_break_touch_their_day_and_person() -> None:
+    rota = _week()
+    first = rota.people[0]
+    with tenant_context(rota.tenant):
+        shift = Shift.objects.filter(membership=first).order_by("start_at").first()
+        assert shift is not None and shift.start_at == at(MONDAY, 7)
+    _clear_log(rota)
+    with tenant_context(rota.tenant):
+        ShiftWish.objects.create(membership=first, date=MONDAY + dt.timedelta(days=2), kind="off")
+    with tenant_context(rota.tenant):
+        RuleBreak.objects.create(
+            membership=first, shift=shift, starts_at=shift.start_at, code="test", hard=False,
+            message="A test",
+        )  # fmt: skip
+    assert _log(rota) == [
+        (MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=3), {str(first.pk)}),
+        (MONDAY - dt.timedelta(days=1), MONDAY + dt.timedelta(days=1), {str(first.pk)}),
+    ]
