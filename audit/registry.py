@@ -18,7 +18,8 @@ NOT_REGISTERED: dict[str, str] = {
     "scheduling.Notification": "one reader's copy of an event that is itself audited (a message "
     "sent, a request, a decision, a reminder); reading it changes only read_at",
     "scheduling.RotaChange": "written by database triggers alongside a change that is itself "
-    "audited; it holds only a transaction id, to tell the rota's cache that its week is stale",
+    "audited; it holds only a transaction id and the days and membership ids it touched, to "
+    "tell the rota's cache which weeks are stale",
     "scheduling.RuleBreak": "derived data: the rule breaks the engine finds in shifts, time off, "
     "profiles and rules, each of which is audited as it changes; rewritten with every such change",
     "planning.BuildRun": "an auto-build's start, cancellation and acceptance are audited as events "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -856,15 +857,32 @@ class EmailPreferences(TenantModel):
         return f"Email preferences {self.pk}"
 
 
+class UuidArray(models.Field):  # type: ignore[type-arg]
+    """A list of UUIDs: uuid[] on PostgreSQL; text elsewhere (the embedded demo, on SQLite, where
+    nothing writes it). Written only by database triggers, read only in SQL."""
+
+    def db_type(self, connection: Any) -> str:
+        return "uuid[]" if connection.vendor == "postgresql" else "text"
+
+
 class RotaChange(TenantModel):
     """A transaction that changed something the rota is computed from, written by PostgreSQL
-    triggers (migration 0005), never by application code: one row per company and
-    transaction, holding only the transaction's id. scheduling/rota/cache.py reuses a computed
-    week while no row appears that the week's database snapshot could not see. Only ever
-    inserted (then pruned), so writers never wait on each other."""
+    triggers (migrations 0005 and 0010), never by application code: one row per company and
+    transaction, with what it touched: the days (`first_day` to `last_day`, UTC dates widened
+    by a day either side; NULL: every day) and the people (`people`, membership ids, with
+    OPEN_SHIFTS for the open shifts; NULL: everyone). scheduling/rota/cache.py reuses a
+    computed week while no row appears that the week's database snapshot could not see and
+    that touched its days and people. Only ever written by its own transaction (then pruned),
+    so writers never wait on each other."""
 
     xid = models.BigIntegerField(editable=False)  # pg_current_xact_id() of the writer
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    first_day = models.DateField(null=True, editable=False)
+    last_day = models.DateField(null=True, editable=False)
+    people = UuidArray(null=True, editable=False)
+
+    # In `people`: the open shifts' row (a shift with no one on it), which no membership id is.
+    OPEN_SHIFTS = "00000000-0000-0000-0000-000000000000"
 
     class Meta:
         constraints = [

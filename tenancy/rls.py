@@ -38,7 +38,8 @@ RELAY_MATCH = f"current_setting('{OUTBOX_SETTING}', true) = 'on'"
 # catalog against this list). Each writes or reads only what its reason says.
 SETTING_FUNCTIONS: dict[str, str] = {
     "scheduling_rota_change_log": "writes one company's rota change-log row (a transaction id, "
-    "no data) in that company's name, when a change made outside its context affects its rota",
+    "the days and membership ids it touched) in that company's name, when a change made outside "
+    "its context affects its rota",
     "scheduling_rota_person_changed": "reads a renamed person's own memberships through the "
     "directory exception, to log a rota change in each of their companies",
 }

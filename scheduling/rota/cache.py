@@ -5,14 +5,38 @@ reload), and computing a busy week (the shifts, everyone's rules, the grid) cost
 plain page. So the rendered grid is kept in the "rota" cache (Redis in production) together with
 the PostgreSQL snapshot that was current when its computation began, and reused while the
 company's change log (scheduling.RotaChange, written by triggers on every table the week is read
-from: migration 0005) holds no transaction that this snapshot could not see:
+from: migrations 0005 and 0010) holds no transaction that this snapshot could not see and that
+touched what the entry shows:
 
 - a change committed after the snapshot, even by a transaction that began earlier, is not
-  visible in it: the week is computed again;
+  visible in it: the week is computed again, if the change touched the entry's days and people;
 - a change not yet committed is not visible to a fresh computation either: the cached week is
   exactly what one would show;
 - the entry is stored only once the request's transaction has committed (a rolled-back request
   stores nothing), and an older entry written over a newer one is simply computed again.
+
+What a change touched: each change-log row (one per company and transaction) holds the span of
+days its transaction touched (UTC dates, a day wider either side than the rows themselves; NULL:
+every day) and the people (membership ids, with RotaChange.OPEN_SHIFTS for a shift with no one
+on it; NULL: everyone); migration 0010 lists what each table's rows contribute. An entry
+depends on the days its week is read over (`week`: the week and two days either side, as
+scheduling.time.week_window reads it; None: every day) and on the people `held` says (by default
+everyone). So:
+
+- the page (the week's totals and counts, the first rows with the open shifts') depends on
+  everyone in its week: any change to a shift, leave, wish or rule break of that week (or of the
+  two days either side) recomputes it, and a change in another week does not;
+- a rows request (the rows that follow) depends on its own people's rows (and the open shifts',
+  when it holds the first rows), when everyone is listed (a viewer of every site, no site or
+  position shown): then who is listed, and in what order, changes only with memberships and
+  names. With a site or position shown, or for a manager of some sites, who is listed follows
+  everyone's shifts and profiles: such a rows request depends on everyone in its week, like the
+  page;
+- a person's weekly availability or work profile (and its positions and sites) touches that
+  person on every day;
+- still company-wide (every cached week recomputed): sites, managers' site grants, positions,
+  the rules and settings, memberships, leave types, a person's name or email, and any
+  transaction that touched more than 200 people (a bulk change).
 
 Everything else a week depends on, read before the snapshot, is part of the cache key: the
 company (its id, address and time zone), the viewer's site scope and whether they see costs,
@@ -38,8 +62,9 @@ import importlib.metadata
 import logging
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -47,9 +72,12 @@ from django.db import connection, transaction
 from django.utils.translation import get_language
 
 from scheduling.models import RotaChange
-from scheduling.time import today_in
+from scheduling.time import today_in, week_start_of, week_window
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
+
+if TYPE_CHECKING:
+    from scheduling.rota.selectors import RotaWeek
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +90,20 @@ V = TypeVar("V")
 
 # The snapshot this statement runs in, whether an entry made from it may be stored, and whether
 # the company's change log holds a transaction that `entry` (an earlier snapshot) could not
-# see. Only rows from the entry's oldest running transaction on can be invisible to it: the
-# (tenant_id, xid) key finds them. A transaction that already has an id (it wrote something)
-# stores nothing: PostgreSQL leaves a transaction's own id out of its snapshots' running list,
-# so a snapshot taken after a later transaction began would count the request's own, later
-# rota changes as seen.
+# see and that touched the entry's days (`first` to `last`; NULL: every day) and people
+# (`people`, ids; NULL: everyone). Only rows from the entry's oldest running transaction on can
+# be invisible to it: the (tenant_id, xid) key finds them, and the few found are compared. A
+# transaction that already has an id (it wrote something) stores nothing: PostgreSQL leaves a
+# transaction's own id out of its snapshots' running list, so a snapshot taken after a later
+# transaction began would count the request's own, later rota changes as seen.
 CHECK_SQL = (
     "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL, EXISTS ("
     "SELECT 1 FROM scheduling_rotachange WHERE tenant_id = %(tenant)s"
     " AND xid >= pg_snapshot_xmin(%(entry)s::pg_snapshot)::text::bigint"
-    " AND NOT pg_visible_in_snapshot(xid::text::xid8, %(entry)s::pg_snapshot))"
+    " AND NOT pg_visible_in_snapshot(xid::text::xid8, %(entry)s::pg_snapshot)"
+    " AND (first_day IS NULL OR %(first)s::date IS NULL"
+    " OR (first_day <= %(last)s::date AND last_day >= %(first)s::date))"
+    " AND (people IS NULL OR %(people)s::uuid[] IS NULL OR people && %(people)s::uuid[]))"
 )
 
 
@@ -113,15 +145,49 @@ def cache_key(tenant: Tenant, membership: Membership, what: tuple[Hashable, ...]
     return f"rota:{tenant.pk}:{digest}"
 
 
+OPEN_SHIFTS = RotaChange.OPEN_SHIFTS
+
+
+@dataclass
+class Held:
+    """Whose changes a computed value depends on, as its computation finds out: everyone (None,
+    the default), or the people whose rows it holds (membership ids as text, with OPEN_SHIFTS
+    for the open shifts' row)."""
+
+    people: list[str] | None = None
+
+    def rows_of(self, membership: Membership, rota: RotaWeek) -> None:
+        """The rows of `rota` (a rows request's, built with rows_only): their own people's, and
+        the open shifts' with the first, when everyone is listed; else everyone (who is listed
+        then follows everyone's shifts and profiles). See the module's docstring."""
+        if membership.all_sites and rota.site is None and rota.position is None:
+            people = [row.member_id for row in rota.rows if row.member_id is not None]
+            self.people = [*people, OPEN_SHIFTS] if rota.first == 0 else people
+        else:
+            self.people = None
+
+
+def days_read(tenant: Tenant, week: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """The UTC dates `week` (a date in it) is read over, with its margin; None: every day."""
+    if week is None:
+        return None, None
+    start, end = week_window(tenant, week_start_of(week))
+    return start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date()
+
+
 def reuse_or_build(
     *,
     tenant: Tenant,
     membership: Membership,
     what: tuple[Hashable, ...],
     build: Callable[[], V],
+    week: dt.date | None = None,
+    held: Held | None = None,
 ) -> V:
     """The value `build` makes for `what`, from the cache while it is current, else built now
-    (and stored when the transaction commits). Inside tenant_context(tenant)."""
+    (and stored when the transaction commits). Inside tenant_context(tenant). The value shows
+    `week` (None: it may depend on any day), and `held` is whose changes it depends on, as
+    `build` sets it (None: everyone's); only changes to those days and people recompute it."""
     if not enabled():
         return build()
     store = caches[ALIAS]
@@ -135,18 +201,26 @@ def reuse_or_build(
         if entry is None:
             cursor.execute(SNAPSHOT_SQL)
         else:
-            cursor.execute(CHECK_SQL, {"tenant": tenant.pk, "entry": entry[0]})
+            first, last = days_read(tenant, week)
+            cursor.execute(
+                CHECK_SQL,
+                {"tenant": tenant.pk, "entry": entry[0], "first": first, "last": last,
+                 "people": entry[2]},
+            )  # fmt: skip
         snapshot, storable, changed = cursor.fetchone()
     if entry is not None and not changed:
         value: V = entry[1]
         return value
+    if held is not None:
+        held.people = None  # everyone, unless `build` finds out otherwise
     value = build()
     if not storable:
         return value
+    people = None if held is None or held.people is None else list(held.people)
 
     def store_entry() -> None:
         try:
-            store.set(key, (snapshot, value), settings.ROTA_CACHE_SECONDS)
+            store.set(key, (snapshot, value, people), settings.ROTA_CACHE_SECONDS)
         except Exception:
             logger.warning("rota cache unavailable", exc_info=True)
 

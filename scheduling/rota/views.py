@@ -126,7 +126,7 @@ def rota(request: TenantRequest) -> HttpResponse:
 
     grid = rota_cache.reuse_or_build(
         tenant=request.tenant, membership=request.membership,
-        what=("page", week, site_id, position_id, shown, show_cost), build=build,
+        what=("page", week, site_id, position_id, shown, show_cost), build=build, week=week,
     )  # fmt: skip
     rota_week = grid.rota
     today = scheduling_time.today_in(request.tenant)
@@ -258,12 +258,14 @@ def rota_rows(request: TenantRequest) -> HttpResponse:
     week, site_id, position_id = _week_params(request)
     offset = _number(request, "offset")
     show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
+    held = rota_cache.Held()  # whose rows these are (for the cache), as build finds them
 
     def build() -> str:
         rota_week = rota_selectors.rota_week(
             request.membership, week, site_id=site_id, position_id=position_id,
             rows=slice(offset, offset + ROWS_AFTER), judge_everyone=False, rows_only=True,
         )  # fmt: skip
+        held.rows_of(request.membership, rota_week)
         return _rota_rows(request, rota_week, show_cost, site=site_id, position=position_id).html()
 
     if offset != 0 and offset != _rows_shown(offset):
@@ -271,6 +273,7 @@ def rota_rows(request: TenantRequest) -> HttpResponse:
     html = rota_cache.reuse_or_build(
         tenant=request.tenant, membership=request.membership,
         what=("rows", week, site_id, position_id, offset, show_cost), build=build,
+        week=week, held=held,
     )  # fmt: skip
     return HttpResponse(html)
 

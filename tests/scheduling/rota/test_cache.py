@@ -662,9 +662,14 @@ def test_every_table_the_week_is_read_from_logs_its_changes() -> None:
     triggered = _triggered_tables()
     assert "scheduling_shift" in read and "scheduling_siteuserobjectpermission" in read
     missing = read - set(triggered) - STATIC_TABLES
-    assert not missing, f"the rota reads {missing}: add them to the triggers (migration 0005)"
+    assert not missing, f"the rota reads {missing}: add them to the triggers (migration 0010)"
     assert triggered["accounts_user"] == {"scheduling_rota_person"}
-    assert all(names == {"scheduling_rota_changed"} for t, names in triggered.items()
+    per_statement = {
+        "scheduling_rota_inserted",
+        "scheduling_rota_updated",
+        "scheduling_rota_deleted",
+    }
+    assert all(names == per_statement for t, names in triggered.items()
                if t != "accounts_user")  # fmt: skip
 
 
