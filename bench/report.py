@@ -197,8 +197,8 @@ def render(r: dict[str, Any]) -> str:
         "ratio, not the result; the pooled ratio (all requests over all seconds) is shown too. "
         "The rota is served three ways: computed on every request; reused while nothing "
         "changes (a manager's rota is read far more often than it changes); and reused while "
-        "another connection changes one of its shifts every second (each change makes every "
-        "cached week of the company stale, so each gunicorn worker computes the week again).",
+        "another connection changes one of its shifts every second (each change makes the "
+        "cached page of that week stale, so each gunicorn worker computes the week again).",
         "",
         "| target | requests | seconds | requests/s (per round) | latency p50 | latency p95 |",
         "| --- | --- | --- | --- | --- | --- |",

@@ -219,8 +219,9 @@ def reuse_env() -> tuple[dict[str, str], str]:
 
 class Changer:
     """While running: one change to the measured week a second, committed as the application
-    role in the company's context (a shift's notes rewritten: a write the triggers log, which
-    makes every cached week of the company stale), as a manager editing the rota would."""
+    role in the company's context (a shift's notes rewritten: a write the triggers log with the
+    shift's days and person, which makes the cached page of that week stale), as a manager
+    editing the rota would."""
 
     def __init__(self, slug: str) -> None:
         self.slug = slug
