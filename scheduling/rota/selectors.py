@@ -366,18 +366,18 @@ def _stored_breaks(
 
 def _rows_breaks(
     tenant: Tenant,
-    rows_query: QuerySet[Shift],
     judged: list[FactsRow],
     described: set[Hashable],
     settled: dt.datetime | None,
 ) -> dict[Hashable, list[rules.Violation]]:
-    """The stored rule breaks of the `described` shifts of the rows read (`rows_query`),
-    settled up to `settled` (the whole week's, counted by the database). One query, none when
-    no shift read has a person."""
-    if not any(facts[FACT_PERSON] is not None for facts in judged):
+    """The stored rule breaks of the `described` shifts read (`judged`), settled up to
+    `settled` (the whole week's, counted by the database). One query by their ids (a few
+    hundred at most: the rows built), none when none has a person."""
+    ids = [facts[FACT_ID] for facts in judged
+           if facts[FACT_PERSON] is not None and facts[FACT_ID] in described]  # fmt: skip
+    if not ids:
         return {}
-    found = stored_violations(tenant, rows_query, text_ids=True, settled=settled)
-    return {pk: violations for pk, violations in found.items() if pk in described}
+    return stored_violations(tenant, ids, text_ids=True, settled=settled)
 
 
 def rota_week(
@@ -493,7 +493,7 @@ def rota_week(
     )  # fmt: skip
     if totals is not None and judge_everyone:  # counted by the database, settled as it says
         tally.hard, tally.soft = totals.hard_violations, totals.soft_violations
-        violations = _rows_breaks(tenant, window_query, judged, described, totals.settled)
+        violations = _rows_breaks(tenant, judged, described, totals.settled)
     else:
         violations = _stored_breaks(tenant, window_query, judged, described, tally)
     today = today_in(tenant)

@@ -22,6 +22,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -62,27 +63,31 @@ def _statement(position_filtered: bool) -> str:
     shift, site, member = Shift._meta.db_table, Site._meta.db_table, Membership._meta.db_table
     profile, stored = WorkProfile._meta.db_table, RuleBreak._meta.db_table
     of_position = "s.position_id = %(position)s::uuid" if position_filtered else "TRUE"
-    # `shown`: the week's shifts at the shown sites, a row each (`windowed`: those that may
-    # be, by UTC start); then a row of sums for each day, and one for each kind of stored
-    # break of the judged shifts, told apart by `what`.
-    # Only table names and this module's constants are put in: the values are parameters.
+    # `staff`: the active members' hourly rates in pennies (null: none), by id, as one value
+    # (JSON) that each shift looks its person up in: joins would be planned for the few shifts
+    # a tenant is estimated to have (the statistics are the whole table's), as nested loops of
+    # two index look-ups per shift. `shown`: the shifts at the shown sites that may start in
+    # the week (by UTC start; its local day is checked after), each with its person's rate
+    # (None: open or no longer active). Then a row of sums for each day, and one for each kind
+    # of stored break of the judged shifts, told apart by `what`. Only table names and this
+    # module's constants are put in the text: the values are parameters.
     return f"""
-    WITH windowed AS (
+    WITH staff AS MATERIALIZED (
+        SELECT coalesce(jsonb_object_agg(m.id::text, (p.hourly_rate * 100)::bigint), '{{}}')
+               AS rate_of
+        FROM {member} m
+        LEFT JOIN {profile} p ON p.tenant_id = m.tenant_id AND p.membership_id = m.id
+        WHERE m.tenant_id = %(tenant)s AND m.status = %(active)s
+    ), shown AS MATERIALIZED (
         SELECT s.id, s.start_at, timezone(site.time_zone, s.start_at)::date AS day,
                s.status = %(published)s AS published, s.locked,
                s.membership_id IS NOT NULL AS staffed, {of_position} AS of_position,
-               m.status = %(active)s AS active,
                floor(extract(epoch FROM s.end_at - s.start_at) / 60)::int - s.break_minutes
                    AS paid,
-               (p.hourly_rate * 100)::bigint AS rate
-        FROM {shift} s
-        JOIN {site} site ON site.id = s.site_id
-        LEFT JOIN {member} m ON m.id = s.membership_id
-        LEFT JOIN {profile} p ON p.tenant_id = s.tenant_id AND p.membership_id = s.membership_id
+               staff.rate_of -> s.membership_id::text AS person
+        FROM {shift} s JOIN {site} site ON site.id = s.site_id CROSS JOIN staff
         WHERE s.tenant_id = %(tenant)s AND s.site_id = ANY(%(sites)s::uuid[])
           AND s.start_at >= %(window_start)s AND s.start_at < %(window_end)s
-    ), shown AS (
-        SELECT *, rate * paid AS n FROM windowed WHERE day >= %(first)s AND day < %(after)s
     )
     SELECT 'day' AS what, day,
            coalesce(sum(paid) FILTER (WHERE of_position AND active), 0),
@@ -92,12 +97,19 @@ def _statement(position_filtered: bool) -> str:
            count(*) FILTER (WHERE NOT published AND NOT locked),
            max(start_at) FILTER (WHERE of_position AND staffed),
            NULL::boolean, NULL::date
-    FROM shown GROUP BY day
+    FROM (
+        SELECT *, person IS NOT NULL AS active, (person #>> '{{}}')::bigint * paid AS n
+        FROM shown WHERE day >= %(first)s AND day < %(after)s
+    ) week
+    GROUP BY day
     UNION ALL
     SELECT 'breaks', NULL, NULL, NULL, count(*), NULL, NULL, NULL, b.hard, b.period_end
     FROM {stored} b
     WHERE b.tenant_id = %(tenant)s
-      AND b.shift_id IN (SELECT id FROM shown WHERE of_position AND staffed)
+      AND b.shift_id IN (
+          SELECT id FROM shown
+          WHERE day >= %(first)s AND day < %(after)s AND of_position AND staffed
+      )
     GROUP BY b.hard, b.period_end
     """  # noqa: S608
 
@@ -111,7 +123,7 @@ def week_totals(
     """The totals and counts of the week starting on `week_start` (a Monday) at `site_ids`
     (of `position_id` only, when given; see the module's docstring). One query."""
     window_start, window_end = week_window(tenant, week_start)
-    params = {
+    params: dict[str, Any] = {
         "tenant": tenant.pk, "sites": sorted(site_ids), "position": position_id,
         "published": Shift.Status.PUBLISHED.value, "active": Membership.Status.ACTIVE.value,
         "window_start": window_start, "window_end": window_end,
