@@ -82,7 +82,7 @@ def _statement(position_filtered: bool) -> str:
         SELECT s.id, s.start_at, timezone(site.time_zone, s.start_at)::date AS day,
                s.status = %(published)s AS published, s.locked,
                s.membership_id IS NOT NULL AS staffed, {of_position} AS of_position,
-               floor(extract(epoch FROM s.end_at - s.start_at) / 60)::int - s.break_minutes
+               floor(date_part('epoch', s.end_at - s.start_at) / 60)::int - s.break_minutes
                    AS paid,
                staff.rate_of -> s.membership_id::text AS person
         FROM {shift} s JOIN {site} site ON site.id = s.site_id CROSS JOIN staff
