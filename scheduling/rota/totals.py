@@ -64,13 +64,15 @@ def _statement(position_filtered: bool) -> str:
     profile, stored = WorkProfile._meta.db_table, RuleBreak._meta.db_table
     of_position = "s.position_id = %(position)s::uuid" if position_filtered else "TRUE"
     # `staff`: the active members' hourly rates in pennies (null: none), by id, as one value
-    # (JSON) that each shift looks its person up in: joins would be planned for the few shifts
-    # a tenant is estimated to have (the statistics are the whole table's), as nested loops of
-    # two index look-ups per shift. `shown`: the shifts at the shown sites that may start in
-    # the week (by UTC start; its local day is checked after), each with its person's rate
-    # (None: open or no longer active). Then a row of sums for each day, and one for each kind
-    # of stored break of the judged shifts, told apart by `what`. Only table names and this
-    # module's constants are put in the text: the values are parameters.
+    # (JSON, worked out once) that each shift looks its person up in: joins would be planned
+    # for the few shifts a tenant is estimated to have (the statistics are the whole table's),
+    # as nested loops of two index look-ups per shift. `shown`: the shifts at the shown sites
+    # that may start in the week (by UTC start; its local day is checked after), each with its
+    # person's rate (None: open or no longer active), materialized so that the look-up is made
+    # once per shift (inlined, each sum below would repeat it). Then a row of sums for each
+    # day, and one for each kind of stored break of the judged shifts, told apart by `what`.
+    # Only table names and this module's constants are put in the text: the values are
+    # parameters.
     return f"""
     WITH staff AS MATERIALIZED (
         SELECT coalesce(jsonb_object_agg(m.id::text, (p.hourly_rate * 100)::bigint), '{{}}')
@@ -84,8 +86,8 @@ def _statement(position_filtered: bool) -> str:
                s.membership_id IS NOT NULL AS staffed, {of_position} AS of_position,
                floor(date_part('epoch', s.end_at - s.start_at) / 60)::int - s.break_minutes
                    AS paid,
-               staff.rate_of -> s.membership_id::text AS person
-        FROM {shift} s JOIN {site} site ON site.id = s.site_id CROSS JOIN staff
+               (SELECT rate_of FROM staff) -> s.membership_id::text AS person
+        FROM {shift} s JOIN {site} site ON site.id = s.site_id
         WHERE s.tenant_id = %(tenant)s AND s.site_id = ANY(%(sites)s::uuid[])
           AND s.start_at >= %(window_start)s AND s.start_at < %(window_end)s
     )
