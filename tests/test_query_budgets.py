@@ -70,7 +70,8 @@ PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     # availability: 3); with shifts (one more read of the rules' context)
     # tests/scheduling/rota/test_pages.py pins it at 10 and 300 people.
     # Each with the check of the cached week first (tests/scheduling/rota/test_cache.py).
-    "rota": (19, lambda t, m: "/alpha/rota/"),
+    # The week's totals and counts are summed by the database, then only the rows' shifts read.
+    "rota": (20, lambda t, m: "/alpha/rota/"),
     # The rest of the rota's rows, fetched when the table scrolls (the page's reads, no page
     # chrome, only the rows' shifts and profiles; with a site or position shown, one more: who
     # has a shift there in the week, tests/scheduling/rota/test_pages.py).

@@ -11,6 +11,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
+from django.db import connection
 from django.db.models import DateField, DateTimeField, F, Func, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from scheduling.models import (
     WishKind,
     WishStrength,
 )
+from scheduling.rota.totals import WeekTotals, week_totals
 from scheduling.rules.checks import settled_until
 from scheduling.rules.facts import (
     FACT_ID,
@@ -362,6 +364,22 @@ def _stored_breaks(
     return wanted
 
 
+def _rows_breaks(
+    tenant: Tenant,
+    judged: list[FactsRow],
+    described: set[Hashable],
+    settled: dt.datetime | None,
+) -> dict[Hashable, list[rules.Violation]]:
+    """The stored rule breaks of the `described` shifts read (`judged`), settled up to
+    `settled` (the whole week's, counted by the database). One query by their ids (a few
+    hundred at most: the rows built), none when none has a person."""
+    ids = [facts[FACT_ID] for facts in judged
+           if facts[FACT_PERSON] is not None and facts[FACT_ID] in described]  # fmt: skip
+    if not ids:
+        return {}
+    return stored_violations(tenant, ids, text_ids=True, settled=settled)
+
+
 def rota_week(
     membership: Membership,
     week_start: dt.date,
@@ -376,13 +394,14 @@ def rota_week(
     settings, members, profiles (3), the week's shifts, and the rules' context.
 
     The totals and counts are the whole week's, unless `rows_only`. `rows` (a slice of the
-    people listed) limits the rows built, with their shifts; the open shifts' row comes with
-    the first. `judge_everyone` judges every shift shown (the page's count of rule breaks),
-    else only the shifts of the rows built. `rows_only` (the rows that follow as the table
-    scrolls, which show no totals) reads only the shifts and profiles of the rows built, and
-    (unless everyone is listed anyway) who has a shift in the week in one more query: so the
-    whole week, in its parts, is read once rather than once per part; its totals and counts
-    are then of the rows built only."""
+    people listed) limits the rows built, and the shifts read to theirs; the open shifts' row
+    comes with the first. The whole week's totals and counts are then summed by the database
+    (scheduling/rota/totals.py), and who has a shift in the week (when not everyone is listed
+    anyway) read in one more query. `judge_everyone` judges every shift shown (the page's
+    count of rule breaks), else only the shifts of the rows built. `rows_only` (the rows that
+    follow as the table scrolls, which show no totals) reads only the shifts and profiles of
+    the rows built, and who has a shift likewise: so the whole week, in its parts, is read
+    once rather than once per part; its totals and counts are then of the rows built only."""
     if rows_only and (rows is None or judge_everyone):
         raise ValueError("rows_only builds some rows, judging only theirs")
     tenant = membership.tenant
@@ -405,15 +424,18 @@ def rota_week(
         .values_list(UuidText("id"), "user__full_name", "user__email")
     )
     everyone_shown = membership.all_sites and site is None and position is None
-    # Rows that follow, when everyone is listed anyway: who has a shift does not decide who is
-    # listed, and only the rows built need their profiles (read below, once they are known).
-    everyone_in_parts = rows_only and everyone_shown
+    # Only some rows built: only their shifts are read (SQLite, for development, reads the
+    # whole week: the database's sums need PostgreSQL).
+    in_parts = rows is not None and (rows_only or connection.vendor == "postgresql")
+    # Everyone listed anyway: who has a shift does not decide who is listed, and only the rows
+    # built need their profiles (read below, once they are known).
+    everyone_in_parts = in_parts and everyone_shown
     profiles = None if everyone_in_parts else profiles_by_text_id(tenant)
     window_start, window_end = week_window(tenant, week_start)
     # Unordered: the few shifts of one day and person are put in order below.
     window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
     rostered: set[str] | None = set() if everyone_in_parts else None
-    if rows_only and rostered is None:
+    if in_parts and rostered is None:
         rostered = _rostered(tenant, week_start, shown_site_ids, position_key)
     if rostered is None:
         shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
@@ -436,13 +458,17 @@ def rota_week(
     with_open = first == 0
     if profiles is None:
         profiles = profiles_by_text_id(tenant, [member_id for member_id, _name in chosen])
-    if rows_only:  # only the chosen people's shifts (and the open ones, with the first)
+    totals: WeekTotals | None = None
+    if in_parts:  # only the chosen people's shifts (and the open ones, with the first)
+        if not rows_only:  # the whole week's sums and counts, from the database
+            totals = week_totals(tenant, week_start, shown_site_ids, position_key)
         chosen_ids = [member_id for member_id, _name in chosen]
         wanted = Q(membership_id__in=chosen_ids)
         if with_open:
             wanted |= Q(membership_id__isnull=True)
         window_query = window_query.filter(wanted)
-        listed_ids = set(chosen_ids)
+        if rows_only:
+            listed_ids = set(chosen_ids)
         shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
     built: dict[str, Row] = {}
     for member_id, name in chosen:
@@ -465,7 +491,11 @@ def rota_week(
         tenant, window_start, window_end, listed_ids,
         read_everyone=not rows_only,
     )  # fmt: skip
-    violations = _stored_breaks(tenant, window_query, judged, described, tally)
+    if totals is not None and judge_everyone:  # counted by the database, settled as it says
+        tally.hard, tally.soft = totals.hard_violations, totals.soft_violations
+        violations = _rows_breaks(tenant, judged, described, totals.settled)
+    else:
+        violations = _stored_breaks(tenant, window_query, judged, described, tally)
     today = today_in(tenant)
     dates = [week_start + dt.timedelta(days=n) for n in range(7)]
     days = [Day(date=date, is_today=date == today) for date in dates]
@@ -507,6 +537,11 @@ def rota_week(
                 cards.sort(key=_in_order)
     _mark_away(built, away, dates, zoneinfo.ZoneInfo(tenant.time_zone))
     _mark_wishes(tenant, built, week_start)
+    if totals is not None:  # the whole week's, rather than those of the rows read
+        for day_of, minutes, cost in zip(days, totals.minutes, totals.cost, strict=True):
+            day_of.minutes, day_of.cost = minutes, cost
+        drafts, published_count = totals.drafts, totals.published
+        drafts_at_sites = totals.drafts_at_sites
     return RotaWeek(
         week_start=week_start, days=days, sites=sites, positions=positions, site=site,
         position=position, open_row=open_row, rows=list(built.values()), first=first,

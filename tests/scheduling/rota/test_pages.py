@@ -47,14 +47,16 @@ def _fill(rota: Rota, people: list[Membership]) -> None:
     add_shift(rota, people[0], at(MONDAY, 12))  # overlaps
 
 
-ROTA_QUERIES = 22  # 8 for any tenant page + the cached week's check (its snapshot: here, in
+ROTA_QUERIES = 23  # 8 for any tenant page + the cached week's check (its snapshot: here, in
 # the test's transaction, nothing is ever stored) + sites, positions, settings, members, 3
-# profile reads, the week's shifts, their stored rule breaks, leave and availability (3), and
-# the week's shift wishes.
-ROWS_QUERIES = ROTA_QUERIES  # the rows that follow, everyone listed: only the shifts, stored
-# breaks and profiles of the rows sent.
-ROWS_FILTERED_QUERIES = ROTA_QUERIES + 1  # a site or position shown: first who has a shift
+# profile reads, the week's totals and counts (summed by the database, scheduling/rota/
+# totals.py), the shown rows' shifts and their stored rule breaks, leave and availability (3),
+# and the week's shift wishes.
+ROWS_QUERIES = ROTA_QUERIES - 1  # the rows that follow, everyone listed: only the shifts,
+# stored breaks and profiles of the rows sent, no totals.
+ROWS_FILTERED_QUERIES = ROWS_QUERIES + 1  # a site or position shown: first who has a shift
 # there in the week (they are listed whatever their profile says).
+ROTA_FILTERED_QUERIES = ROTA_QUERIES + 1  # the page likewise.
 
 
 @pytest.mark.postgres
@@ -73,9 +75,10 @@ def test_the_rota_takes_the_same_queries_for_10_and_300_people() -> None:
     counts.append(_count(signed_in(big.admin), f"/bravo/rota/rows/?week={MONDAY}&offset=60"))
     at_site = f"/bravo/rota/rows/?week={MONDAY}&site={big.site.pk}&offset=60"
     counts.append(_count(signed_in(big.admin), at_site))
+    counts.append(_count(signed_in(big.admin), f"/bravo/rota/?week={MONDAY}&site={big.site.pk}"))
     assert counts == (
         [queries(ROTA_QUERIES)] * 2 + [queries(ROWS_QUERIES)] * 3
-        + [queries(ROWS_FILTERED_QUERIES)]
+        + [queries(ROWS_FILTERED_QUERIES), queries(ROTA_FILTERED_QUERIES)]
     )  # fmt: skip
 
 
