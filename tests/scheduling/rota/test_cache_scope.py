@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
 
@@ -39,24 +38,12 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership
 from tests.builders import MONDAY, Rota, at, build_rota, signed_in
 from tests.factories import member
-from tests.scheduling.rota.test_cache import HIT_QUERIES, _fresh, _get, _week
+from tests.scheduling.rota.test_cache import HIT_QUERIES, _fresh, _get, _own_cache, _week
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
-
-@pytest.fixture(autouse=True)
-def _own_cache(settings: Any) -> Iterator[None]:
-    """A cache of the test's own, whatever ROTA_CACHE_URL the environment names."""
-    settings.CACHES = {
-        **settings.CACHES,
-        rota_cache.ALIAS: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "rota-scope-tests",
-        },
-    }
-    caches[rota_cache.ALIAS].clear()
-    yield
-    caches[rota_cache.ALIAS].clear()
+# test_cache's autouse fixture (a locmem rota cache of the test's own), used here too.
+__all__ = ["_own_cache"]
 
 
 def _page(week: dt.date, extra: str = "") -> str:
