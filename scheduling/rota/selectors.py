@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 import zoneinfo
 from collections.abc import Hashable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from scheduling import rules
 from scheduling.access import sites_for_member
-from scheduling.columns import Epoch, UuidText, from_epoch, id_columns
+from scheduling.columns import Epoch, UuidText, from_epoch, id_columns, planned_each_time
 from scheduling.models import (
     Position,
     SchedulingSettings,
@@ -456,8 +457,11 @@ def rota_week(
     chosen = people[rows] if rows is not None else people
     first = rows.indices(len(people))[0] if rows is not None else 0
     with_open = first == 0
-    if profiles is None:
-        profiles = profiles_by_text_id(tenant, [member_id for member_id, _name in chosen])
+    if profiles is None:  # everyone listed: their positions and sites are not needed
+        with planned_each_time():  # a few hundred ids
+            profiles = profiles_by_text_id(
+                tenant, [member_id for member_id, _name in chosen], places=False
+            )
     totals: WeekTotals | None = None
     if in_parts:  # only the chosen people's shifts (and the open ones, with the first)
         if not rows_only:  # the whole week's sums and counts, from the database
@@ -469,7 +473,8 @@ def rota_week(
         window_query = window_query.filter(wanted)
         if rows_only:
             listed_ids = set(chosen_ids)
-        shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
+        with planned_each_time():  # by the ids of the people chosen
+            shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
     built: dict[str, Row] = {}
     for member_id, name in chosen:
         profile = profiles.by_member.get(member_id)
@@ -491,11 +496,12 @@ def rota_week(
         tenant, window_start, window_end, listed_ids,
         read_everyone=not rows_only,
     )  # fmt: skip
-    if totals is not None and judge_everyone:  # counted by the database, settled as it says
-        tally.hard, tally.soft = totals.hard_violations, totals.soft_violations
-        violations = _rows_breaks(tenant, judged, described, totals.settled)
-    else:
-        violations = _stored_breaks(tenant, window_query, judged, described, tally)
+    with planned_each_time() if in_parts else nullcontext():  # by ids of shifts or people
+        if totals is not None and judge_everyone:  # counted by the database, settled as it says
+            tally.hard, tally.soft = totals.hard_violations, totals.soft_violations
+            violations = _rows_breaks(tenant, judged, described, totals.settled)
+        else:
+            violations = _stored_breaks(tenant, window_query, judged, described, tally)
     today = today_in(tenant)
     dates = [week_start + dt.timedelta(days=n) for n in range(7)]
     days = [Day(date=date, is_today=date == today) for date in dates]

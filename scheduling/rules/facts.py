@@ -184,13 +184,20 @@ def profiles_of(
     return cast(Profiles[uuid.UUID], _profiles(tenant, member_ids, text_ids=False))
 
 
-def profiles_by_text_id(tenant: Tenant, member_ids: Iterable[str] | None = None) -> Profiles[str]:
-    """The profiles of `member_ids` (None: everyone's), with every id as text (see UuidText)."""
-    return cast(Profiles[str], _profiles(tenant, member_ids, text_ids=True))
+def profiles_by_text_id(
+    tenant: Tenant, member_ids: Iterable[str] | None = None, *, places: bool = True
+) -> Profiles[str]:
+    """The profiles of `member_ids` (None: everyone's), with every id as text (see UuidText).
+    Without `places`, not their positions and sites (left empty): one query rather than 3."""
+    return cast(Profiles[str], _profiles(tenant, member_ids, text_ids=True, places=places))
 
 
 def _profiles(
-    tenant: Tenant, member_ids: Iterable[uuid.UUID] | Iterable[str] | None, *, text_ids: bool
+    tenant: Tenant,
+    member_ids: Iterable[uuid.UUID] | Iterable[str] | None,
+    *,
+    text_ids: bool,
+    places: bool = True,
 ) -> Profiles[Any]:
     profiles = WorkProfile.objects.filter(tenant=tenant)
     if member_ids is not None:
@@ -204,7 +211,7 @@ def _profiles(
         member_of[profile_id] = member_id
     positions: dict[Any, set[Any]] = defaultdict(set)
     sites: dict[Any, set[Any]] = defaultdict(set)
-    if member_of:
+    if member_of and places:
         # Every profile of the tenant: no list of ids to send (rows of others are skipped).
         wanted = Q(tenant=tenant)
         if member_ids is not None:

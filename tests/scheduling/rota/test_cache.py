@@ -52,13 +52,13 @@ PAGE = f"/{{slug}}/rota/?week={MONDAY}"
 ROWS = f"/{{slug}}/rota/rows/?week={MONDAY}&offset=0"
 # Committed, as in production: a tenant page takes 9 (the account's scope: BEGIN, its setting,
 # the user, COMMIT; the session is in a cache; then the company, BEGIN, its context's setting,
-# the membership, COMMIT), the cached week's check one more, and a week computed afresh its 14
+# the membership, COMMIT), the cached week's check one more, and a week computed afresh its 12
 # reads (tests/scheduling/rota/test_pages.py).
 HIT_QUERIES = 10
-MISS_QUERIES = 24
+MISS_QUERIES = 22
 ROWS_MISS_QUERIES = MISS_QUERIES - 1  # no totals; everyone listed: only the rows' shifts and
-# profiles (with a site or position shown, one more: who has a shift there; tests/scheduling/
-# rota/test_pages.py)
+# profiles (with a site or position shown, three more: who has a shift there, and everyone's
+# profiles' positions and sites; tests/scheduling/rota/test_pages.py)
 
 
 @pytest.fixture(autouse=True)
