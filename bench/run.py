@@ -478,6 +478,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started_breaks = time.perf_counter()
     run([sys.executable, "manage.py", "refresh_rule_breaks"], django_env(database_url(SUPERUSER)),
         VAR / "refresh_rule_breaks.log")  # fmt: skip
+    # Their statistics now, as autovacuum would take them in time (it may be off here).
+    with psycopg.connect(database_url(SUPERUSER), autocommit=True) as connection:
+        connection.execute("ANALYZE scheduling_rulebreak")
     say(f"stored rule breaks worked out in {time.perf_counter() - started_breaks:.1f} s")
     seed: dict[str, Any] = json.loads(seed_file.read_text(encoding="utf-8"))
     app, superuser = database_url(APP_ROLE), database_url(SUPERUSER)
