@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from scheduling.models import (
     AvailabilityException,
     LeaveRequest,
     LeaveType,
-    Position,
     RotaChange,
     RuleBreak,
     Shift,
@@ -32,13 +30,22 @@ from scheduling.models import (
     WorkProfilePosition,
 )
 from scheduling.rota import cache as rota_cache
-from scheduling.setup import services
 from scheduling.time import WEEK
 from tenancy.context import tenant_context
 from tenancy.models import Membership
 from tests.builders import MONDAY, Rota, at, build_rota, signed_in
 from tests.factories import member
-from tests.scheduling.rota.test_cache import HIT_QUERIES, _fresh, _get, _own_cache, _week
+from tests.scheduling.rota.test_cache import (
+    HIT_QUERIES,
+    _fresh,
+    _get,
+    _own_cache,
+    _recolour_position,
+    _rename_person,
+    _rename_site,
+    _rest_rule,
+    _week,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -181,20 +188,6 @@ class Entry:
             )  # fmt: skip
 
 
-def _rename_site(rota: Rota) -> None:
-    with tenant_context(rota.tenant):
-        Site.objects.filter(pk=rota.site.pk).update(name="Rosewood House")
-
-
-def _rule(rota: Rota) -> None:
-    services.settings_save(tenant=rota.tenant, actor=rota.admin, min_rest_hours=Decimal(17))
-
-
-def _recolour_position(rota: Rota) -> None:
-    with tenant_context(rota.tenant):
-        Position.objects.filter(pk=rota.carer.pk).update(colour="plum")
-
-
 def _new_leave_type(rota: Rota) -> None:
     with tenant_context(rota.tenant):
         LeaveType.objects.create(name="Holiday")
@@ -204,18 +197,9 @@ def _person_joins(rota: Rota) -> None:
     member(rota.tenant, full_name="Aaron Early")  # listed first: every row moves down
 
 
-def _rename_person(rota: Rota) -> None:
-    from accounts.identity import account_scope
-
-    user = rota.people[2].user
-    user.full_name = "Renamed Person"
-    with account_scope(user.pk):
-        user.save(update_fields=["full_name"])
-
-
 COMPANY_WIDE: dict[str, Callable[[Rota], None]] = {
     "a site renamed": _rename_site,
-    "a working-time rule changed": _rule,
+    "a working-time rule changed": _rest_rule,
     "a position recoloured": _recolour_position,
     "a leave type added": _new_leave_type,
     "a person joined": _person_joins,
