@@ -111,6 +111,17 @@ def _account_id(user_id: object) -> str:
         return ""
 
 
+def session_account_id(request: object) -> str | None:
+    """The account that a request's session names, as account_scope sets it ("" for a value
+    that is no account id: it matches nothing), or None when the session names none. Not yet
+    checked: loading the account (django.contrib.auth) checks the session against it."""
+    from django.contrib.auth import SESSION_KEY
+
+    session = getattr(request, "session", None)
+    user_id = session.get(SESSION_KEY) if session is not None else None
+    return None if user_id is None else _account_id(user_id)
+
+
 @contextmanager
 def account_scope(user_id: object, *, request_level: bool = False) -> Iterator[None]:
     """Run the block (in a transaction) acting on the account `user_id`: its row, devices and

@@ -15,7 +15,8 @@ from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 
-from tenancy.context import tenant_context
+from accounts.identity import session_account_id
+from tenancy.context import tenant_context, tenant_page_context
 from tenancy.models import Membership, SecurityPolicy, Tenant
 from tenancy.permissions import Permission
 
@@ -58,19 +59,29 @@ def _rendered(response: HttpResponseBase) -> HttpResponseBase:
 
 def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
     """Resolve `tenant_slug`, require an active membership, and run the whole view (template
-    rendering included) inside tenant_context. A missing tenant and a tenant the person does
-    not belong to get the same 404, so a slug's existence is never revealed."""
+    rendering included) inside the tenant's context: tenant_page_context, the scope and the
+    settings of tenant_context in one transaction for the whole page. A missing tenant and a
+    tenant the person does not belong to get the same 404, so a slug's existence is never
+    revealed."""
 
     @functools.wraps(view)
     def wrapper(
         request: HttpRequest, tenant_slug: str, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        tenant = Tenant.objects.filter(slug=tenant_slug).first()
-        if tenant is None:
-            raise Http404
-        with tenant_context(tenant, account=request.user):
+        account_id = session_account_id(request)
+        if account_id is None:
+            # No session names an account (no query to know it), unless the caller put the
+            # account on the request itself.
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            account_id = str(request.user.pk)
+        # One transaction: the company and its setting in one statement, then the account (on
+        # first use of request.user, in this transaction), the membership and the view.
+        with tenant_page_context(tenant_slug, account_id=account_id) as tenant:
+            if not request.user.is_authenticated:  # the session did not check out
+                return redirect_to_login(request.get_full_path())
+            if tenant is None:
+                raise Http404
             membership = (
                 Membership.objects.select_related("role")
                 .filter(user_id=request.user.pk, status=Membership.Status.ACTIVE)

@@ -53,46 +53,46 @@ def _owner_client(tenant: Tenant) -> tuple[Client, Membership]:
 
 PAGES: dict[str, tuple[int, Callable[[Tenant, Membership], str]]] = {
     # url builder -> exact budget on PostgreSQL
-    # 8 for any tenant page; services that enter the tenant context again add the savepoint and
+    # 6 for any tenant page; services that enter the tenant context again add the savepoint and
     # setting statements around their own queries.
-    "security settings": (15, lambda t, m: "/alpha/settings/security/"),
-    "privacy settings": (13, lambda t, m: "/alpha/settings/privacy/"),
-    "new role": (8, lambda t, m: "/alpha/roles/new/"),
-    "edit role": (9, lambda t, m: f"/alpha/roles/{m.role_id}/"),
-    "member sites": (12, lambda t, m: f"/alpha/people/{m.pk}/sites/"),
+    "security settings": (13, lambda t, m: "/alpha/settings/security/"),
+    "privacy settings": (11, lambda t, m: "/alpha/settings/privacy/"),
+    "new role": (6, lambda t, m: "/alpha/roles/new/"),
+    "edit role": (7, lambda t, m: f"/alpha/roles/{m.role_id}/"),
+    "member sites": (10, lambda t, m: f"/alpha/people/{m.pk}/sites/"),
     # An entry that names no one (a site created by no signed-in person); naming people and a
     # site adds a query each (tests/audit/test_auditor_pages.py).
-    "audit entry": (9, lambda t, m: f"/alpha/audit/{_latest_entry(t)}/"),
-    "billing": (14, lambda t, m: "/alpha/billing/"),
-    "billing return": (14, lambda t, m: "/alpha/billing/return/"),
-    "billing status": (14, lambda t, m: "/alpha/billing/status/"),
+    "audit entry": (7, lambda t, m: f"/alpha/audit/{_latest_entry(t)}/"),
+    "billing": (12, lambda t, m: "/alpha/billing/"),
+    "billing return": (12, lambda t, m: "/alpha/billing/return/"),
+    "billing status": (12, lambda t, m: "/alpha/billing/status/"),
     # The rota with people but no shifts here (its reads include everyone's leave and
     # availability: 3); with shifts (one more read of the rules' context)
     # tests/scheduling/rota/test_pages.py pins it at 10 and 300 people.
     # Each with the check of the cached week first (tests/scheduling/rota/test_cache.py).
     # The week's totals and counts are summed by the database, then only the rows' shifts read.
-    "rota": (20, lambda t, m: "/alpha/rota/"),
+    "rota": (18, lambda t, m: "/alpha/rota/"),
     # The rest of the rota's rows, fetched when the table scrolls (the page's reads, no page
     # chrome, only the rows' shifts and profiles; with a site or position shown, one more: who
     # has a shift there in the week, tests/scheduling/rota/test_pages.py).
-    "rota rows": (19, lambda t, m: "/alpha/rota/rows/"),
+    "rota rows": (17, lambda t, m: "/alpha/rota/rows/"),
     # The day timeline: the rota's reads (tests/scheduling/rota/test_day.py with shifts).
-    "rota day": (18, lambda t, m: "/alpha/rota/day/"),
-    "rota publish": (14, lambda t, m: "/alpha/rota/publish/"),
-    "new shift dialog": (11, lambda t, m: "/alpha/rota/shifts/new/"),
+    "rota day": (16, lambda t, m: "/alpha/rota/day/"),
+    "rota publish": (12, lambda t, m: "/alpha/rota/publish/"),
+    "new shift dialog": (9, lambda t, m: "/alpha/rota/shifts/new/"),
     # 10, and attendance's clock buttons with no shift to clock in to: the open punch, the
     # shift of the moment, the sites to choose from, whether they check location (4).
-    "my shifts": (14, lambda t, m: "/alpha/my-shifts/"),
-    "positions": (9, lambda t, m: "/alpha/positions/"),
-    "new position": (8, lambda t, m: "/alpha/positions/new/"),
-    "working-time rules": (9, lambda t, m: "/alpha/settings/working-time/"),
+    "my shifts": (12, lambda t, m: "/alpha/my-shifts/"),
+    "positions": (7, lambda t, m: "/alpha/positions/"),
+    "new position": (6, lambda t, m: "/alpha/positions/new/"),
+    "working-time rules": (7, lambda t, m: "/alpha/settings/working-time/"),
     # Includes the audit entry of viewing the hourly rate (the chain's lock, head and insert).
-    "work profile": (23, lambda t, m: f"/alpha/people/{m.pk}/work/"),
-    "payroll": (8, lambda t, m: "/alpha/payroll/"),
-    "personal data settings": (9, lambda t, m: "/alpha/settings/privacy/data/"),
-    "my personal details": (19, lambda t, m: "/alpha/my-details/"),
-    "policies": (13, lambda t, m: "/alpha/policies/"),
-    "member personal details": (20, lambda t, m: f"/alpha/people/{m.pk}/details/"),
+    "work profile": (21, lambda t, m: f"/alpha/people/{m.pk}/work/"),
+    "payroll": (6, lambda t, m: "/alpha/payroll/"),
+    "personal data settings": (7, lambda t, m: "/alpha/settings/privacy/data/"),
+    "my personal details": (17, lambda t, m: "/alpha/my-details/"),
+    "policies": (11, lambda t, m: "/alpha/policies/"),
+    "member personal details": (18, lambda t, m: f"/alpha/people/{m.pk}/details/"),
 }
 
 
@@ -165,7 +165,7 @@ def test_policy_gate_query_budget() -> None:
 
 
 POLICY_GATE_QUERIES = (
-    23  # tenant page (8) + latest versions, acceptances, documents, each in its context
+    21  # tenant page (6) + latest versions, acceptances, documents, each in its context
 )
 
 
@@ -219,12 +219,12 @@ def test_scheduling_object_pages_query_budgets() -> None:
         for name, url in urls.items():
             counts.setdefault(name, []).append(_count(client, url))
     budgets = {
-        "shift dialog": 23,  # rules read leave and availability (3) and the drafts (1)
-        "shift delete confirmation": 11,
-        "position edit": 9,
+        "shift dialog": 21,  # rules read leave and availability (3) and the drafts (1)
+        "shift delete confirmation": 9,
+        "position edit": 7,
         "calendar feed": 10,
-        "policy detail": 21,
-        "policy document": 9,
+        "policy detail": 19,
+        "policy document": 7,
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
@@ -260,13 +260,13 @@ def test_data_rights_pages_query_budgets() -> None:
         for name, url in urls.items():
             counts.setdefault(name, []).append(_count(client, url))
     budgets = {
-        "my data": 23,
-        "erasure request form": 13,
-        "erasure requests": 19,
-        "erasure request": 15,
-        "export progress": 13,
+        "my data": 21,
+        "erasure request form": 11,
+        "erasure requests": 17,
+        "erasure request": 13,
+        "export progress": 11,
         # Includes the audit entry of the download (the chain's lock, head and insert).
-        "export download": 27,
+        "export download": 25,
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
@@ -310,7 +310,7 @@ def test_leave_and_availability_pages_query_budgets() -> None:
         }
         for name, url in urls.items():
             counts.setdefault(name, []).append(_count(client, url))
-    budgets = {"my leave": 23, "my availability": 15, "leave requests": 24, "member leave": 29}
+    budgets = {"my leave": 21, "my availability": 13, "leave requests": 22, "member leave": 27}
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
 
@@ -346,10 +346,10 @@ def test_publish_review_and_catalogue_pages_query_budgets() -> None:
         # The sites and drafts, then the rules' context read once for both the breaks shown
         # and what blocks publishing (selectors.publish_review): settings, profiles with their
         # positions and sites, the published shifts around, leave and availability.
-        "rota publish": 22,
-        "rota publish one site": 23,  # and the site, checked against the member's
-        "positions": 9,
-        "new site": 8,
-        "site edit": 9,
+        "rota publish": 20,
+        "rota publish one site": 21,  # and the site, checked against the member's
+        "positions": 7,
+        "new site": 6,
+        "site edit": 7,
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}

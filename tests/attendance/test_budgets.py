@@ -58,10 +58,10 @@ def test_clock_page_budget_in_each_state(floor: Floor) -> None:
         counts.setdefault("clocked in", []).append(count(floor, floor.worker, url))
         with tenant_context(floor.tenant):
             Punch.objects.filter(membership=floor.worker).delete()
-    # 8 for any tenant page (tests/test_query_budgets.py), then the open punch, the shift of
+    # 6 for any tenant page (tests/test_query_budgets.py), then the open punch, the shift of
     # the moment (or the open punch's break), whether the site checks location; with no shift,
     # the sites to choose from.
-    budgets = {"shift to clock in to": 11, "no shift": 12, "clocked in": 11}
+    budgets = {"shift to clock in to": 9, "no shift": 10, "clocked in": 9}
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
 
@@ -102,17 +102,17 @@ def test_timesheet_and_payroll_page_budgets(floor: Floor) -> None:
             count(floor, floor.worker, f"/{floor.slug}/my-timesheet/?start={monday}")
         )
     budgets = {
-        # 8 for any tenant page; the attendance settings, read in a tenant context of their own
+        # 6 for any tenant page; the attendance settings, read in a tenant context of their own
         # (5 with its savepoint and setting statements); the people; then the timesheets' six
         # reads (working-time rules, shifts, punches, breaks, corrections, timesheet rows).
-        "timesheets": 20,
+        "timesheets": 18,
         # ...and the person, fetched by id, and their pay period (an approved one as stored)
-        "timesheet": 22,
-        "payroll form": 8,
+        "timesheet": 20,
+        "payroll form": 6,
         # the settings (5), the sites the member schedules, the people, the rates, the
         # currency, and the six reads per pay period (one week here).
-        "payroll summary": 23,
-        "my timesheet": 20,  # the settings (5), their pay period and the six reads
+        "payroll summary": 21,
+        "my timesheet": 18,  # the settings (5), their pay period and the six reads
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}
 
@@ -133,9 +133,9 @@ def test_board_budget(floor: Floor) -> None:
                                     clocking=Clock())  # fmt: skip
             services.break_start(tenant=floor.tenant, membership=on)
         counts.append(count(floor, floor.manager, f"/{floor.slug}/board/"))
-    # 8 for any tenant page; the settings (5); the sites, the open punches, their breaks, the
+    # 6 for any tenant page; the settings (5); the sites, the open punches, their breaks, the
     # shifts around now and which of them have punches (5).
-    assert counts == [queries(18)] * 2
+    assert counts == [queries(16)] * 2
 
 
 def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
@@ -178,8 +178,8 @@ def test_kiosk_and_settings_page_budgets(floor: Floor) -> None:
         "kiosk": 7,
         # the company, the kiosk by its unexpired code, and the tenant context's four statements
         "kiosk enrolment": 6,
-        "kiosks": 10,  # 8, the member's sites, the kiosks
-        # 8, the settings (5), the site checks, the sites, whether location is kept (5)
-        "settings": 20,
+        "kiosks": 8,  # 6, the member's sites, the kiosks
+        # 6, the settings (5), the site checks, the sites, whether location is kept (5)
+        "settings": 18,
     }
     assert counts == {name: [queries(n)] * 2 for name, n in budgets.items()}

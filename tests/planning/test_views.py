@@ -195,8 +195,8 @@ def test_query_budgets_are_exact_and_flat(django_capture_on_commit_callbacks: An
     assert small == large == {name: budget for name, (_url_, budget) in pages.items()}
 
 
-# Exact, on PostgreSQL: 8 for any tenant page plus what each page reads (see each view).
-BUDGETS = {"coverage": 14, "autobuild": 10, "run": 11, "status": 11}
+# Exact, on PostgreSQL: 6 for any tenant page plus what each page reads (see each view).
+BUDGETS = {"coverage": 12, "autobuild": 8, "run": 9, "status": 9}
 
 
 def test_a_site_that_is_no_site_is_a_404_not_an_error() -> None:

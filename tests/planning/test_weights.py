@@ -131,5 +131,5 @@ def test_the_weights_page_query_budget_is_exact() -> None:
     assert [before, count()] == [SETTINGS_BUDGET] * 2
 
 
-# 8 for any tenant page, and the company's row of weights.
-SETTINGS_BUDGET = 9
+# 6 for any tenant page, and the company's row of weights.
+SETTINGS_BUDGET = 7

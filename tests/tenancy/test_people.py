@@ -63,9 +63,9 @@ def test_people_page_query_count_is_fixed(
     for _ in range(members):
         member(admin.tenant)
     client.force_login(admin.user)
-    # 8 for any tenant page, then: the member count, a page of members, their 2FA flags, the
+    # 6 for any tenant page, then: the member count, a page of members, their 2FA flags, the
     # roles, the open invitations.
-    with django_assert_num_queries(queries(13)):
+    with django_assert_num_queries(queries(11)):
         assert client.get("/alpha/people/").status_code == 200
 
 

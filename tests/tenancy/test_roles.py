@@ -101,7 +101,7 @@ def test_roles_page_query_count_is_fixed(
         with tenant_context(tenant_a):
             Role.objects.create(name=f"Custom {n}")
     client.force_login(admin.user)
-    with django_assert_num_queries(queries(9)):  # type: ignore[operator]
+    with django_assert_num_queries(queries(7)):  # type: ignore[operator]
         assert client.get("/alpha/roles/").status_code == 200
 
 

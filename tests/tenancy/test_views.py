@@ -104,5 +104,5 @@ def test_picker_query_count_is_fixed(
     _queries_for(client, django_assert_num_queries, "/", queries(PICKER_QUERIES))
 
 
-DASHBOARD_QUERIES = 23
+DASHBOARD_QUERIES = 21
 PICKER_QUERIES = 7

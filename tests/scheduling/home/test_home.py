@@ -162,14 +162,14 @@ def test_an_admin_sees_what_is_left_to_set_up_and_who_needs_following_up(rota: R
 @pytest.mark.parametrize(
     ("kind", "budget"),
     [
-        # The tenant page's 8 (see tests/tenancy/test_views.py), then each panel's own; the
+        # The tenant page's 6 (see tests/tenancy/test_views.py), then each panel's own; the
         # next-shift panel reads one query fewer for someone with no work profile. The drafts
         # panel reads the stored rule breaks in one query (the rules read eight).
-        (RoleKind.MANAGER, 26),
-        (RoleKind.EMPLOYEE, 20),
-        (RoleKind.ADMIN, 36),
-        (RoleKind.AUDITOR, 23),
-        (RoleKind.OWNER, 42),
+        (RoleKind.MANAGER, 24),
+        (RoleKind.EMPLOYEE, 18),
+        (RoleKind.ADMIN, 34),
+        (RoleKind.AUDITOR, 21),
+        (RoleKind.OWNER, 40),
     ],
 )
 @pytest.mark.parametrize("people", [2, 12])

@@ -644,21 +644,21 @@ def _grow(world: World, n: int, day: int) -> None:
 
 
 BUDGETS: dict[str, tuple[str, int]] = {
-    # page -> (who, exact queries on PostgreSQL). 8 for any tenant page; a paginated list
+    # page -> (who, exact queries on PostgreSQL). 6 for any tenant page; a paginated list
     # costs its count and its page; the rules' reads of the waiting items cost 8 (settings, the
     # people's published shifts, 3 for their profiles, 3 for their leave and availability).
     # Open shifts: offered (2), the rules' reads to judge each offered one for me (8), my
     # claims (2), the approval mode (1).
-    "/alpha/open-shifts/": ("sam", 21),
+    "/alpha/open-shifts/": ("sam", 19),
     # The manager has no profile nor claims (a count each), and the claims waiting (2 + 8).
-    "/alpha/open-shifts/ (manager)": ("manager", 21),
+    "/alpha/open-shifts/ (manager)": ("manager", 19),
     # Offers to me (2), my shifts to give in return (1), my swaps (2).
-    "/alpha/swaps/": ("sam", 13),
+    "/alpha/swaps/": ("sam", 11),
     # No offers (a count), my swaps (a count), waiting for approval (2 + 8).
-    "/alpha/swaps/ (manager)": ("manager", 20),
-    # 14 without shifts (tests/test_query_budgets.py), the colleagues on them (1) and the
+    "/alpha/swaps/ (manager)": ("manager", 18),
+    # 12 without shifts (tests/test_query_budgets.py), the colleagues on them (1) and the
     # swap offers of them (1).
-    "/alpha/my-shifts/": ("sam", 16),
+    "/alpha/my-shifts/": ("sam", 14),
 }
 
 
@@ -680,4 +680,4 @@ def test_page_query_budgets_are_exact_whatever_the_data(world: World) -> None:
 
 # The shift, whether it is offered already, it with its site and position, the colleagues, and
 # which of them are qualified.
-OFFER_PAGE = 13
+OFFER_PAGE = 11

@@ -898,16 +898,16 @@ def test_the_pages_take_a_fixed_number_of_queries() -> None:
     assert counts == {name: [queries(n)] * 2 for name, n in PAGE_QUERIES.items()}
 
 
-# 8 for any tenant page, then: the list: two counts and two pages; a new template: the sites;
+# 6 for any tenant page, then: the list: two counts and two pages; a new template: the sites;
 # a template: it, the sites, its shifts; deleting one: it; a new rotation: sites, positions;
 # a rotation: it, the site check, the form's sites and positions, the qualified people, the
 # members; deleting one: it and the site check.
 PAGE_QUERIES = {
-    "patterns": 12,
-    "new template": 9,
-    "template": 11,
-    "template delete": 9,
-    "new rotation": 10,
-    "rotation": 14,
-    "rotation delete": 10,
+    "patterns": 10,
+    "new template": 7,
+    "template": 9,
+    "template delete": 7,
+    "new rotation": 8,
+    "rotation": 12,
+    "rotation delete": 8,
 }

@@ -50,12 +50,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 PAGE = f"/{{slug}}/rota/?week={MONDAY}"
 ROWS = f"/{{slug}}/rota/rows/?week={MONDAY}&offset=0"
-# Committed, as in production: a tenant page takes 9 (the account's scope: BEGIN, its setting,
-# the user, COMMIT; the session is in a cache; then the company, BEGIN, its context's setting,
-# the membership, COMMIT), the cached week's check one more, and a week computed afresh its 12
-# reads (tests/scheduling/rota/test_pages.py).
-HIT_QUERIES = 10
-MISS_QUERIES = 22
+# Committed, as in production: a tenant page takes 5 (BEGIN, the company found with its and the
+# account's settings, the account, the membership, COMMIT; the session is in a cache:
+# tests/tenancy/test_page_transaction.py), the cached week's check one more, and a week
+# computed afresh its 12 reads (tests/scheduling/rota/test_pages.py).
+HIT_QUERIES = 6
+MISS_QUERIES = 18
 ROWS_MISS_QUERIES = MISS_QUERIES - 1  # no totals; everyone listed: only the rows' shifts and
 # profiles (with a site or position shown, three more: who has a shift there, and everyone's
 # profiles' positions and sites; tests/scheduling/rota/test_pages.py)

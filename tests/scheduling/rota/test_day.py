@@ -98,4 +98,4 @@ def test_the_day_takes_the_same_queries_for_few_and_many_shifts() -> None:
         assert len(_bars(response.content.decode())) == people + 1
         counts.append(len(context))
     # The rota's reads (tests/scheduling/rota/test_pages.py), the same whatever the data.
-    assert counts == [queries(21)] * 2
+    assert counts == [queries(19)] * 2

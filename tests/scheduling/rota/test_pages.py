@@ -47,7 +47,7 @@ def _fill(rota: Rota, people: list[Membership]) -> None:
     add_shift(rota, people[0], at(MONDAY, 12))  # overlaps
 
 
-ROTA_QUERIES = 21  # 8 for any tenant page + the cached week's check (its snapshot: here, in
+ROTA_QUERIES = 19  # 6 for any tenant page + the cached week's check (its snapshot: here, in
 # the test's transaction, nothing is ever stored) + sites, positions, settings, members, the
 # shown rows' profiles (everyone listed: not their positions and sites), the week's totals and
 # counts (summed by the database, scheduling/rota/totals.py), the shown rows' shifts and their
@@ -311,7 +311,7 @@ def test_the_streamed_payroll_takes_the_same_queries_for_3_and_40_people() -> No
     assert counts == [queries(PAYROLL_QUERIES)] * 2
 
 
-PAYROLL_QUERIES = 25
+PAYROLL_QUERIES = 23
 
 
 def test_payroll_dates_the_wrong_way_round_are_an_error() -> None:

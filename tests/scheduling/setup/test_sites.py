@@ -131,5 +131,5 @@ def test_sites_page_query_count_is_fixed(
     _sites(tenant_a, *[f"Site {n:02d}" for n in range(sites)])
     manager = member(tenant_a, kind=RoleKind.MANAGER)
     client.force_login(manager.user)
-    with django_assert_num_queries(queries(9)):
+    with django_assert_num_queries(queries(7)):
         assert client.get("/alpha/sites/").status_code == 200
