@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 
 from parim.templatetags.navigation import GROUPS, LINKS
+from tenancy.context import tenant_context
 from tenancy.models import Tenant
-from tenancy.permissions import RoleKind
+from tenancy.permissions import Permission, RoleKind
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,22 @@ def test_every_link_names_a_page_the_role_may_open(client: Client, tenant_a: Ten
         client.force_login(person.user)
         for url in _links(_nav(client, "/alpha/")):
             assert client.get(url).status_code == 200, (kind, url)
+
+
+def test_the_navigation_made_once_follows_a_change_of_the_role_at_once(
+    client: Client, tenant_a: Tenant
+) -> None:
+    """The navigation is kept per set of links allowed (parim/templatetags/navigation.py), not
+    per role: a role given a permission shows its links on the very next page."""
+    person = member(tenant_a, kind=RoleKind.EMPLOYEE)
+    client.force_login(person.user)
+    assert "/alpha/leave/" not in _links(_nav(client, "/alpha/"))
+    role = person.role
+    with tenant_context(tenant_a):
+        role.permissions = [*role.permissions, str(Permission.APPROVE_LEAVE)]
+        role.save(update_fields=["permissions"])
+    assert "/alpha/leave/" in _links(_nav(client, "/alpha/"))
+    # The same company and page, a member of another role: their own links, not the first's.
+    client.force_login(member(tenant_a, kind=RoleKind.AUDITOR).user)
+    links = _links(_nav(client, "/alpha/"))
+    assert "/alpha/leave/" not in links and "/alpha/audit/" in links

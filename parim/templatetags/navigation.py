@@ -1,16 +1,20 @@
 """The tenant pages' main navigation, built in Python: every tenant page shows it, and as
 template tags its twenty links (each a `{% url %}`, a permission check and a comparison with
 the current page) cost more than many pages' own content. The links' paths are reversed once
-per company and process (tenancy.http.tenant_reverse)."""
+per company and process (tenancy.http.tenant_reverse), and the whole navigation is made once
+per process for each company, page, language and set of links the member may follow."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django import template
+from django.urls import get_script_prefix
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.http import tenant_reverse
@@ -112,14 +116,31 @@ def main_nav(context: template.Context) -> SafeString:
     membership = getattr(request, "membership", None)
     if membership is None:  # a page for people who are not members yet, such as an invitation
         return SafeString("")
-    slug = request.tenant.slug
     match = getattr(request, "resolver_match", None)
-    current = match.url_name if match is not None else None
+    allowed = tuple(link.permission is None or membership.has(link.permission) for link in LINKS)
+    return _nav(
+        request.tenant.slug,
+        allowed,
+        match.url_name if match is not None else None,
+        get_language(),
+        get_script_prefix(),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _nav(
+    slug: str, allowed: tuple[bool, ...], current: str | None, language: str, script_prefix: str
+) -> SafeString:
+    """The navigation's HTML, made once per process for each company, set of links the member
+    may follow, current page and language (each label translated here, which a page would
+    otherwise do some forty times): nothing else of the person or the request is in it.
+    `script_prefix` is in the key because the links' paths depend on it."""
+    may = iter(allowed)  # in the order of LINKS: the groups' links one after the other
     sections = []
     for index, group in enumerate(GROUPS):
         items = []
         for link in group.links:
-            if link.permission is not None and not membership.has(link.permission):
+            if not next(may):
                 continue
             here = current in (link.url_name, *link.also)
             marked = mark_safe(' aria-current="page"') if here else ""
