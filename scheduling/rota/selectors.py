@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 
 from scheduling import rules
 from scheduling.access import sites_for_member
-from scheduling.columns import Epoch, UuidText, from_epoch, id_columns, planned_each_time
+from scheduling.columns import (
+    Epoch,
+    UuidText,
+    any_id,
+    from_epoch,
+    id_columns,
+    planned_each_time,
+)
 from scheduling.models import (
     Position,
     SchedulingSettings,
@@ -467,7 +474,7 @@ def rota_week(
         if not rows_only:  # the whole week's sums and counts, from the database
             totals = week_totals(tenant, week_start, shown_site_ids, position_key)
         chosen_ids = [member_id for member_id, _name in chosen]
-        wanted = Q(membership_id__in=chosen_ids)
+        wanted = any_id("membership_id", chosen_ids)
         if with_open:
             wanted |= Q(membership_id__isnull=True)
         window_query = window_query.filter(wanted)

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from scheduling import rules
-from scheduling.columns import id_columns
+from scheduling.columns import any_id, id_columns
 from scheduling.limits import successions
 from scheduling.models import (
     Availability,
@@ -201,7 +201,7 @@ def _profiles(
 ) -> Profiles[Any]:
     profiles = WorkProfile.objects.filter(tenant=tenant)
     if member_ids is not None:
-        profiles = profiles.filter(membership_id__in=list(member_ids))
+        profiles = profiles.filter(any_id("membership_id", member_ids))
     by_member: dict[Any, ProfileValues] = {}
     member_of: dict[Any, Any] = {}
     for profile_id, member_id, *values in profiles.values_list(
@@ -215,7 +215,7 @@ def _profiles(
         # Every profile of the tenant: no list of ids to send (rows of others are skipped).
         wanted = Q(tenant=tenant)
         if member_ids is not None:
-            wanted &= Q(profile_id__in=list(member_of))
+            wanted &= any_id("profile_id", member_of)
         for profile_id, position_id in WorkProfilePosition.objects.filter(wanted).values_list(
             *id_columns(text_ids, "profile_id", "position_id")
         ):
@@ -279,8 +279,8 @@ def unavailable(
     ).order_by("date", "start_time")
     if members is not None:
         wanted = list(members)
-        weekly_rows = weekly_rows.filter(membership_id__in=wanted)
-        change_rows = change_rows.filter(membership_id__in=wanted)
+        weekly_rows = weekly_rows.filter(any_id("membership_id", wanted))
+        change_rows = change_rows.filter(any_id("membership_id", wanted))
     weekly = list(weekly_rows.values_list("membership_id", "weekday", "start_time", "end_time"))
     changes = list(
         change_rows.values_list("membership_id", "date", "kind", "start_time", "end_time", "note")
@@ -327,7 +327,7 @@ def approved_leave(
         end_date__gte=first,
     )  # fmt: skip
     if members is not None:
-        query = query.filter(membership_id__in=list(members))
+        query = query.filter(any_id("membership_id", members))
     # Plain values, not model instances: every rule check and the rota read this.
     rows = query.order_by("start_date", "start_time").values_list(
         "membership_id", "start_date", "start_time", "end_date", "end_time", "leave_type__name"

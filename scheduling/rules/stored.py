@@ -30,7 +30,7 @@ from django.db.models import Q, QuerySet
 from django.utils import translation
 
 from scheduling import rules
-from scheduling.columns import id_columns
+from scheduling.columns import any_id, id_columns
 from scheduling.models import RuleBreak, Shift
 from scheduling.rules.days import period_start
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
@@ -210,7 +210,7 @@ def stored_violations(
     else:
         if not shifts:
             return {}
-        wanted = Q(shift_id__in=list(shifts))
+        wanted = any_id("shift_id", shifts)
     rows = RuleBreak.objects.filter(wanted, tenant=tenant).values_list(
         *id_columns(text_ids, "shift_id", "other_shift_id"), "code", "hard", "message",
         "period_end", "ordinal",

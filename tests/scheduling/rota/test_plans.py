@@ -44,7 +44,8 @@ def test_the_reads_by_ids_are_never_prepared(view: str) -> None:
     by_ids = [
         sql for sql in prepared
         if 'FROM "scheduling_workprofile" ' in sql or "FROM \"scheduling_rulebreak\"" in sql
-        or ("date_part('epoch', \"scheduling_shift\".\"start_at\")" in sql and " IN (" in sql)
+        or ("date_part('epoch', \"scheduling_shift\".\"start_at\")" in sql
+            and (" IN (" in sql or " = ANY(" in sql))
     ]  # fmt: skip
     assert by_ids == []
 

@@ -1,0 +1,55 @@
+"""scheduling.columns.any_id: a filter by a list of ids, sent to PostgreSQL as one uuid[]
+parameter, that finds exactly what Django's `__in` finds."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scheduling.columns import any_id
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Tenant
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_any_id_finds_what_in_finds(tenant_a: Tenant, as_text: bool) -> None:
+    people = [member(tenant_a) for _ in range(4)]
+    wanted = [people[0].pk, people[2].pk, uuid.uuid4()]  # and an id that is nobody's
+    ids: list[object] = [str(pk) for pk in wanted] if as_text else list(wanted)
+    with tenant_context(tenant_a):
+        found = set(Membership.objects.filter(any_id("id", ids)).values_list("id", flat=True))
+        expected = set(Membership.objects.filter(id__in=wanted).values_list("id", flat=True))
+        combined = set(
+            Membership.objects.filter(any_id("id", ids) | any_id("id", [people[3].pk]))
+            .values_list("id", flat=True)
+        )  # fmt: skip
+    assert found == expected == {people[0].pk, people[2].pk}
+    assert combined == {people[0].pk, people[2].pk, people[3].pk}
+
+
+@pytest.mark.postgres
+def test_any_id_sends_one_parameter_however_many_ids(tenant_a: Tenant) -> None:
+    member(tenant_a)
+    statements = []
+    for count in (1, 50):
+        ids = [uuid.uuid4() for _ in range(count)]
+        with tenant_context(tenant_a), CaptureQueriesContext(connection) as captured:
+            assert list(Membership.objects.filter(any_id("id", ids))) == []
+        statements.append(captured.captured_queries[-1]["sql"])
+    assert '"tenancy_membership"."id" = ANY(' in statements[0]
+    # The same statement for one id and for fifty (the ids are one array, not fifty values).
+    assert statements[0].split(" = ANY(")[0] == statements[1].split(" = ANY(")[0]
+    # One array literal of type uuid[] (no text cast again for every row of a generic plan).
+    assert statements[1].count("::uuid[]") == 1 and ids[0].hex in statements[1]
+
+
+def test_no_ids_find_nothing_without_a_query(tenant_a: Tenant) -> None:
+    with tenant_context(tenant_a), CaptureQueriesContext(connection) as captured:
+        assert list(Membership.objects.filter(any_id("id", []))) == []
+        assert len(captured) == 0
