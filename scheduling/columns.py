@@ -93,10 +93,11 @@ class _AnyUuid(Func):
 
 
 def any_id(column: str, ids: Iterable[object]) -> Q:
-    """A filter: `column` (a UUID column) is one of `ids` (UUIDs, or their text as UuidText
-    gives it). On PostgreSQL one array parameter (_AnyUuid); elsewhere (SQLite, the embedded
-    demo database) Django's `__in`."""
-    values = list(ids)
+    """A filter: `column` (a UUID column) is one of `ids` (UUIDs, their text as UuidText gives
+    it, or saved rows; None is left out, as `__in` leaves it out). On PostgreSQL one array
+    parameter (_AnyUuid); elsewhere (SQLite, the embedded demo database) Django's `__in`.
+    For filtering in, not for `~` (a NULL column would be left out of the negation)."""
+    values = [getattr(each, "pk", each) for each in ids if each is not None]
     if connection.vendor != "postgresql" or not values:  # none: Django runs no query at all
         return Q(**{f"{column}__in": values})
     return Q(

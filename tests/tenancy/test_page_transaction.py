@@ -5,6 +5,9 @@ to sign in, who gets 404, and the settings left behind."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.db import connection
@@ -96,3 +99,17 @@ def test_the_session_account_id_is_the_one_account_scope_sets(tenant_a: Tenant) 
     forged = type("Request", (), {"session": {SESSION_KEY: "not-an-id"}})()
     assert session_account_id(forged) == ""  # matches no account
     assert session_account_id(type("Request", (), {"session": {}})()) is None
+
+
+def test_only_the_tenant_page_resolver_opens_a_page_context() -> None:
+    """tenant_page_context sets app.account_id to the id the session names before the account
+    is loaded and checked: safe only where the caller checks the account before anything else
+    (tenancy.http.tenant_view). Like account_scope's uses, a new caller is a reviewed change."""
+    root = Path(__file__).resolve().parents[2]
+    callers = set()
+    for app in ("accounts", "tenancy", "audit", "scheduling", "planning", "gdpr", "billing",
+                "parim", "attendance"):  # fmt: skip
+        for path in (root / app).rglob("*.py"):
+            if re.search(r"\bwith tenant_page_context\(", path.read_text()):
+                callers.add(str(path.relative_to(root)))
+    assert callers == {"tenancy/http.py"}
