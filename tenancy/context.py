@@ -97,13 +97,6 @@ class _CurrentSetting(Func):
     output_field = TextField()
 
 
-def _tenant_setting_values(tenant: Tenant, account_id: str | None) -> dict[str, str]:
-    values = {rls.TENANT_SETTING: str(tenant.pk)}
-    if account_id is not None:
-        values[identity.ACCOUNT_SETTING] = account_id
-    return values
-
-
 @contextmanager
 def tenant_page_context(slug: str, *, account_id: str | None) -> Iterator[Tenant | None]:
     """The transaction of a tenant page (tenancy.http): the company with this slug, and on
@@ -117,13 +110,13 @@ def tenant_page_context(slug: str, *, account_id: str | None) -> Iterator[Tenant
     the caller answers 404, as for a company the person does not belong to."""
     from tenancy.models import Tenant
 
+    settings: dict[str, Any] = {rls.TENANT_SETTING: Cast("id", TextField())}
+    if account_id is not None:
+        settings[identity.ACCOUNT_SETTING] = Value(account_id)
     nested = connection.in_atomic_block
     with transaction.atomic():
         query = Tenant.objects.filter(slug=slug).order_by()
         if connection.vendor == "postgresql":
-            settings: dict[str, Any] = {rls.TENANT_SETTING: Cast("id", TextField())}
-            if account_id is not None:
-                settings[identity.ACCOUNT_SETTING] = Value(account_id)
             for index, (name, value) in enumerate(settings.items()):
                 query = query.annotate(**{
                     f"_previous_{index}": _CurrentSetting(Value(name)),
@@ -133,7 +126,9 @@ def tenant_page_context(slug: str, *, account_id: str | None) -> Iterator[Tenant
         if tenant is None:
             yield None
             return
-        values = _tenant_setting_values(tenant, account_id)
+        values = {rls.TENANT_SETTING: str(tenant.pk)}
+        if account_id is not None:  # the same names in the same order as `settings`
+            values[identity.ACCOUNT_SETTING] = account_id
         with scope(tenant=tenant), identity.settings_in_force(values):
             yield tenant
         if nested and connection.vendor == "postgresql":

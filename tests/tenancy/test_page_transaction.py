@@ -18,6 +18,7 @@ from accounts.identity import ACCOUNT_SETTING, account_scope, session_account_id
 from tenancy import rls
 from tenancy.models import Tenant
 from tenancy.permissions import RoleKind
+from tests.builders import signed_in
 from tests.factories import member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -26,9 +27,7 @@ SITES = "/alpha/sites/"
 
 
 def _signed_in(tenant: Tenant) -> Client:
-    client = Client()
-    client.force_login(member(tenant, kind=RoleKind.MANAGER).user)
-    return client
+    return signed_in(member(tenant, kind=RoleKind.MANAGER))
 
 
 @pytest.mark.django_db(transaction=True)
