@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Request, sync_playwright
 
 from tests.conftest import IN_CI
 
@@ -47,25 +47,84 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+class _InFlight:
+    """Counts the requests a browser context has sent and not yet seen answered.
+
+    A page keeps talking to the server after a test's last line: the notifications badge loads
+    with every page, and progress panels poll. Such a request holds the live server's database
+    transaction open; if the test database is flushed meanwhile, TRUNCATE and the request's
+    locks can deadlock and the flush fails, leaving rows that break the next test. So a page is
+    closed only when nothing is in flight, and before the database is flushed.
+    """
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.pending = 0
+        context.on("request", self._sent)
+        context.on("requestfinished", self._done)
+        context.on("requestfailed", self._done)
+
+    def _sent(self, request: Request) -> None:
+        self.pending += 1
+
+    def _done(self, request: Request) -> None:
+        self.pending -= 1
+
+    def settle(self, page: Page, *, timeout_ms: int = 5_000) -> None:
+        waited = 0
+        while self.pending > 0 and waited < timeout_ms and not page.is_closed():
+            page.wait_for_timeout(50)  # lets Playwright deliver the finished events
+            waited += 50
+
+
+class Pages:
+    """Opens browser pages on the live server; each is settled and closed when the test ends."""
+
+    def __init__(self, browser: Browser, live_server: Any) -> None:
+        self._browser = browser
+        self._url = live_server.url
+        self._opened: list[tuple[Page, _InFlight]] = []
+
+    def __call__(self, **options: Any) -> Page:
+        context = self._browser.new_context(base_url=self._url, **options)
+        context.set_default_timeout(10_000)
+        in_flight = _InFlight(context)
+        page = context.new_page()
+        self._opened.append((page, in_flight))
+        return page
+
+    def desktop(self, **options: Any) -> Page:
+        return self(viewport={"width": 1280, "height": 800}, **options)
+
+    def phone(self, **options: Any) -> Page:
+        return self(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+            device_scale_factor=2, **options,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        for page, in_flight in self._opened:
+            in_flight.settle(page)
+        for page, _ in self._opened:
+            page.context.close()
+
+
+# It depends on transactional_db so that it is torn down first: every page is quiet and closed
+# before pytest-django flushes the database.
 @pytest.fixture
-def page(browser: Browser, live_server: Any) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def pages(browser: Browser, live_server: Any, transactional_db: None) -> Iterator[Pages]:
+    opened = Pages(browser, live_server)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture
-def phone(browser: Browser, live_server: Any) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
-        has_touch=True, device_scale_factor=2,
-    )  # fmt: skip
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def page(pages: Pages) -> Page:
+    return pages.desktop()
+
+
+@pytest.fixture
+def phone(pages: Pages) -> Page:
+    return pages.phone()
 
 
 _axe = Axe()

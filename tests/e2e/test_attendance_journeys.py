@@ -6,12 +6,11 @@ missed clock-out with a reason and approves the week; payroll shows the actual h
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Geolocation, Page, expect
+from playwright.sync_api import Geolocation, Page, expect
 
 from attendance.kiosk import services as kiosk_services
 from attendance.models import Punch, SiteLocation
@@ -20,7 +19,7 @@ from tenancy.context import tenant_context
 from tenancy.models import SensitiveKind
 from tests.attendance.conftest import Floor
 from tests.builders import at
-from tests.e2e.conftest import CHROMIUM, assert_accessible, menu, sign_in
+from tests.e2e.conftest import CHROMIUM, Pages, assert_accessible, menu, sign_in
 from tests.factories import TEST_PASSWORD
 
 SITE = Geolocation(latitude=51.501, longitude=-0.142)
@@ -29,16 +28,10 @@ FAR = Geolocation(latitude=51.52, longitude=-0.142)  # about 2 km away
 
 
 @pytest.fixture
-def located_phone(browser: Browser, live_server: Any) -> Iterator[Page]:
+def located_phone(pages: Pages) -> Page:
     """A phone whose browser has allowed this site to read its (faked) position."""
     assert CHROMIUM
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
-        has_touch=True, device_scale_factor=2, geolocation=NEAR, permissions=["geolocation"],
-    )  # fmt: skip
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    return pages.phone(geolocation=NEAR, permissions=["geolocation"])
 
 
 def _open(page: Page, link: str) -> None:
@@ -94,7 +87,7 @@ def test_an_employee_clocks_in_and_out_on_a_phone_inside_then_outside_the_radius
 
 
 def test_a_person_clocks_in_on_the_sites_kiosk_with_their_pin(
-    page: Page, browser: Browser, live_server: Any, transactional_db: None
+    page: Page, pages: Pages, transactional_db: None
 ) -> None:
     floor = Floor("acme")
     sign_in(page, floor.worker.user.email, TEST_PASSWORD)
@@ -103,9 +96,7 @@ def test_a_person_clocks_in_on_the_sites_kiosk_with_their_pin(
     page.get_by_role("button", name="Set PIN").click()
     expect(page.get_by_text("Your kiosk PIN is set.")).to_be_visible()
     # A manager sets up the kiosk and gets its one-time enrolment link.
-    office = browser.new_context(base_url=live_server.url, viewport={"width": 1280,
-                                                                     "height": 800})  # fmt: skip
-    manager = office.new_page()
+    manager = pages.desktop()
     sign_in(manager, floor.manager.user.email, TEST_PASSWORD)
     _open(manager, "Kiosks")
     manager.get_by_label("Site").select_option(label="Rosewood")
@@ -113,9 +104,8 @@ def test_a_person_clocks_in_on_the_sites_kiosk_with_their_pin(
     manager.get_by_role("button", name="Set up").click()
     link = manager.get_by_label("Enrolment link").input_value()
     assert "/acme/kiosk/enrol/" in link
-    tablet = browser.new_context(base_url=live_server.url, viewport={"width": 1024,
-                                                                     "height": 768})  # fmt: skip
-    kiosk = tablet.new_page()
+    kiosk = pages(viewport={"width": 1024, "height": 768})
+    tablet = kiosk.context
     # Not enrolled yet: a clear refusal, no PIN form.
     kiosk.goto("/acme/kiosk/")
     expect(kiosk.get_by_role("heading", level=1)).to_have_text(
@@ -148,8 +138,6 @@ def test_a_person_clocks_in_on_the_sites_kiosk_with_their_pin(
     expect(kiosk.get_by_role("heading", level=1)).to_have_text(
         "This device is not enrolled as a kiosk"
     )
-    tablet.close()
-    office.close()
     [punch] = _punches(floor)
     assert punch.in_source == "kiosk" and punch.membership_id == floor.worker.pk
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from scheduling.leave import services as leave
 from scheduling.time import today_in
-from tests.e2e.conftest import assert_accessible, menu, sign_in
+from tests.e2e.conftest import Pages, assert_accessible, menu, sign_in
 from tests.e2e.test_rota_journeys import _company, _shift
 from tests.factories import TEST_PASSWORD
 
 
 def test_leave_requested_approved_and_seen_on_the_rota(
-    phone: Page, browser: Browser, live_server: Any, transactional_db: None
+    phone: Page, pages: Pages, transactional_db: None
 ) -> None:
     acme, manager, sam, _ella = _company()
     today = today_in(acme)
@@ -55,8 +54,7 @@ def test_leave_requested_approved_and_seen_on_the_rota(
     assert_accessible(phone, "shift-wish-phone")
 
     # The manager approves it.
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    page = context.new_page()
+    page = pages.desktop()
     sign_in(page, "manager@acme.test", TEST_PASSWORD)
     menu(page).get_by_role("link", name="Leave requests").click()
     page.get_by_role("button", name="Approve Sam Taylor").click()
@@ -76,7 +74,6 @@ def test_leave_requested_approved_and_seen_on_the_rota(
     wish = row.locator(".away--wish-work")
     expect(wish).to_have_text("Wants to work (matters a lot)")
     assert_accessible(page, "rota-with-leave")
-    context.close()
 
     # Sam sees the decision.
     phone.goto("/acme/my-leave/")

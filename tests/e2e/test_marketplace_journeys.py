@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from scheduling.models import Position, Shift, Site
 from scheduling.setup import services
@@ -19,7 +17,7 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
 from tests.builders import at
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import Pages, assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
 
 
@@ -52,12 +50,9 @@ def _published(acme: Tenant, person: Membership | None, start: dt.datetime) -> S
 
 
 @pytest.fixture
-def other_page(browser: Browser, live_server: Any) -> Iterator[Page]:
+def other_page(pages: Pages) -> Page:
     """A second desktop browser, signed in as someone else than `page`."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    return pages.desktop()
 
 
 def test_an_employee_claims_an_open_shift_on_a_phone_and_a_manager_approves_it(

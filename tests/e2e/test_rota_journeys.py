@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Any
 
 from icalendar import Calendar
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from accounts.identity import account_scope
 from scheduling.models import Position, Shift, Site
@@ -21,7 +20,7 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.permissions import RoleKind
 from tests.builders import MONDAY, add_shift, at, build_rota
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import Pages, assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
 
 
@@ -242,7 +241,7 @@ def test_a_manager_opens_a_day_as_a_timeline_and_opens_a_shift_from_it(
 
 
 def test_two_managers_on_one_week_each_see_the_others_change_at_the_next_load(
-    page: Page, browser: Browser, live_server: Any, transactional_db: None
+    page: Page, pages: Pages, transactional_db: None
 ) -> None:
     """The rota reuses its computed week between loads (scheduling/rota/cache.py): another
     manager's change, and a renamed person, show at the very next load all the same."""
@@ -254,16 +253,11 @@ def test_two_managers_on_one_week_each_see_the_others_change_at_the_next_load(
     page.reload()  # the same week again, now reused
     expect(page.locator("#rota-grid .shift")).to_have_count(1)
 
-    other = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    other.set_default_timeout(10_000)
-    admin_page = other.new_page()
-    try:
-        sign_in(admin_page, "admin@acme.test", TEST_PASSWORD)
-        admin_page.goto("/acme/rota/")
-        _add_shift(admin_page, "Ella Hughes", "07:00", "15:00")
-        expect(admin_page.locator("#rota-grid .shift")).to_have_count(2)
-    finally:
-        other.close()
+    admin_page = pages.desktop()
+    sign_in(admin_page, "admin@acme.test", TEST_PASSWORD)
+    admin_page.goto("/acme/rota/")
+    _add_shift(admin_page, "Ella Hughes", "07:00", "15:00")
+    expect(admin_page.locator("#rota-grid .shift")).to_have_count(2)
 
     page.get_by_role("link", name="This week").click()
     expect(page.locator("#rota-grid .shift")).to_have_count(2)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import RoleKind
-from tests.e2e.conftest import assert_accessible, code_from_secret, menu, sign_in
+from tests.e2e.conftest import Pages, assert_accessible, code_from_secret, menu, sign_in
 from tests.factories import TEST_PASSWORD, member, tenant_with_roles
 
 _secrets: dict[int, str] = {}  # the key each page enrolled with, for computing later codes
@@ -99,7 +99,7 @@ def test_repeated_failures_lock_the_sign_in(page: Page, transactional_db: None) 
 
 
 def test_admin_requires_two_factor_and_a_member_is_made_to_enrol(
-    browser: Browser, page: Page, live_server: Any, transactional_db: None
+    pages: Pages, page: Page, transactional_db: None
 ) -> None:
     acme = tenant_with_roles(name="Acme Care Homes", slug="acme")
     member(acme, kind=RoleKind.ADMIN, email="admin@acme.test", full_name="Tom Okafor")
@@ -114,8 +114,7 @@ def test_admin_requires_two_factor_and_a_member_is_made_to_enrol(
     # The admin is a member too: their next page takes them to enrolment.
     expect(page.get_by_text("Your company requires two-factor authentication")).to_be_visible()
 
-    context = browser.new_context(base_url=live_server.url)
-    employee = context.new_page()
+    employee = pages()
     sign_in(employee, "sam@acme.test", TEST_PASSWORD)
     expect(employee.get_by_text("Your company requires two-factor authentication")).to_be_visible()
     employee.goto("/acme/")  # any page of the company leads back to enrolment
@@ -123,11 +122,10 @@ def test_admin_requires_two_factor_and_a_member_is_made_to_enrol(
     _enrol(employee, start_url="")
     employee.get_by_role("link", name="I have saved my codes").click()
     expect(employee.get_by_role("heading", name="Welcome, Sam Taylor")).to_be_visible()
-    context.close()
 
 
 def test_an_invitation_is_sent_and_accepted(
-    browser: Browser, page: Page, live_server: Any, transactional_db: None, mailoutbox: Any
+    pages: Pages, page: Page, transactional_db: None, mailoutbox: Any
 ) -> None:
     acme = tenant_with_roles(name="Acme Care Homes", slug="acme")
     member(acme, kind=RoleKind.ADMIN, email="admin@acme.test", full_name="Tom Okafor")
@@ -150,8 +148,7 @@ def test_an_invitation_is_sent_and_accepted(
 
     link = re.search(r"https?://\S+/acme/join/\S+/", mailoutbox[-1].body)
     assert link is not None
-    context = browser.new_context(base_url=live_server.url)
-    invitee = context.new_page()
+    invitee = pages()
     invitee.goto(link.group(0))
     expect(invitee.get_by_role("heading", name="Join Acme Care Homes")).to_be_visible()
     assert_accessible(invitee, "join")
@@ -163,7 +160,6 @@ def test_an_invitation_is_sent_and_accepted(
     invitee.get_by_role("button", name="Create account and join").click()
     expect(invitee.get_by_role("heading", name="Welcome, Nia Newton")).to_be_visible()
     expect(invitee.get_by_role("main")).to_contain_text("Manager")
-    context.close()
 
     page.reload()
     expect(page.get_by_text("No invitations are waiting.")).to_be_visible()
