@@ -14,6 +14,7 @@ from django_scopes import get_scope, scope
 
 from accounts import identity
 from tenancy import rls
+from tenancy.prepared import PreparedQuery
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -97,6 +98,31 @@ class _CurrentSetting(Func):
     output_field = TextField()
 
 
+def _page_tenant(slug: str, account_id: str | None = None) -> models.QuerySet[Tenant]:
+    """The company with this slug; on PostgreSQL, the same statement makes it the transaction's
+    `app.tenant_id` and, given, `account_id` its `app.account_id`, reading each setting's value
+    before (`_previous_<n>`) so that a nested page can restore it."""
+    from tenancy.models import Tenant
+
+    settings: dict[str, Any] = {rls.TENANT_SETTING: Cast("id", TextField())}
+    if account_id is not None:
+        settings[identity.ACCOUNT_SETTING] = Value(account_id)
+    query = Tenant.objects.filter(slug=slug).order_by()
+    if connection.vendor == "postgresql":
+        for index, (name, value) in enumerate(settings.items()):
+            query = query.annotate(**{
+                f"_previous_{index}": _CurrentSetting(Value(name)),
+                f"_set_{index}": _SetConfig(Value(name), value),
+            })  # fmt: skip
+    return query[:1]
+
+
+# Every tenant page runs one of them: compiled once per process (tenancy/prepared.py).
+_SAMPLE_SLUG = "\x00slug"
+_PAGE_TENANT = PreparedQuery(_page_tenant, slug=_SAMPLE_SLUG)
+_PAGE_TENANT_AND_ACCOUNT = PreparedQuery(_page_tenant, slug=_SAMPLE_SLUG, account_id="\x00account")
+
+
 @contextmanager
 def tenant_page_context(slug: str, *, account_id: str | None) -> Iterator[Tenant | None]:
     """The transaction of a tenant page (tenancy.http): the company with this slug, and on
@@ -108,21 +134,13 @@ def tenant_page_context(slug: str, *, account_id: str | None) -> Iterator[Tenant
     block ends however it ends, and the settings restored when nested in an outer transaction
     (a test's). Yields None, with no scope and no tenant setting, when no company has the slug:
     the caller answers 404, as for a company the person does not belong to."""
-    from tenancy.models import Tenant
-
-    settings: dict[str, Any] = {rls.TENANT_SETTING: Cast("id", TextField())}
-    if account_id is not None:
-        settings[identity.ACCOUNT_SETTING] = Value(account_id)
     nested = connection.in_atomic_block
     with transaction.atomic():
-        query = Tenant.objects.filter(slug=slug).order_by()
-        if connection.vendor == "postgresql":
-            for index, (name, value) in enumerate(settings.items()):
-                query = query.annotate(**{
-                    f"_previous_{index}": _CurrentSetting(Value(name)),
-                    f"_set_{index}": _SetConfig(Value(name), value),
-                })  # fmt: skip
-        tenant = next(iter(query[:1]), None)
+        if account_id is None:
+            found = _PAGE_TENANT.run(slug=slug)
+        else:
+            found = _PAGE_TENANT_AND_ACCOUNT.run(slug=slug, account_id=account_id)
+        tenant = found[0] if found else None
         if tenant is None:
             yield None
             return

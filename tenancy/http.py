@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
+from django_scopes import scope
 
 from accounts.identity import session_account_id
 from tenancy.context import tenant_context, tenant_page_context
 from tenancy.models import Membership, SecurityPolicy, Tenant
 from tenancy.permissions import Permission
+from tenancy.prepared import PreparedQuery
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -57,6 +60,32 @@ def _rendered(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
+def _active_membership(tenant_id: uuid.UUID, user_id: uuid.UUID) -> QuerySet[Membership]:
+    """The person's active membership of the company in scope (the scope adds the company's
+    filter), its role, and the company's two-factor rule for the gate, in one statement."""
+    with scope(tenant=Tenant(pk=tenant_id)):
+        return (
+            Membership.objects.select_related("role")
+            .filter(user_id=user_id, status=Membership.Status.ACTIVE)
+            .annotate(
+                two_factor_rule=Subquery(
+                    SecurityPolicy.objects.filter(tenant_id=OuterRef("tenant_id")).values(
+                        "two_factor"
+                    )[:1]
+                )
+            )
+            .order_by("pk")[:1]
+        )
+
+
+# Every tenant page runs it: compiled once per process (tenancy/prepared.py).
+_ACTIVE_MEMBERSHIP = PreparedQuery(
+    _active_membership,
+    tenant_id=uuid.UUID("00000000-0000-7000-8000-00000000000a"),
+    user_id=uuid.UUID("00000000-0000-7000-8000-00000000000b"),
+)
+
+
 def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
     """Resolve `tenant_slug`, require an active membership, and run the whole view (template
     rendering included) inside the tenant's context: tenant_page_context, the scope and the
@@ -82,21 +111,10 @@ def tenant_view(view: TenantView[P]) -> Callable[..., HttpResponseBase]:
                 return redirect_to_login(request.get_full_path())
             if tenant is None:
                 raise Http404
-            membership = (
-                Membership.objects.select_related("role")
-                .filter(user_id=request.user.pk, status=Membership.Status.ACTIVE)
-                # The company's two-factor rule, for the gate below, in the same query.
-                .annotate(
-                    two_factor_rule=Subquery(
-                        SecurityPolicy.objects.filter(tenant_id=OuterRef("tenant_id")).values(
-                            "two_factor"
-                        )[:1]
-                    )
-                )
-                .first()
-            )
-            if membership is None:
+            found = _ACTIVE_MEMBERSHIP.run(tenant_id=tenant.pk, user_id=request.user.pk)
+            if not found:
                 raise Http404
+            membership = found[0]
             tenant_request = cast(TenantRequest, request)
             tenant_request.tenant = tenant
             tenant_request.membership = membership
