@@ -39,9 +39,11 @@ everyone). So:
   transaction that touched more than 200 people (a bulk change).
 
 Everything else a week depends on, read before the snapshot, is part of the cache key: the
-company (its id, address and time zone), the viewer's site scope and whether they see costs,
-today's date, the language, the code that computes and renders the week, and what was asked
-for (week, filters, rows). The check is one query; without PostgreSQL (the embedded demo) or
+company (its id, address and time zone), the viewer's site scope, whether they see costs and
+which of the page's buttons their permissions give (the page's content is kept rendered, with
+a slot for each form's CSRF token, filled in per request: scheduling/rota/html.py), today's
+date, the language, the code that computes and renders the week, and what was asked for (week,
+filters, rows). The check is one query; without PostgreSQL (the embedded demo) or
 with ROTA_CACHE_SECONDS=0 every request computes the week.
 
 Entries expire after ROTA_CACHE_SECONDS (600 by default, a day at most) whether or not they

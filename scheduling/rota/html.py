@@ -6,13 +6,15 @@ is translated and every name escaped once per request, and each chip and cell ca
 differs from the next: the shift's id and version, the person's id once per row, each day's date
 once in its column's header. The table names the URLs (`urls`), and static/js/parim.js builds a
 shift's dialog, move and new-shift requests from them. The page around the rows stays a template
-(scheduling/rota/partials/grid.html)."""
+(scheduling/rota/partials/grid.html), and RotaPage keeps the page's content rendered."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
 
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -209,7 +211,7 @@ class RotaRows:
 @dataclass(frozen=True)
 class RotaGrid:
     """The rota page's grid, rendered: the summary around it and the table's header, rows and
-    totals as HTML (what scheduling/rota/cache.py keeps; no per-person or per-session value
+    totals as HTML, for scheduling/rota/partials/grid.html (no per-person or per-session value
     such as a CSRF token is in it)."""
 
     rota: RotaSummary
@@ -224,3 +226,22 @@ class RotaGrid:
             rota=rota.summary(), head=rows.head(), html=rows.html(), foot=rows.foot(),
             urls=rows.urls,
         )  # fmt: skip
+
+
+# Where each form's CSRF token goes in a kept page: the token is the session's, so it is filled
+# in per request. A NUL character cannot come from any saved value (PostgreSQL's text refuses
+# it, and Django's forms refuse it too), so only the CSRF tag writes it.
+CSRF_SLOT = mark_safe("\x00csrf\x00")
+
+
+@dataclass(frozen=True)
+class RotaPage:
+    """The rota page's main content and its grid alone (for htmx's refresh), rendered, with
+    CSRF_SLOT for each form's token: what scheduling/rota/cache.py keeps for a week."""
+
+    rota: RotaSummary
+    content: str
+    grid: str
+
+    def filled(self, request: HttpRequest, html: str) -> SafeString:
+        return mark_safe(html.replace(CSRF_SLOT, get_token(request)))  # noqa: S308 (rendered)

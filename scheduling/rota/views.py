@@ -16,8 +16,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,7 +33,7 @@ from scheduling.rota import payroll as rota_payroll
 from scheduling.rota import selectors as rota_selectors
 from scheduling.rota import services
 from scheduling.rota.forms import DayForm, PayrollForm, PublishForm, ShiftForm, WeekForm
-from scheduling.rota.html import RotaGrid, RotaRows
+from scheduling.rota.html import CSRF_SLOT, RotaGrid, RotaPage, RotaRows
 from scheduling.rota.payroll import csv_download
 from scheduling.rules import checks as rules_checks
 from tenancy.access import tenant_object_get_or_404
@@ -110,43 +112,51 @@ def rota(request: TenantRequest) -> HttpResponse:
     """The week: people as rows, days as columns; the totals and counts are the whole week's,
     the rows of the first ROWS_AT_ONCE people come with it (?rows=N: N, when htmx refreshes
     the grid with more loaded) and rota_rows sends the rest. htmx refreshes only the grid.
-    The grid is reused while nothing it shows has changed (scheduling/rota/cache.py)."""
+    The page's content is reused while nothing it shows has changed (scheduling/rota/cache.py):
+    only the layout around it (header, navigation, messages) is rendered per request."""
     week, site_id, position_id = _week_params(request)
     shown = _rows_shown(_number(request, "rows"))
-    show_cost = request.membership.has(Permission.VIEW_PERSONAL_DATA)
+    membership = request.membership
+    show_cost = membership.has(Permission.VIEW_PERSONAL_DATA)
+    # What the content shows besides the week: the buttons these permissions give.
+    buttons = (membership.has(Permission.PUBLISH_ROTA), membership.has(Permission.MANAGE_SETTINGS))
 
-    def build() -> RotaGrid:
+    def build() -> RotaPage:
         rota_week = rota_selectors.rota_week(
-            request.membership, week, site_id=site_id, position_id=position_id,
-            rows=slice(0, shown),
-        )  # fmt: skip
-        return RotaGrid.of(
+            membership, week, site_id=site_id, position_id=position_id, rows=slice(0, shown)
+        )
+        grid = RotaGrid.of(
             rota_week, _rota_rows(request, rota_week, show_cost, site=site_id, position=position_id)
         )
+        today = scheduling_time.today_in(request.tenant)
+        context = {
+            "rota": grid.rota,
+            "rows": grid,
+            # The day view opens on today when today is in this week, else on its Monday.
+            "day_view_date": today
+            if 0 <= (today - grid.rota.week_start).days < 7
+            else grid.rota.week_start,
+            "show_cost": show_cost,
+            "here": rota_url(request, week, site_id, position_id),
+            "previous_url": rota_url(request, grid.rota.previous_week, site_id, position_id),
+            "next_url": rota_url(request, grid.rota.next_week, site_id, position_id),
+            "today_url": rota_url(request, today, site_id, position_id),
+            "csrf_token": CSRF_SLOT,
+        }
+        grid_html = render_to_string("scheduling/rota/partials/grid.html", context, request)
+        context["grid_html"] = mark_safe(grid_html)  # noqa: S308 (rendered)
+        content = render_to_string("scheduling/rota/partials/page.html", context, request)
+        return RotaPage(rota=grid.rota, content=content, grid=grid_html)
 
-    grid = rota_cache.reuse_or_build(
-        tenant=request.tenant, membership=request.membership,
-        what=("page", week, site_id, position_id, shown, show_cost), build=build, week=week,
+    page = rota_cache.reuse_or_build(
+        tenant=request.tenant, membership=membership,
+        what=("page", week, site_id, position_id, shown, show_cost, *buttons), build=build,
+        week=week,
     )  # fmt: skip
-    rota_week = grid.rota
-    today = scheduling_time.today_in(request.tenant)
-    context = {
-        "rota": rota_week,
-        "rows": grid,
-        # The day view opens on today when today is in this week, else on its Monday.
-        "day_view_date": today
-        if 0 <= (today - rota_week.week_start).days < 7
-        else rota_week.week_start,
-        "show_cost": show_cost,
-        "here": rota_url(request, week, site_id, position_id),
-        "previous_url": rota_url(request, rota_week.previous_week, site_id, position_id),
-        "next_url": rota_url(request, rota_week.next_week, site_id, position_id),
-        "today_url": rota_url(request, today, site_id, position_id),
-    }
-    template = "scheduling/rota/rota.html"
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
-        template = "scheduling/rota/partials/grid.html"
-    return TemplateResponse(request, template, context)
+        return HttpResponse(page.filled(request, page.grid))
+    context = {"rota": page.rota, "content": page.filled(request, page.content)}
+    return TemplateResponse(request, "scheduling/rota/rota.html", context)
 
 
 def _rota_rows(

@@ -1,0 +1,109 @@
+"""The rota page's content is kept rendered with its week (scheduling/rota/html.py: RotaPage), so
+what differs between two viewers of one kept page must not come from the cache: each session's
+CSRF token, and the buttons each one's permissions give.
+
+Committed (transaction=True), as test_cache.py: an entry is stored when its request commits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from scheduling.rota import cache as rota_cache
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Role
+from tenancy.permissions import Permission, RoleKind
+from tests.builders import MONDAY, add_shift, at, build_rota
+from tests.factories import member
+from tests.scheduling.rota.test_cache import HIT_QUERIES
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+PAGE = f"/alpha/rota/?week={MONDAY}"
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings: Any) -> Iterator[None]:
+    settings.CACHES = {
+        **settings.CACHES,
+        rota_cache.ALIAS: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "rota-page-tests",
+        },
+    }
+    caches[rota_cache.ALIAS].clear()
+    yield
+    caches[rota_cache.ALIAS].clear()
+
+
+def _client(membership: Membership) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(membership.user)
+    return client
+
+
+def _page(client: Client, **headers: str) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(PAGE, headers=headers)
+    assert response.status_code == 200
+    return response.content.decode(), len(captured)
+
+
+def _with_role(tenant: Any, name: str, permissions: list[Permission]) -> Membership:
+    person = member(tenant, kind=RoleKind.EMPLOYEE, full_name=name)
+    with tenant_context(tenant):
+        person.role = Role.objects.create(name=name, permissions=permissions)
+        person.save(update_fields=["role"])
+    return person
+
+
+def test_a_kept_page_carries_each_sessions_own_csrf_token() -> None:
+    rota = build_rota("alpha", people=2)
+    add_shift(rota, rota.people[0], at(MONDAY, 8))
+    other_admin = member(rota.tenant, kind=RoleKind.ADMIN, full_name="Ada Other")
+    first, second = _client(rota.admin), _client(other_admin)
+    first_body, _ = _page(first)
+    second_body, queries = _page(second)
+    assert queries == HIT_QUERIES  # the same week, kept: its content came from the cache
+    first_tokens, second_tokens = TOKEN.findall(first_body), TOKEN.findall(second_body)
+    # The header's sign-out form, rendered per request, then the kept content's copy and clear
+    # forms, filled in with one token.
+    assert len(second_tokens) == 3 and second_tokens[1] == second_tokens[2]
+    assert "\x00" not in second_body and "\x00" not in first_body
+    # Each token works for its own session only: the content was not served with the first's.
+    copy, week = "/alpha/rota/copy-previous-week/", MONDAY.isoformat()
+    refused = second.post(copy, {"week": week, "csrfmiddlewaretoken": first_tokens[1]})
+    assert refused.status_code == 403
+    done = second.post(copy, {"week": week, "csrfmiddlewaretoken": second_tokens[1]})
+    assert done.status_code == 302
+    # htmx's refresh of the grid alone is kept too, and filled in the same way.
+    grid, _ = _page(second, HX_Request="true", HX_Target="rota-grid")
+    assert grid.lstrip().startswith('<div id="rota-grid"') and "<html" not in grid
+    [grid_token] = TOKEN.findall(grid)
+    assert "\x00" not in grid
+    cleared = second.post(
+        "/alpha/rota/clear-drafts/", {"week": week, "csrfmiddlewaretoken": grid_token}
+    )
+    assert cleared.status_code == 302
+
+
+def test_a_kept_page_shows_each_viewer_the_buttons_of_their_own_permissions() -> None:
+    rota = build_rota("alpha", people=2)
+    seen = [Permission.BUILD_ROTA, Permission.VIEW_PERSONAL_DATA]
+    builder = _with_role(rota.tenant, "Builder", seen)
+    publisher = _with_role(rota.tenant, "Publisher", [*seen, Permission.PUBLISH_ROTA])
+    publish = "Review and publish"
+    body, _ = _page(_client(builder))
+    assert publish not in body
+    body, _ = _page(_client(publisher))
+    assert publish in body
+    body, queries = _page(_client(builder))
+    assert queries == HIT_QUERIES and publish not in body
