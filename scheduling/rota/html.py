@@ -10,6 +10,7 @@ shift's dialog, move and new-shift requests from them. The page around the rows 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
@@ -239,7 +240,7 @@ class RotaPage:
     """The rota page's main content and its grid alone (for htmx's refresh), rendered, with
     CSRF_SLOT for each form's token: what scheduling/rota/cache.py keeps for a week."""
 
-    rota: RotaSummary
+    week_start: dt.date  # for the page's title; plain values only, quick to unpickle
     content: str
     grid: str
 

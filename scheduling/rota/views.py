@@ -146,7 +146,7 @@ def rota(request: TenantRequest) -> HttpResponse:
         grid_html = render_to_string("scheduling/rota/partials/grid.html", context, request)
         context["grid_html"] = mark_safe(grid_html)  # noqa: S308 (rendered)
         content = render_to_string("scheduling/rota/partials/page.html", context, request)
-        return RotaPage(rota=grid.rota, content=content, grid=grid_html)
+        return RotaPage(week_start=grid.rota.week_start, content=content, grid=grid_html)
 
     page = rota_cache.reuse_or_build(
         tenant=request.tenant, membership=membership,
@@ -155,7 +155,7 @@ def rota(request: TenantRequest) -> HttpResponse:
     )  # fmt: skip
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
         return HttpResponse(page.filled(request, page.grid))
-    context = {"rota": page.rota, "content": page.filled(request, page.content)}
+    context = {"week_start": page.week_start, "content": page.filled(request, page.content)}
     return TemplateResponse(request, "scheduling/rota/rota.html", context)
 
 
