@@ -82,7 +82,7 @@ def _active_membership(tenant_id: uuid.UUID, user_id: uuid.UUID) -> QuerySet[Mem
 _ACTIVE_MEMBERSHIP = PreparedQuery(
     _active_membership,
     tenant_id=uuid.UUID("00000000-0000-7000-8000-00000000000a"),
-    user_id=uuid.UUID("00000000-0000-7000-8000-00000000000b"),
+    user_id=uuid.UUID("00000000-0000-7000-8000-00000000000c"),
 )
 
 

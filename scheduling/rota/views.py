@@ -113,13 +113,14 @@ def rota(request: TenantRequest) -> HttpResponse:
     the rows of the first ROWS_AT_ONCE people come with it (?rows=N: N, when htmx refreshes
     the grid with more loaded) and rota_rows sends the rest. htmx refreshes only the grid.
     The page's content is reused while nothing it shows has changed (scheduling/rota/cache.py):
-    only the layout around it (header, navigation, messages) is rendered per request."""
+    only the layout around it is rendered per request."""
     week, site_id, position_id = _week_params(request)
     shown = _rows_shown(_number(request, "rows"))
     membership = request.membership
     show_cost = membership.has(Permission.VIEW_PERSONAL_DATA)
     # What the content shows besides the week: the buttons these permissions give.
-    buttons = (membership.has(Permission.PUBLISH_ROTA), membership.has(Permission.MANAGE_SETTINGS))
+    can_publish = membership.has(Permission.PUBLISH_ROTA)
+    can_manage = membership.has(Permission.MANAGE_SETTINGS)
 
     def build() -> RotaPage:
         rota_week = rota_selectors.rota_week(
@@ -141,16 +142,22 @@ def rota(request: TenantRequest) -> HttpResponse:
             "previous_url": rota_url(request, grid.rota.previous_week, site_id, position_id),
             "next_url": rota_url(request, grid.rota.next_week, site_id, position_id),
             "today_url": rota_url(request, today, site_id, position_id),
+            "tenant_slug": request.tenant.slug,
+            "can_publish": can_publish,
+            "can_manage": can_manage,
             "csrf_token": CSRF_SLOT,
         }
-        grid_html = render_to_string("scheduling/rota/partials/grid.html", context, request)
+        # Kept for every viewer with the same key: rendered from this context alone (all in the
+        # key), without the request, so without the person, the session or the messages.
+        grid_html = render_to_string("scheduling/rota/partials/grid.html", context)
         context["grid_html"] = mark_safe(grid_html)  # noqa: S308 (rendered)
-        content = render_to_string("scheduling/rota/partials/page.html", context, request)
+        content = render_to_string("scheduling/rota/partials/page.html", context)
         return RotaPage(week_start=grid.rota.week_start, content=content, grid=grid_html)
 
     page = rota_cache.reuse_or_build(
         tenant=request.tenant, membership=membership,
-        what=("page", week, site_id, position_id, shown, show_cost, *buttons), build=build,
+        what=("page", week, site_id, position_id, shown, show_cost, can_publish, can_manage),
+        build=build,
         week=week,
     )  # fmt: skip
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]

@@ -69,11 +69,13 @@ class _InFlight:
     def _done(self, request: Request) -> None:
         self.pending -= 1
 
-    def settle(self, page: Page, *, timeout_ms: int = 5_000) -> None:
+    def settle(self, page: Page, *, timeout_ms: int) -> bool:
+        """Wait until nothing is in flight; False when something still is after `timeout_ms`."""
         waited = 0
         while self.pending > 0 and waited < timeout_ms and not page.is_closed():
             page.wait_for_timeout(50)  # lets Playwright deliver the finished events
             waited += 50
+        return self.pending <= 0 or page.is_closed()
 
 
 class Pages:
@@ -102,10 +104,17 @@ class Pages:
         )  # fmt: skip
 
     def close(self) -> None:
-        for page, in_flight in self._opened:
-            in_flight.settle(page)
+        """Refuse every new request (a poll that comes due now), wait for those in flight to be
+        answered, then close. A request still unanswered after 15 s fails the test: closing
+        would not stop the server working on it while the database is flushed."""
+        for page, _ in self._opened:
+            if not page.is_closed():
+                page.context.route("**/*", lambda route: route.abort())
+        unanswered = [page.url for page, in_flight in self._opened
+                      if not in_flight.settle(page, timeout_ms=15_000)]  # fmt: skip
         for page, _ in self._opened:
             page.context.close()
+        assert not unanswered, f"requests still unanswered when the test ended: {unanswered}"
 
 
 # It depends on transactional_db so that it is torn down first: every page is quiet and closed

@@ -16,9 +16,10 @@ def test_only_the_pages_fixture_opens_a_browser_context() -> None:
     opening = {
         path.name
         for path in E2E.glob("*.py")
-        if "new_context(" in path.read_text() and path.name != "conftest.py"
+        if path.name != "conftest.py"
+        and ("new_context(" in path.read_text() or "browser.new_page(" in path.read_text())
     }
     assert opening == set()
     conftest = (E2E / "conftest.py").read_text()
-    assert conftest.count("new_context(") == 1
+    assert conftest.count("new_context(") == 1 and "browser.new_page(" not in conftest
     assert "def pages(browser: Browser, live_server: Any, transactional_db: None)" in conftest

@@ -83,6 +83,7 @@ def test_the_demo_seeds_the_embedded_database_once(tmp_path: Path) -> None:
         # people of each kind of shift to exchange) a swap.
         assert waiting == (2, 1, 2, 2), waiting
     _the_rotas_are_as_the_readme_says(db)
+    _the_pages_answer_on_the_embedded_database(db)
 
 
 WEEK_SUMMARY = """
@@ -130,3 +131,29 @@ def _the_rotas_are_as_the_readme_says(db: Path) -> None:
     assert {"overlap", "rest"} <= set(acme["hard_breaks"])
     assert 1 <= globex["sites"] < acme["sites"]
     assert 0 < globex["shifts"] < acme["shifts"] / 2
+
+
+PAGES = """
+import json
+from django.test import Client
+from accounts.identity import account_lookup
+from accounts.models import User
+with account_lookup("manager@acme.test"):
+    manager = User.objects.get(email="manager@acme.test")
+client = Client(HTTP_HOST="localhost")
+client.force_login(manager)
+answers = {url: client.get(url).status_code
+           for url in ("/acme/", "/acme/rota/", "/acme/sites/", "/acme/my-shifts/")}
+answers["another company"] = client.get("/globex/sites/").status_code
+print(json.dumps(answers))
+"""
+
+
+def _the_pages_answer_on_the_embedded_database(db: Path) -> None:
+    """The tenant pages work on SQLite too (the page's statements are prepared for PostgreSQL
+    only: tenancy/prepared.py), and another company is still a 404 there."""
+    answers = json.loads(_manage(db, "shell", "-c", PAGES).strip().splitlines()[-1])
+    assert answers == {
+        "/acme/": 200, "/acme/rota/": 200, "/acme/sites/": 200, "/acme/my-shifts/": 200,
+        "another company": 404,
+    }  # fmt: skip

@@ -6,6 +6,7 @@ be the ORM's, with the values in the right places, and the instances the ORM's t
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -101,7 +102,7 @@ def test_it_is_compiled_once_and_each_run_binds_its_own_values(
     assert [t.pk for t in query.run(slug="alpha")] == [tenant_a.pk]
     assert [t.pk for t in query.run(slug="bravo")] == [tenant_b.pk]
     assert query.run(slug="no-such-company") == []
-    assert built == ["sample"]
+    assert built == ["sample", "sample\x01"]  # with the samples, then with other values
     assert query.sql() == Tenant.objects.filter(slug="x").order_by("pk").query.sql_with_params()[0]
 
 
@@ -116,6 +117,19 @@ def test_bad_definitions_and_calls_are_refused() -> None:
         query.run(name="alpha")
     with pytest.raises(PreparedQueryError, match="slug must be a str, not a int"):
         query.run(slug=7)
+    # A fixed parameter that equals the sample would take each run's value: refused, as the
+    # SQL and its argument's places differ when compiled with another value.
+    same = PreparedQuery(lambda slug: Tenant.objects.filter(slug=slug, name="alpha"), slug="alpha")
+    with pytest.raises(PreparedQueryError, match="depend on the arguments' values"):
+        same.sql()
+    with pytest.raises(PreparedQueryError, match=r"arguments must be str, int or uuid\.UUID"):
+        PreparedQuery(lambda day: Tenant.objects.filter(created_at__date=day), day=dt.date.today())
+    prefetching = PreparedQuery(  # refused before any look-up is made, so any name does
+        lambda slug: Tenant.objects.filter(slug=slug).prefetch_related("anything"),  # type: ignore[misc]
+        slug="s",
+    )
+    with pytest.raises(PreparedQueryError, match="prefetch_related"):
+        prefetching.sql()
     dicts: Any = lambda slug: Tenant.objects.filter(slug=slug).values()  # noqa: E731
     values: PreparedQuery[Tenant] = PreparedQuery(dicts, slug="s")
     with pytest.raises(PreparedQueryError, match="only querysets of model instances"):

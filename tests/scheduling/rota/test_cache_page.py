@@ -21,7 +21,7 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import Permission, RoleKind
 from tests.builders import MONDAY, add_shift, at, build_rota
-from tests.factories import member
+from tests.factories import member, tenant_with_roles
 from tests.scheduling.rota.test_cache import HIT_QUERIES
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -78,17 +78,18 @@ def test_a_kept_page_carries_each_sessions_own_csrf_token() -> None:
     # forms, filled in with one token.
     assert len(second_tokens) == 3 and second_tokens[1] == second_tokens[2]
     assert "\x00" not in second_body and "\x00" not in first_body
+    # htmx's refresh of the grid alone is kept too, and filled in the same way.
+    grid, queries = _page(second, HX_Request="true", HX_Target="rota-grid")
+    assert queries == HIT_QUERIES
+    assert grid.lstrip().startswith('<div id="rota-grid"') and "<html" not in grid
+    [grid_token] = TOKEN.findall(grid)
+    assert "\x00" not in grid
     # Each token works for its own session only: the content was not served with the first's.
     copy, week = "/alpha/rota/copy-previous-week/", MONDAY.isoformat()
     refused = second.post(copy, {"week": week, "csrfmiddlewaretoken": first_tokens[1]})
     assert refused.status_code == 403
     done = second.post(copy, {"week": week, "csrfmiddlewaretoken": second_tokens[1]})
     assert done.status_code == 302
-    # htmx's refresh of the grid alone is kept too, and filled in the same way.
-    grid, _ = _page(second, HX_Request="true", HX_Target="rota-grid")
-    assert grid.lstrip().startswith('<div id="rota-grid"') and "<html" not in grid
-    [grid_token] = TOKEN.findall(grid)
-    assert "\x00" not in grid
     cleared = second.post(
         "/alpha/rota/clear-drafts/", {"week": week, "csrfmiddlewaretoken": grid_token}
     )
@@ -107,3 +108,17 @@ def test_a_kept_page_shows_each_viewer_the_buttons_of_their_own_permissions() ->
     assert publish in body
     body, queries = _page(_client(builder))
     assert queries == HIT_QUERIES and publish not in body
+
+
+def test_a_kept_empty_rota_offers_adding_a_site_only_to_who_may() -> None:
+    tenant = tenant_with_roles(name="Alpha Care", slug="alpha")
+    seen = [Permission.BUILD_ROTA, Permission.VIEW_PERSONAL_DATA]
+    builder = _with_role(tenant, "Builder", seen)
+    admin = _with_role(tenant, "Settings", [*seen, Permission.MANAGE_SETTINGS])
+    add_site = ">Add a site</a>"
+    body, _ = _page(_client(admin))
+    assert "No sites to schedule" in body and add_site in body
+    body, _ = _page(_client(builder))
+    assert "No sites to schedule" in body and add_site not in body
+    body, queries = _page(_client(admin))
+    assert queries == HIT_QUERIES and add_site in body
