@@ -7,41 +7,28 @@ Committed (transaction=True), as test_cache.py: an entry is stored when its requ
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from scheduling.rota import cache as rota_cache
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import Permission, RoleKind
 from tests.builders import MONDAY, add_shift, at, build_rota
 from tests.factories import member, tenant_with_roles
-from tests.scheduling.rota.test_cache import HIT_QUERIES
+from tests.scheduling.rota.test_cache import (  # the test cache, autouse, and the budget
+    HIT_QUERIES,
+    _own_cache,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+__all__ = ["_own_cache"]
 
 PAGE = f"/alpha/rota/?week={MONDAY}"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(settings: Any) -> Iterator[None]:
-    settings.CACHES = {
-        **settings.CACHES,
-        rota_cache.ALIAS: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "rota-page-tests",
-        },
-    }
-    caches[rota_cache.ALIAS].clear()
-    yield
-    caches[rota_cache.ALIAS].clear()
 
 
 def _client(membership: Membership) -> Client:
