@@ -235,14 +235,37 @@ class RotaGrid:
 CSRF_SLOT = mark_safe("\x00csrf\x00")
 
 
+# Where the grid goes in the kept content: kept once, not twice (alone too, for htmx's refresh).
+GRID_SLOT = mark_safe("\x00grid\x00")
+
+
 @dataclass(frozen=True)
 class RotaPage:
-    """The rota page's main content and its grid alone (for htmx's refresh), rendered, with
-    CSRF_SLOT for each form's token: what scheduling/rota/cache.py keeps for a week."""
+    """The rota page's main content, rendered, with CSRF_SLOT for each form's token: what
+    scheduling/rota/cache.py keeps for a week. The grid is kept once, alone (htmx refreshes it
+    by itself), with the content before and after it (`after` None: the content has no grid,
+    as when there are no sites)."""
 
     week_start: dt.date  # for the page's title; plain values only, quick to unpickle
-    content: str
+    before: str
     grid: str
+    after: str | None
 
-    def filled(self, request: HttpRequest, html: str) -> SafeString:
-        return mark_safe(html.replace(CSRF_SLOT, get_token(request)))  # noqa: S308 (rendered)
+    @classmethod
+    def of(cls, week_start: dt.date, content: str, grid: str) -> RotaPage:
+        """From `content` rendered with GRID_SLOT where the grid goes (at most once)."""
+        before, *rest = content.split(GRID_SLOT)
+        if len(rest) > 1:
+            raise ValueError("the rota's content shows its grid more than once")
+        return cls(week_start, before, grid, rest[0] if rest else None)
+
+    def content(self, request: HttpRequest) -> SafeString:
+        whole = self.before if self.after is None else f"{self.before}{self.grid}{self.after}"
+        return _filled(request, whole)
+
+    def grid_alone(self, request: HttpRequest) -> SafeString:
+        return _filled(request, self.grid)
+
+
+def _filled(request: HttpRequest, html: str) -> SafeString:
+    return mark_safe(html.replace(CSRF_SLOT, get_token(request)))  # noqa: S308 (rendered)

@@ -19,7 +19,6 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -33,7 +32,7 @@ from scheduling.rota import payroll as rota_payroll
 from scheduling.rota import selectors as rota_selectors
 from scheduling.rota import services
 from scheduling.rota.forms import DayForm, PayrollForm, PublishForm, ShiftForm, WeekForm
-from scheduling.rota.html import CSRF_SLOT, RotaGrid, RotaPage, RotaRows
+from scheduling.rota.html import CSRF_SLOT, GRID_SLOT, RotaGrid, RotaPage, RotaRows
 from scheduling.rota.payroll import csv_download
 from scheduling.rules import checks as rules_checks
 from tenancy.access import tenant_object_get_or_404
@@ -150,9 +149,9 @@ def rota(request: TenantRequest) -> HttpResponse:
         # Kept for every viewer with the same key: rendered from this context alone (all in the
         # key), without the request, so without the person, the session or the messages.
         grid_html = render_to_string("scheduling/rota/partials/grid.html", context)
-        context["grid_html"] = mark_safe(grid_html)  # noqa: S308 (rendered)
+        context["grid_html"] = GRID_SLOT
         content = render_to_string("scheduling/rota/partials/page.html", context)
-        return RotaPage(week_start=grid.rota.week_start, content=content, grid=grid_html)
+        return RotaPage.of(grid.rota.week_start, content, grid_html)
 
     page = rota_cache.reuse_or_build(
         tenant=request.tenant, membership=membership,
@@ -161,8 +160,8 @@ def rota(request: TenantRequest) -> HttpResponse:
         week=week,
     )  # fmt: skip
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
-        return HttpResponse(page.filled(request, page.grid))
-    context = {"week_start": page.week_start, "content": page.filled(request, page.content)}
+        return HttpResponse(page.grid_alone(request))
+    context = {"week_start": page.week_start, "content": page.content(request)}
     return TemplateResponse(request, "scheduling/rota/rota.html", context)
 
 

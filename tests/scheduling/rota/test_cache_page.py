@@ -10,10 +10,13 @@ import re
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from scheduling.rota import cache as rota_cache
+from scheduling.rota.html import GRID_SLOT, RotaPage
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role
 from tenancy.permissions import Permission, RoleKind
@@ -109,3 +112,28 @@ def test_a_kept_empty_rota_offers_adding_a_site_only_to_who_may() -> None:
     assert "No sites to schedule" in body and add_site not in body
     body, queries = _page(_client(admin))
     assert queries == HIT_QUERIES and add_site in body
+
+
+def test_the_grid_is_kept_once_and_the_page_is_whole() -> None:
+    rota = build_rota("alpha", people=2)
+    add_shift(rota, rota.people[0], at(MONDAY, 8))
+    body, _ = _page(_client(rota.admin))
+    store = caches[rota_cache.ALIAS]
+    [key] = [key for key in store._cache if "rota:" in key]  # type: ignore[attr-defined]
+    _snapshot, page, _people = store.get(key.split(":", 2)[-1])
+    assert isinstance(page, RotaPage)
+    table = '<table class="rota"'
+    assert table in page.grid and table not in page.before and table not in (page.after or "")
+    assert page.before.lstrip().startswith('<div class="page-header rota-header">')
+    assert body.count(table) == 1 and body.count('id="rota-grid"') == 1
+
+
+def test_a_page_is_split_around_its_one_grid() -> None:
+    monday = MONDAY
+    page = RotaPage.of(monday, f"<h1>Rota</h1>{GRID_SLOT}<dialog></dialog>", "<div>grid</div>")
+    assert (page.before, page.grid, page.after) == ("<h1>Rota</h1>", "<div>grid</div>",
+                                                    "<dialog></dialog>")  # fmt: skip
+    empty = RotaPage.of(monday, "<p>No sites to schedule</p>", "<div>grid</div>")
+    assert empty.after is None
+    with pytest.raises(ValueError, match="more than once"):
+        RotaPage.of(monday, f"{GRID_SLOT}{GRID_SLOT}", "<div>grid</div>")
