@@ -31,7 +31,6 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
 from django.db.models.query import ModelIterable, get_related_populators
-from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=models.Model)
 
@@ -47,11 +46,16 @@ class _Compiled:
     sql: str
     # For each SQL parameter: the argument's name that goes there, or None and the fixed value.
     slots: tuple[tuple[str | None, Any], ...]
-    # Read-only after compiling: what rows are made of (select, klass_info, annotations) and
-    # the converters of their columns, applied with the running thread's connection.
-    compiler: SQLCompiler
+    # Read-only after compiling, worked out once: the converters of the columns (applied with
+    # the running thread's connection) and how a row makes an instance, as ModelIterable does.
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
     db: str
+    model: type[models.Model]
+    names: list[str]  # the model's attnames, in the row's columns start:end
+    start: int
+    end: int
+    populators: list[Any]  # select_related's objects (django's RelatedPopulator: stateless)
+    annotations: dict[str, int]
 
 
 def _other(value: Any) -> Any:
@@ -107,14 +111,23 @@ class PreparedQuery(Generic[M]):
         other_slots = tuple(_slot(value, self._others) for value in other_params)
         if other_sql != sql or [n for n, _ in other_slots] != [n for n, _ in slots]:
             raise PreparedQueryError("the SQL or its parameters depend on the arguments' values")
-        if compiler.klass_info is None:  # a queryset of model instances always has it
+        select, klass_info = compiler.select, compiler.klass_info
+        if klass_info is None:  # a queryset of model instances always has it
             raise PreparedQueryError("only querysets of model instances can be prepared")
-        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        fields = [column[0] for column in select[0 : compiler.col_count]]
         converters = tuple(
             (position, tuple(functions), expression)
             for position, (functions, expression) in compiler.get_converters(fields).items()
         )
-        return _Compiled(sql, slots, compiler, converters, queryset.db)
+        columns = klass_info["select_fields"]
+        start, end = columns[0], columns[-1] + 1
+        return _Compiled(
+            sql, slots, converters, queryset.db, klass_info["model"],
+            [column[0].target.attname for column in select[start:end]], start, end,
+            # django-stubs describes Django 6, whose version takes a fetch mode too; 5.2's not.
+            get_related_populators(klass_info, select, queryset.db),  # type: ignore[call-arg]
+            dict(compiler.annotation_col_map or {}),
+        )  # fmt: skip
 
     def run(self, **values: Any) -> list[M]:
         if values.keys() != self._samples.keys():
@@ -144,19 +157,6 @@ def _slot(value: Any, samples: dict[str, Any]) -> tuple[str | None, Any]:
 
 def _instances(compiled: _Compiled, rows: Sequence[Sequence[Any]]) -> list[Any]:
     """Model instances from `rows`, as django.db.models.query.ModelIterable makes them."""
-    if not rows:
-        return []
-    compiler, db = compiled.compiler, compiled.db
-    select, klass_info = compiler.select, compiler.klass_info
-    if klass_info is None:  # refused when compiled
-        raise PreparedQueryError("only querysets of model instances can be prepared")
-    model = klass_info["model"]
-    fields = klass_info["select_fields"]
-    start, end = fields[0], fields[-1] + 1
-    names = [column[0].target.attname for column in select[start:end]]
-    # django-stubs describes Django 6, whose version takes a fetch mode too; 5.2's does not.
-    populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]
-    annotations = compiler.annotation_col_map or {}
     made = []
     for fetched in rows:
         row = list(fetched)
@@ -165,10 +165,12 @@ def _instances(compiled: _Compiled, rows: Sequence[Sequence[Any]]) -> list[Any]:
             for function in functions:
                 value = function(value, expression, connection)
             row[position] = value
-        instance = model.from_db(db, names, row[start:end])
-        for populator in populators:
+        instance = compiled.model.from_db(
+            compiled.db, compiled.names, row[compiled.start : compiled.end]
+        )
+        for populator in compiled.populators:
             populator.populate(row, instance)
-        for name, position in annotations.items():
+        for name, position in compiled.annotations.items():
             setattr(instance, name, row[position])
         made.append(instance)
     return made

@@ -153,12 +153,10 @@ def rota(request: TenantRequest) -> HttpResponse:
         content = render_to_string("scheduling/rota/partials/page.html", context)
         return RotaPage.of(grid.rota.week_start, content, grid_html)
 
+    what = ("page", week, site_id, position_id, shown, show_cost, can_publish, can_manage)
     page = rota_cache.reuse_or_build(
-        tenant=request.tenant, membership=membership,
-        what=("page", week, site_id, position_id, shown, show_cost, can_publish, can_manage),
-        build=build,
-        week=week,
-    )  # fmt: skip
+        tenant=request.tenant, membership=membership, what=what, build=build, week=week
+    )
     if getattr(request, "htmx", None) and request.htmx.target == "rota-grid":  # type: ignore[attr-defined]
         return HttpResponse(page.grid_alone(request))
     context = {"week_start": page.week_start, "content": page.content(request)}
