@@ -14,6 +14,7 @@ from scheduling.models import (
 from tenancy.access import tenant_object_get_or_404
 from tenancy.models import Membership, Tenant
 from tenancy.object_permissions import objects_permitted
+from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
 
 
 def site_get_or_404(*, tenant: Tenant, id: uuid.UUID | str) -> Site:
@@ -27,6 +28,21 @@ def sites_for_member(membership: Membership) -> QuerySet[Site]:
     if membership.all_sites:
         return sites
     return objects_permitted(membership=membership, permission=SCHEDULE_SITE, queryset=sites)
+
+
+def _all_sites(tenant_id: uuid.UUID) -> QuerySet[Site]:
+    return Site.objects.filter(tenant_id=tenant_id).order_by("name")
+
+
+# The rota and its rows read them on every request: compiled once (tenancy/prepared.py).
+_ALL_SITES = PreparedQuery(_all_sites, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+
+
+def site_list_for_member(membership: Membership) -> list[Site]:
+    """sites_for_member's sites, read."""
+    if membership.all_sites:
+        return _ALL_SITES.run(tenant_id=membership.tenant_id)
+    return list(sites_for_member(membership))
 
 
 def schedules_site(membership: Membership, site_id: uuid.UUID | str) -> bool:

@@ -100,9 +100,15 @@ def any_id(column: str, ids: Iterable[object]) -> Q:
     values = [getattr(each, "pk", each) for each in ids if each is not None]
     if connection.vendor != "postgresql" or not values:  # none: Django runs no query at all
         return Q(**{f"{column}__in": values})
-    return Q(
-        _AnyUuid(column, [e if isinstance(e, uuid.UUID) else uuid.UUID(str(e)) for e in values])
-    )
+    return Q(_AnyUuid(column, uuids(values)))
+
+
+def uuids(ids: Iterable[object]) -> list[uuid.UUID]:
+    """`ids` (UUIDs, their text, or saved rows; None left out) as the list of uuid.UUID that
+    any_id sends: the argument a prepared query (tenancy/prepared.py) filtering by any_id
+    takes."""
+    values = (getattr(each, "pk", each) for each in ids if each is not None)
+    return [e if type(e) is uuid.UUID else uuid.UUID(str(e)) for e in values]
 
 
 @contextmanager

@@ -15,7 +15,6 @@ from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
-from django_scopes import scope
 
 from accounts.identity import session_account_id
 from tenancy.context import tenant_context, tenant_page_context
@@ -61,26 +60,27 @@ def _rendered(response: HttpResponseBase) -> HttpResponseBase:
 
 
 def _active_membership(tenant_id: uuid.UUID, user_id: uuid.UUID) -> QuerySet[Membership]:
-    """The person's active membership of the company in scope (the scope adds the company's
-    filter), its role, and the company's two-factor rule for the gate, in one statement."""
-    with scope(tenant=Tenant(pk=tenant_id)):
-        return (
-            Membership.objects.select_related("role")
-            .filter(user_id=user_id, status=Membership.Status.ACTIVE)
-            .annotate(
-                two_factor_rule=Subquery(
-                    SecurityPolicy.objects.filter(tenant_id=OuterRef("tenant_id")).values(
-                        "two_factor"
-                    )[:1]
-                )
+    """The person's active membership of the company `tenant_id` (built in its scope, whose
+    filter gives it), its role, and the company's two-factor rule for the gate, in one
+    statement."""
+    return (
+        Membership.objects.select_related("role")
+        .filter(user_id=user_id, status=Membership.Status.ACTIVE)
+        .annotate(
+            two_factor_rule=Subquery(
+                SecurityPolicy.objects.filter(tenant_id=OuterRef("tenant_id")).values("two_factor")[
+                    :1
+                ]
             )
-            .order_by("pk")[:1]
         )
+        .order_by("pk")[:1]
+    )
 
 
 # Every tenant page runs it: compiled once per process (tenancy/prepared.py).
 _ACTIVE_MEMBERSHIP = PreparedQuery(
     _active_membership,
+    tenant="tenant_id",
     tenant_id=uuid.UUID("00000000-0000-7000-8000-00000000000a"),
     user_id=uuid.UUID("00000000-0000-7000-8000-00000000000c"),
 )

@@ -9,6 +9,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from scheduling import rules
-from scheduling.access import sites_for_member
+from scheduling.access import site_list_for_member
 from scheduling.columns import (
     Epoch,
     UuidText,
@@ -26,6 +27,7 @@ from scheduling.columns import (
     from_epoch,
     id_columns,
     planned_each_time,
+    uuids,
 )
 from scheduling.models import (
     Position,
@@ -50,6 +52,7 @@ from scheduling.rules.facts import (
 from scheduling.rules.stored import stored_violations
 from scheduling.time import WEEK, local_midnight, today_in, week_start_of, week_window
 from tenancy.models import Membership, Tenant
+from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
 
 
 @dataclass(slots=True)
@@ -224,15 +227,41 @@ def _mark_away(
                     row.away[day].append((kind, label))
 
 
+def _wish_rows(tenant_id: uuid.UUID, first: dt.date, after: dt.date) -> QuerySet[ShiftWish, Any]:
+    return ShiftWish.objects.filter(
+        tenant_id=tenant_id, date__gte=first, date__lt=after
+    ).values_list(UuidText("membership_id"), "date", "kind", "strength", "start_time", "end_time")
+
+
+def _member_rows(tenant_id: uuid.UUID) -> QuerySet[Membership, Any]:
+    return (
+        Membership.objects.filter(tenant_id=tenant_id, status=Membership.Status.ACTIVE)
+        .order_by("user__full_name", "user__email")
+        .values_list(UuidText("id"), "user__full_name", "user__email")
+    )
+
+
+def _positions(tenant_id: uuid.UUID) -> QuerySet[Position]:
+    return Position.objects.filter(tenant_id=tenant_id).order_by("name")
+
+
+# The rota's reads whose SQL is the same on every request, compiled once per process
+# (tenancy/prepared.py): building them with the ORM cost about a fifth of a computed week.
+_FIRST, _AFTER = dt.date(2000, 1, 3), dt.date(2000, 2, 7)
+_WISHES = PreparedQuery(
+    _wish_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY, first=_FIRST, after=_AFTER
+)
+_MEMBERS = PreparedQuery(_member_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+_POSITIONS = PreparedQuery(_positions, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+
+
 def _mark_wishes(tenant: Tenant, built: dict[str, Row], week_start: dt.date) -> None:
     """Put each built row's shift wishes on their days, after its leave and unavailability:
     "Wants to work", "Would rather be off", with the hours when for part of the day and how
     much it matters when a lot or only if possible. One query."""
     if not built:
         return
-    wishes = ShiftWish.objects.filter(
-        tenant=tenant, date__gte=week_start, date__lt=week_start + WEEK
-    ).values_list(UuidText("membership_id"), "date", "kind", "strength", "start_time", "end_time")
+    wishes = _WISHES.run(tenant_id=tenant.pk, first=week_start, after=week_start + WEEK)
     words = {WishKind.WORK: _("Wants to work"), WishKind.OFF: _("Would rather be off")}
     how_much = {WishStrength.HIGH: _("matters a lot"), WishStrength.LOW: _("if possible")}
     for member_id, date, kind, strength, start, end in wishes:
@@ -280,6 +309,42 @@ GRID_COLUMNS = (
 _in_order = attrgetter("start", "id")  # as Shift's ordering: start_at, id
 
 
+def _window_rows(
+    tenant_id: uuid.UUID,
+    sites: list[uuid.UUID],
+    start: dt.datetime,
+    end: dt.datetime,
+    members: list[uuid.UUID] | None = None,
+    *,
+    with_open: bool = False,
+) -> QuerySet[Shift, Any]:
+    """The GRID_COLUMNS of week_shifts' shifts (of `members` only when given, and the open
+    shifts too `with_open`), unordered: the few shifts of one day and person are put in order
+    by rota_week."""
+    rows = Shift.objects.filter(
+        any_id("site_id", sites), tenant_id=tenant_id, start_at__gte=start, start_at__lt=end
+    )
+    if members is not None:
+        wanted = any_id("membership_id", members)
+        if with_open:
+            wanted |= Q(membership_id__isnull=True)
+        rows = rows.filter(wanted)
+    return rows.order_by().values_list(*GRID_COLUMNS)
+
+
+_SAMPLE_START = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)
+# By (some people's only, with the open shifts).
+_WINDOW = {
+    (some, with_open): PreparedQuery(
+        partial(_window_rows, with_open=with_open), tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
+        sites=[uuid.UUID("00000000-0000-7000-8000-0000000005e1")], start=_SAMPLE_START,
+        end=_SAMPLE_START + dt.timedelta(days=11),
+        **({"members": [uuid.UUID("00000000-0000-7000-8000-0000000001d5")]} if some else {}),
+    )
+    for some, with_open in ((False, False), (True, False), (True, True))
+}  # fmt: skip
+
+
 def _local_day() -> Cast:
     """A shift's start as a date at its site (the grid's day of a shift), in SQL."""
     local = Func(
@@ -306,20 +371,19 @@ def _rostered(
 
 
 def _read_window(
-    window_query: QuerySet[Shift],
+    window: Iterable[tuple[Any, ...]],
     zones: dict[str, zoneinfo.ZoneInfo],
     week_start: dt.date,
     position_key: str | None,
 ) -> tuple[list[tuple[Any, ...]], int]:
-    """The shifts of `window_query` as the grid needs them: those shown in the week (of the
-    position shown) as (facts, day, local start and end, paid minutes, draft, version, locked),
-    and the count of drafts of the week."""
+    """The shifts of `window` (_window_rows) as the grid needs them: those shown in the week
+    (of the position shown) as (facts, day, local start and end, paid minutes, draft, version,
+    locked), and the count of drafts of the week."""
     published_status = Shift.Status.PUBLISHED
     # Plain tuples of plain values: thousands of them, which the garbage collector untracks.
     # (facts, day, local start and end, paid, draft, version, locked)
     shown: list[tuple[Any, ...]] = []
     drafts_at_sites = 0
-    window = window_query.values_list(*GRID_COLUMNS)
     for row in window:
         pk, member_id, site_of, position_of, start_s, end_s, breaks, status, version, locked = row
         start_at, end_at = from_epoch(start_s), from_epoch(end_s)
@@ -414,11 +478,11 @@ def rota_week(
         raise ValueError("rows_only builds some rows, judging only theirs")
     tenant = membership.tenant
     week_start = week_start_of(week_start)
-    sites = list(sites_for_member(membership))
+    sites = site_list_for_member(membership)
     site = next((s for s in sites if s.pk == site_id), None)
     shown_sites = [site] if site else sites
     shown_site_ids = {str(s.pk) for s in shown_sites}
-    positions = list(Position.objects.filter(tenant=tenant).order_by("name"))
+    positions = _POSITIONS.run(tenant_id=tenant.pk)
     position = next((p for p in positions if p.pk == position_id), None)
     position_key = str(position.pk) if position else None
     settings = scheduling_settings(tenant)
@@ -426,11 +490,7 @@ def rota_week(
     zones = {str(s.pk): zoneinfo.ZoneInfo(s.time_zone) for s in sites}
     site_by_id = {str(s.pk): s for s in sites}
     position_by_id = {str(p.pk): p for p in positions}
-    members = list(
-        Membership.objects.filter(tenant=tenant, status=Membership.Status.ACTIVE)
-        .order_by("user__full_name", "user__email")
-        .values_list(UuidText("id"), "user__full_name", "user__email")
-    )
+    members = _MEMBERS.run(tenant_id=tenant.pk)
     everyone_shown = membership.all_sites and site is None and position is None
     # Only some rows built: only their shifts are read (SQLite, for development, reads the
     # whole week: the database's sums need PostgreSQL).
@@ -440,13 +500,14 @@ def rota_week(
     everyone_in_parts = in_parts and everyone_shown
     profiles = None if everyone_in_parts else profiles_by_text_id(tenant)
     window_start, window_end = week_window(tenant, week_start)
-    # Unordered: the few shifts of one day and person are put in order below.
-    window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
+    window = {"tenant_id": tenant.pk, "sites": uuids(shown_site_ids),
+              "start": window_start, "end": window_end}  # fmt: skip
     rostered: set[str] | None = set() if everyone_in_parts else None
     if in_parts and rostered is None:
         rostered = _rostered(tenant, week_start, shown_site_ids, position_key)
     if rostered is None:
-        shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
+        rows_read = _WINDOW[False, False].run(**window)
+        shown, drafts_at_sites = _read_window(rows_read, zones, week_start, position_key)
         rostered = {facts[FACT_PERSON] for facts, *_rest in shown}
 
     def listed(member_id: str) -> bool:
@@ -474,14 +535,11 @@ def rota_week(
         if not rows_only:  # the whole week's sums and counts, from the database
             totals = week_totals(tenant, week_start, shown_site_ids, position_key)
         chosen_ids = [member_id for member_id, _name in chosen]
-        wanted = any_id("membership_id", chosen_ids)
-        if with_open:
-            wanted |= Q(membership_id__isnull=True)
-        window_query = window_query.filter(wanted)
         if rows_only:
             listed_ids = set(chosen_ids)
         with planned_each_time():  # by the ids of the people chosen
-            shown, drafts_at_sites = _read_window(window_query, zones, week_start, position_key)
+            rows_read = _WINDOW[True, with_open].run(**window, members=uuids(chosen_ids))
+            shown, drafts_at_sites = _read_window(rows_read, zones, week_start, position_key)
     built: dict[str, Row] = {}
     for member_id, name in chosen:
         profile = profiles.by_member.get(member_id)
@@ -508,6 +566,8 @@ def rota_week(
             tally.hard, tally.soft = totals.hard_violations, totals.soft_violations
             violations = _rows_breaks(tenant, judged, described, totals.settled)
         else:
+            # Unordered: only a subquery.
+            window_query = week_shifts(tenant, week_start, shown_site_ids).order_by()
             violations = _stored_breaks(tenant, window_query, judged, described, tally)
     today = today_in(tenant)
     dates = [week_start + dt.timedelta(days=n) for n in range(7)]

@@ -11,13 +11,14 @@ from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, Final, Generic, NamedTuple, TypeVar, cast
 
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from scheduling import rules
-from scheduling.columns import any_id, id_columns
+from scheduling.columns import any_id, id_columns, uuids
 from scheduling.limits import successions
 from scheduling.models import (
     Availability,
@@ -31,13 +32,23 @@ from scheduling.models import (
     WorkProfileSite,
 )
 from tenancy.models import Tenant
+from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
+
+
+def _settings_of(tenant_id: uuid.UUID) -> QuerySet[SchedulingSettings]:
+    return SchedulingSettings.objects.filter(tenant_id=tenant_id).order_by("pk")[:1]
+
+
+# The reads below are compiled once per process (tenancy/prepared.py): every rule check, the
+# rota and the home pages make them, and building one with the ORM costs about as much Python
+# as reading its rows.
+_SETTINGS = PreparedQuery(_settings_of, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
 
 
 def scheduling_settings(tenant: Tenant) -> SchedulingSettings:
     """The company's rules; the defaults (unsaved) until an admin first saves them."""
-    return SchedulingSettings.objects.filter(tenant=tenant).first() or SchedulingSettings(
-        tenant=tenant
-    )
+    found = _SETTINGS.run(tenant_id=tenant.pk)
+    return found[0] if found else SchedulingSettings(tenant=tenant)
 
 
 def _minutes(hours: Decimal | None) -> int | None:
@@ -192,6 +203,52 @@ def profiles_by_text_id(
     return cast(Profiles[str], _profiles(tenant, member_ids, text_ids=True, places=places))
 
 
+def _profile_rows(
+    tenant_id: uuid.UUID, *, text_ids: bool, members: list[uuid.UUID] | None = None
+) -> QuerySet[WorkProfile, Any]:
+    profiles = WorkProfile.objects.filter(tenant_id=tenant_id)
+    if members is not None:
+        profiles = profiles.filter(any_id("membership_id", members))
+    return profiles.values_list(
+        *id_columns(text_ids, "id", "membership_id"), *ProfileValues._fields
+    )
+
+
+def _place_rows(
+    tenant_id: uuid.UUID,
+    *,
+    model: type[WorkProfilePosition] | type[WorkProfileSite],
+    column: str,
+    text_ids: bool,
+    profiles: list[uuid.UUID] | None = None,
+) -> QuerySet[Any, Any]:
+    # Every profile of the tenant when no ids are given (rows of others are skipped).
+    rows = model.objects.filter(tenant_id=tenant_id)
+    if profiles is not None:
+        rows = rows.filter(any_id("profile_id", profiles))
+    return rows.values_list(*id_columns(text_ids, "profile_id", column))
+
+
+_SAMPLE_IDS: Final = [uuid.UUID("00000000-0000-7000-8000-0000000001d5")]
+# By (ids as text, some people's only).
+_PROFILES: Final = {
+    (text_ids, some): PreparedQuery(
+        partial(_profile_rows, text_ids=text_ids), tenant="tenant_id",
+        tenant_id=SAMPLE_COMPANY, **({"members": _SAMPLE_IDS} if some else {}),
+    )
+    for text_ids in (True, False) for some in (True, False)
+}  # fmt: skip
+# By (positions rather than sites, ids as text, some profiles' only).
+_PLACES: Final = {
+    (model is WorkProfilePosition, text_ids, some): PreparedQuery(
+        partial(_place_rows, model=model, column=column, text_ids=text_ids), tenant="tenant_id",
+        tenant_id=SAMPLE_COMPANY, **({"profiles": _SAMPLE_IDS} if some else {}),
+    )
+    for model, column in ((WorkProfilePosition, "position_id"), (WorkProfileSite, "site_id"))
+    for text_ids in (True, False) for some in (True, False)
+}  # fmt: skip
+
+
 def _profiles(
     tenant: Tenant,
     member_ids: Iterable[uuid.UUID] | Iterable[str] | None,
@@ -199,33 +256,24 @@ def _profiles(
     text_ids: bool,
     places: bool = True,
 ) -> Profiles[Any]:
-    profiles = WorkProfile.objects.filter(tenant=tenant)
-    if member_ids is not None:
-        profiles = profiles.filter(any_id("membership_id", member_ids))
     by_member: dict[Any, ProfileValues] = {}
     member_of: dict[Any, Any] = {}
-    for profile_id, member_id, *values in profiles.values_list(
-        *id_columns(text_ids, "id", "membership_id"), *ProfileValues._fields
-    ):
-        by_member[member_id] = ProfileValues(*values)
-        member_of[profile_id] = member_id
+    some = {} if member_ids is None else {"members": uuids(member_ids)}
+    if not some or some["members"]:  # nobody's: no query, as the ORM's `__in` of none
+        for profile_id, member_id, *values in _PROFILES[text_ids, bool(some)].run(
+            tenant_id=tenant.pk, **some
+        ):
+            by_member[member_id] = ProfileValues(*values)
+            member_of[profile_id] = member_id
     positions: dict[Any, set[Any]] = defaultdict(set)
     sites: dict[Any, set[Any]] = defaultdict(set)
     if member_of and places:
-        # Every profile of the tenant: no list of ids to send (rows of others are skipped).
-        wanted = Q(tenant=tenant)
-        if member_ids is not None:
-            wanted &= any_id("profile_id", member_of)
-        for profile_id, position_id in WorkProfilePosition.objects.filter(wanted).values_list(
-            *id_columns(text_ids, "profile_id", "position_id")
-        ):
-            if profile_id in member_of:
-                positions[member_of[profile_id]].add(position_id)
-        for profile_id, site_id in WorkProfileSite.objects.filter(wanted).values_list(
-            *id_columns(text_ids, "profile_id", "site_id")
-        ):
-            if profile_id in member_of:
-                sites[member_of[profile_id]].add(site_id)
+        of_profiles = {} if member_ids is None else {"profiles": uuids(member_of)}
+        for of_position, found in ((True, positions), (False, sites)):
+            query = _PLACES[of_position, text_ids, bool(of_profiles)]
+            for profile_id, place_id in query.run(tenant_id=tenant.pk, **of_profiles):
+                if profile_id in member_of:
+                    found[member_of[profile_id]].add(place_id)
     return Profiles(
         by_member=by_member,
         positions={member: frozenset(ids) for member, ids in positions.items()},
@@ -259,6 +307,64 @@ def shift_facts(shift: Shift) -> FactsRow:
 Interval = tuple[dt.datetime, dt.datetime, str]
 
 
+# Plain values, not model instances: every rule check and the rota read these.
+def _weekly_rows(
+    tenant_id: uuid.UUID, members: list[uuid.UUID] | None = None
+) -> QuerySet[Availability, Any]:
+    rows = Availability.objects.filter(tenant_id=tenant_id, kind=AvailabilityKind.UNAVAILABLE)
+    if members is not None:
+        rows = rows.filter(any_id("membership_id", members))
+    return rows.order_by("weekday", "start_time").values_list(
+        "membership_id", "weekday", "start_time", "end_time"
+    )
+
+
+def _change_rows(
+    tenant_id: uuid.UUID, first: dt.date, last: dt.date, members: list[uuid.UUID] | None = None
+) -> QuerySet[AvailabilityException, Any]:
+    rows = AvailabilityException.objects.filter(
+        tenant_id=tenant_id, date__gte=first, date__lte=last
+    )
+    if members is not None:
+        rows = rows.filter(any_id("membership_id", members))
+    return rows.order_by("date", "start_time").values_list(
+        "membership_id", "date", "kind", "start_time", "end_time", "note"
+    )
+
+
+def _leave_rows(
+    tenant_id: uuid.UUID, first: dt.date, last: dt.date, members: list[uuid.UUID] | None = None
+) -> QuerySet[LeaveRequest, Any]:
+    rows = LeaveRequest.objects.filter(
+        tenant_id=tenant_id, status=LeaveRequest.Status.APPROVED, start_date__lte=last,
+        end_date__gte=first,
+    )  # fmt: skip
+    if members is not None:
+        rows = rows.filter(any_id("membership_id", members))
+    return rows.order_by("start_date", "start_time").values_list(
+        "membership_id", "start_date", "start_time", "end_date", "end_time", "leave_type__name"
+    )
+
+
+_FIRST, _LAST = dt.date(2000, 1, 3), dt.date(2000, 2, 7)
+# By whether some people's only.
+_WEEKLY: Final = {
+    some: PreparedQuery(_weekly_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
+                        **({"members": _SAMPLE_IDS} if some else {}))
+    for some in (True, False)
+}  # fmt: skip
+_CHANGES: Final = {
+    some: PreparedQuery(_change_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
+                        first=_FIRST, last=_LAST, **({"members": _SAMPLE_IDS} if some else {}))
+    for some in (True, False)
+}  # fmt: skip
+_LEAVE: Final = {
+    some: PreparedQuery(_leave_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
+                        first=_FIRST, last=_LAST, **({"members": _SAMPLE_IDS} if some else {}))
+    for some in (True, False)
+}  # fmt: skip
+
+
 def unavailable(
     tenant: Tenant,
     start: dt.datetime,
@@ -270,21 +376,11 @@ def unavailable(
     plus one-off unavailability. Two queries; call it inside the tenant's context."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    # Plain values, not model instances: every rule check and the rota read these.
-    weekly_rows = Availability.objects.filter(
-        tenant=tenant, kind=AvailabilityKind.UNAVAILABLE
-    ).order_by("weekday", "start_time")
-    change_rows = AvailabilityException.objects.filter(
-        tenant=tenant, date__gte=first, date__lte=last
-    ).order_by("date", "start_time")
-    if members is not None:
-        wanted = list(members)
-        weekly_rows = weekly_rows.filter(any_id("membership_id", wanted))
-        change_rows = change_rows.filter(any_id("membership_id", wanted))
-    weekly = list(weekly_rows.values_list("membership_id", "weekday", "start_time", "end_time"))
-    changes = list(
-        change_rows.values_list("membership_id", "date", "kind", "start_time", "end_time", "note")
-    )
+    some = {} if members is None else {"members": uuids(members)}
+    if some and not some["members"]:  # nobody's: no query, as the ORM's `__in` of none
+        return {}
+    weekly = _WEEKLY[bool(some)].run(tenant_id=tenant.pk, **some)
+    changes = _CHANGES[bool(some)].run(tenant_id=tenant.pk, first=first, last=last, **some)
     lifted = {(member, date) for member, date, kind, *_rest in changes
               if kind == AvailabilityKind.AVAILABLE}  # fmt: skip
     found: dict[uuid.UUID, list[Interval]] = {}
@@ -322,16 +418,10 @@ def approved_leave(
     query; call it inside the tenant's context (the rules read it for every check)."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    query = LeaveRequest.objects.filter(
-        tenant=tenant, status=LeaveRequest.Status.APPROVED, start_date__lte=last,
-        end_date__gte=first,
-    )  # fmt: skip
-    if members is not None:
-        query = query.filter(any_id("membership_id", members))
-    # Plain values, not model instances: every rule check and the rota read this.
-    rows = query.order_by("start_date", "start_time").values_list(
-        "membership_id", "start_date", "start_time", "end_date", "end_time", "leave_type__name"
-    )
+    some = {} if members is None else {"members": uuids(members)}
+    if some and not some["members"]:  # nobody's: no query, as the ORM's `__in` of none
+        return {}
+    rows = _LEAVE[bool(some)].run(tenant_id=tenant.pk, first=first, last=last, **some)
     found: dict[uuid.UUID, list[Interval]] = {}
     for member_id, start_date, start_time, end_date, end_time, label in rows:
         begin = dt.datetime.combine(start_date, start_time or dt.time.min, tzinfo=zone)

@@ -23,18 +23,20 @@ import uuid
 import zoneinfo
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from django.conf import settings as django_settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import translation
 
 from scheduling import rules
-from scheduling.columns import any_id, id_columns
+from scheduling.columns import any_id, id_columns, uuids
 from scheduling.models import RuleBreak, Shift
 from scheduling.rules.days import period_start
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
 from tenancy.models import Tenant
+from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
 
 # A change for the stored breaks: whose (a membership id; None: an open shift, ignored) and
 # when, as [start, end) in UTC; a start or end of None stands for all time.
@@ -193,6 +195,32 @@ def _order(each: Found) -> tuple[str, int]:
     return (str(each.shift_id), each.ordinal)
 
 
+_BREAK_COLUMNS: Final = {
+    text_ids: (*id_columns(text_ids, "shift_id", "other_shift_id"), "code", "hard", "message",
+               "period_end", "ordinal")
+    for text_ids in (True, False)
+}  # fmt: skip
+
+
+def _breaks_of(
+    tenant_id: uuid.UUID, shifts: list[uuid.UUID], *, text_ids: bool
+) -> QuerySet[RuleBreak, Any]:
+    return RuleBreak.objects.filter(any_id("shift_id", shifts), tenant_id=tenant_id).values_list(
+        *_BREAK_COLUMNS[text_ids]
+    )
+
+
+# The rota reads the breaks of the shifts of its rows on every request: compiled once
+# (tenancy/prepared.py). By whether the ids are text.
+_BREAKS_OF: Final = {
+    text_ids: PreparedQuery(
+        partial(_breaks_of, text_ids=text_ids), tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
+        shifts=[uuid.UUID("00000000-0000-7000-8000-0000000005f1")],
+    )
+    for text_ids in (True, False)
+}  # fmt: skip
+
+
 def stored_violations(
     tenant: Tenant,
     shifts: QuerySet[Shift] | Sequence[Hashable],
@@ -204,17 +232,16 @@ def stored_violations(
     in the engine's order. One query. A period's minimum hours count only when the period
     ends by `settled` (checks.settled_until; None: none of them). Ids are text when
     `text_ids` (the rota's)."""
-    wanted: Q
+    rows: Iterable[tuple[Any, ...]]
     if isinstance(shifts, QuerySet):
-        wanted = Q(shift_id__in=shifts.order_by().values("id"))
+        rows = RuleBreak.objects.filter(
+            shift_id__in=shifts.order_by().values("id"), tenant=tenant
+        ).values_list(*_BREAK_COLUMNS[text_ids])
     else:
-        if not shifts:
+        ids = uuids(shifts)
+        if not ids:  # no query, as the ORM's `__in` of none
             return {}
-        wanted = any_id("shift_id", shifts)
-    rows = RuleBreak.objects.filter(wanted, tenant=tenant).values_list(
-        *id_columns(text_ids, "shift_id", "other_shift_id"), "code", "hard", "message",
-        "period_end", "ordinal",
-    )  # fmt: skip
+        rows = _BREAKS_OF[text_ids].run(tenant_id=tenant.pk, shifts=ids)
     settled_day = None
     if settled is not None:
         settled_day = settled.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()

@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 
+from scheduling.columns import any_id
 from tenancy.context import tenant_context
 from tenancy.http import _ACTIVE_MEMBERSHIP, _active_membership
 from tenancy.models import Membership, SecurityPolicy, Tenant
@@ -122,8 +123,19 @@ def test_bad_definitions_and_calls_are_refused() -> None:
     same = PreparedQuery(lambda slug: Tenant.objects.filter(slug=slug, name="alpha"), slug="alpha")
     with pytest.raises(PreparedQueryError, match="depend on the arguments' values"):
         same.sql()
-    with pytest.raises(PreparedQueryError, match=r"arguments must be str, int or uuid\.UUID"):
-        PreparedQuery(lambda day: Tenant.objects.filter(created_at__date=day), day=dt.date.today())
+    with pytest.raises(PreparedQueryError, match=r"arguments must be str, int, uuid\.UUID"):
+        PreparedQuery(lambda size: Tenant.objects.filter(pk=size), size=1.5)
+    with pytest.raises(PreparedQueryError, match="must have its time zone"):
+        PreparedQuery(
+            lambda at: Tenant.objects.filter(created_at__gte=at), at=dt.datetime(2026, 1, 1)
+        )
+    with pytest.raises(PreparedQueryError, match=r"a list argument must be of uuid\.UUID"):
+        PreparedQuery(lambda slugs: Tenant.objects.filter(slug__in=slugs), slugs=["a"])
+    # Django's `__in` makes a parameter of each id (so its SQL depends on how many are sent):
+    # the list is not among the parameters; any_id's one array parameter is.
+    ids = PreparedQuery(lambda ids: Tenant.objects.filter(pk__in=ids), ids=[uuid.uuid4()])
+    with pytest.raises(PreparedQueryError, match="not among the SQL's parameters"):
+        ids.sql()
     prefetching = PreparedQuery(  # refused before any look-up is made, so any name does
         lambda slug: Tenant.objects.filter(slug=slug).prefetch_related("anything"),  # type: ignore[misc]
         slug="s",
@@ -132,5 +144,75 @@ def test_bad_definitions_and_calls_are_refused() -> None:
         prefetching.sql()
     dicts: Any = lambda slug: Tenant.objects.filter(slug=slug).values()  # noqa: E731
     values: PreparedQuery[Tenant] = PreparedQuery(dicts, slug="s")
-    with pytest.raises(PreparedQueryError, match="only querysets of model instances"):
+    with pytest.raises(PreparedQueryError, match="only querysets of model instances or of values"):
         values.sql()
+    with pytest.raises(PreparedQueryError, match="company's argument tenant_id must be a uuid"):
+        PreparedQuery(lambda tenant_id: Membership.objects.all(), tenant="tenant_id", tenant_id="x")
+
+
+def _members_since(tenant_id: uuid.UUID, since: dt.datetime, people: list[uuid.UUID]) -> Any:
+    return (
+        Membership.objects.filter(created_at__gte=since, created_at__date__lte=dt.date(2999, 1, 1))
+        .filter(any_id("user_id", people))
+        .order_by("created_at", "pk")
+        .values_list("pk", "user__email", "created_at", "role__permissions")
+    )
+
+
+def test_values_list_rows_are_the_orms_and_each_company_gets_its_own(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """Rows of values_list(), with a datetime and a list of ids as arguments, built in the
+    scope of the company given: each company's run finds its own rows and nobody else's."""
+    query = PreparedQuery(
+        _members_since,
+        tenant="tenant_id",
+        tenant_id=uuid.UUID(int=1),
+        since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+        people=[uuid.UUID(int=2)],
+    )
+    flat = PreparedQuery(
+        lambda tenant_id, day: (
+            Membership.objects.filter(created_at__date__gte=day)
+            .order_by("pk")
+            .values_list("created_at", flat=True)
+        ),
+        tenant="tenant_id",
+        tenant_id=uuid.UUID(int=1),
+        day=dt.date(2000, 1, 1),
+    )
+    since = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
+    a = [member(tenant_a, kind=RoleKind.EMPLOYEE) for _ in range(2)]
+    b = member(tenant_b, kind=RoleKind.EMPLOYEE)
+    everyone = [m.user_id for m in (*a, b)]
+    for tenant, mine in ((tenant_a, a), (tenant_b, [b])):
+        with tenant_context(tenant):
+            expected = list(_members_since(tenant.pk, since, everyone))
+            rows = query.run(tenant_id=tenant.pk, since=since, people=everyone)
+            days = flat.run(tenant_id=tenant.pk, day=dt.date(2001, 1, 1))
+            expected_days = list(
+                Membership.objects.filter(created_at__date__gte=dt.date(2001, 1, 1))
+                .order_by("pk")
+                .values_list("created_at", flat=True)
+            )
+        assert rows == expected and all(type(row) is tuple for row in rows)
+        assert {row[0] for row in rows} == {m.pk for m in mine}
+        assert isinstance(rows[0][3], list)  # the JSON column converted, as the ORM does
+        assert rows[0][2].tzinfo is not None
+        assert days == expected_days and len(days) == len(mine)
+    with tenant_context(tenant_a):  # A's scope and settings, B's company asked for: nothing
+        assert query.run(tenant_id=tenant_b.pk, since=since, people=everyone) == []
+        # A date after everyone joined, and nobody's ids: nothing either.
+        assert query.run(tenant_id=tenant_a.pk, since=since, people=[]) == []
+        late = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
+        assert query.run(tenant_id=tenant_a.pk, since=late, people=everyone) == []
+
+
+def test_a_query_of_a_companys_rows_must_name_its_company() -> None:
+    """Built without naming the company, the scope's filter would keep the id of whichever
+    company's page first compiled it: refused."""
+    unnamed = PreparedQuery(
+        lambda user_id: Membership.objects.filter(user_id=user_id), user_id=uuid.UUID(int=3)
+    )
+    with pytest.raises(PreparedQueryError, match="must name the argument that is the company"):
+        unnamed.sql()
