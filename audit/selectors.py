@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import uuid
 import zoneinfo
 from typing import Any
 
@@ -17,6 +18,7 @@ from audit.models import AuditEntry
 from audit.search import matching
 from audit.sentences import Person
 from tenancy.models import Tenant
+from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
 from tenancy.widgets import Choices
 
 PAGE_SIZE = 50
@@ -89,12 +91,24 @@ def _last_before(tenant: Tenant, instant: dt.datetime) -> Subquery:
     return Subquery(last.order_by("-timestamp", "-sequence").values("sequence")[:1])
 
 
+def _newest(tenant_id: uuid.UUID) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(tenant_id=tenant_id).order_by("-sequence")[: PAGE_SIZE + 1]
+
+
+# The log's first page without a filter, which every visit to it opens with: compiled once per
+# process (tenancy/prepared.py), as audit_entries builds it with no filter.
+_NEWEST = PreparedQuery(_newest, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+
+
 def audit_page(tenant: Tenant, filters: dict[str, Any]) -> tuple[list[AuditEntry], int | None]:
     """One page of entries and the sequence to continue before (None on the last page)."""
-    entries = audit_entries(tenant, filters)
-    if filters.get("before"):
-        entries = entries.filter(sequence__lt=filters["before"])
-    rows = list(entries[: PAGE_SIZE + 1])
+    if not any(filters.values()):
+        rows = _NEWEST.run(tenant_id=tenant.pk)
+    else:
+        entries = audit_entries(tenant, filters)
+        if filters.get("before"):
+            entries = entries.filter(sequence__lt=filters["before"])
+        rows = list(entries[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return rows, (rows[-1].sequence if more and rows else None)
