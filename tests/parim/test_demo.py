@@ -145,15 +145,20 @@ client.force_login(manager)
 answers = {url: client.get(url).status_code
            for url in ("/acme/", "/acme/rota/", "/acme/sites/", "/acme/my-shifts/")}
 answers["another company"] = client.get("/globex/sites/").status_code
+with account_lookup("auditor@acme.test"):
+    auditor = User.objects.get(email="auditor@acme.test")
+client.force_login(auditor)
+answers["/acme/audit/"] = client.get("/acme/audit/").status_code
 print(json.dumps(answers))
 """
 
 
 def _the_pages_answer_on_the_embedded_database(db: Path) -> None:
-    """The tenant pages work on SQLite too (the page's statements are prepared for PostgreSQL
-    only: tenancy/prepared.py), and another company is still a 404 there."""
+    """The tenant pages work on SQLite too (the statements of the page, the rota and the audit
+    log are prepared for PostgreSQL only: tenancy/prepared.py), and another company is still a
+    404 there."""
     answers = json.loads(_manage(db, "shell", "-c", PAGES).strip().splitlines()[-1])
     assert answers == {
         "/acme/": 200, "/acme/rota/": 200, "/acme/sites/": 200, "/acme/my-shifts/": 200,
-        "another company": 404,
+        "another company": 404, "/acme/audit/": 200,
     }  # fmt: skip
