@@ -18,7 +18,7 @@ from audit.models import AuditEntry
 from audit.search import matching
 from audit.sentences import Person
 from tenancy.models import Tenant
-from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
+from tenancy.prepared import company_query
 from tenancy.widgets import Choices
 
 PAGE_SIZE = 50
@@ -97,7 +97,7 @@ def _newest(tenant_id: uuid.UUID) -> QuerySet[AuditEntry]:
 
 # The log's first page without a filter, which every visit to it opens with: compiled once per
 # process (tenancy/prepared.py), as audit_entries builds it with no filter.
-_NEWEST = PreparedQuery(_newest, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+_NEWEST = company_query(_newest)
 
 
 def audit_page(tenant: Tenant, filters: dict[str, Any]) -> tuple[list[AuditEntry], int | None]:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from audit.catalogue import EventInfo, ModelChange, describe, target_type_label
 from tenancy.models import Membership, SensitiveKind, Tenant
 from tenancy.permissions import Permission
-from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
+from tenancy.prepared import company_query
 
 TEXT_LIMIT = 80  # characters of any one value in a sentence; the entry page shows it whole
 
@@ -120,7 +120,7 @@ def _people_rows(tenant_id: uuid.UUID) -> QuerySet[Membership, Any]:
 
 
 # The audit log's pages read them on every request: compiled once (tenancy/prepared.py).
-_PEOPLE = PreparedQuery(_people_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+_PEOPLE = company_query(_people_rows)
 
 
 def people_of(tenant: Tenant) -> list[Person]:

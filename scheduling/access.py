@@ -14,7 +14,7 @@ from scheduling.models import (
 from tenancy.access import tenant_object_get_or_404
 from tenancy.models import Membership, Tenant
 from tenancy.object_permissions import objects_permitted
-from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
+from tenancy.prepared import company_query
 
 
 def site_get_or_404(*, tenant: Tenant, id: uuid.UUID | str) -> Site:
@@ -35,7 +35,7 @@ def _all_sites(tenant_id: uuid.UUID) -> QuerySet[Site]:
 
 
 # The rota and its rows read them on every request: compiled once (tenancy/prepared.py).
-_ALL_SITES = PreparedQuery(_all_sites, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+_ALL_SITES = company_query(_all_sites)
 
 
 def site_list_for_member(membership: Membership) -> list[Site]:

@@ -51,8 +51,10 @@ from django_scopes import scope
 R = TypeVar("R")  # what a row makes: a model instance, a tuple or a value
 
 ARGUMENT_TYPES = (str, int, uuid.UUID, dt.date, list)  # dt.datetime is a dt.date
-# A sample company for the queries that name one (tenant="tenant_id", tenant_id=SAMPLE_COMPANY).
+# Samples for company_query: the company, a list of ids (any_id's) and two days.
 SAMPLE_COMPANY = uuid.UUID("00000000-0000-7000-8000-00000000c0de")
+SAMPLE_IDS = [uuid.UUID("00000000-0000-7000-8000-0000000001d5")]
+SAMPLE_FIRST_DAY, SAMPLE_LAST_DAY = dt.date(2000, 1, 3), dt.date(2000, 2, 7)
 # The company a query is built in when it names none: no company has this id.
 _NO_COMPANY = uuid.UUID("00000000-0000-7000-8000-00000000f00d")
 _ARGUMENTS = "str, int, uuid.UUID, a date, an aware datetime or a list of uuid.UUID"
@@ -218,6 +220,24 @@ class PreparedQuery(Generic[R]):
         if compiled.kind == "model":
             return _instances(compiled, rows)
         return _values(compiled, rows)
+
+
+def company_query(
+    build: Callable[..., models.QuerySet[Any, R]], **samples: Any
+) -> PreparedQuery[R]:
+    """A PreparedQuery of a company's rows, whose company is the argument `tenant_id`."""
+    return PreparedQuery(build, tenant="tenant_id", tenant_id=SAMPLE_COMPANY, **samples)
+
+
+def company_queries(
+    build: Callable[..., models.QuerySet[Any, R]], ids: str, **samples: Any
+) -> dict[bool, PreparedQuery[R]]:
+    """company_query of `build` without the argument `ids` (False) and with it (True): a list
+    of ids to filter by, for the reads of everyone's rows or of some people's only."""
+    return {
+        False: company_query(build, **samples),
+        True: company_query(build, **samples, **{ids: SAMPLE_IDS}),
+    }
 
 
 _KINDS: dict[type[Any], str] = {

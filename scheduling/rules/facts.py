@@ -32,7 +32,7 @@ from scheduling.models import (
     WorkProfileSite,
 )
 from tenancy.models import Tenant
-from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
+from tenancy.prepared import SAMPLE_FIRST_DAY, SAMPLE_LAST_DAY, company_queries, company_query
 
 
 def _settings_of(tenant_id: uuid.UUID) -> QuerySet[SchedulingSettings]:
@@ -42,7 +42,7 @@ def _settings_of(tenant_id: uuid.UUID) -> QuerySet[SchedulingSettings]:
 # The reads below are compiled once per process (tenancy/prepared.py): every rule check, the
 # rota and the home pages make them, and building one with the ORM costs about as much Python
 # as reading its rows.
-_SETTINGS = PreparedQuery(_settings_of, tenant="tenant_id", tenant_id=SAMPLE_COMPANY)
+_SETTINGS = company_query(_settings_of)
 
 
 def scheduling_settings(tenant: Tenant) -> SchedulingSettings:
@@ -229,24 +229,19 @@ def _place_rows(
     return rows.values_list(*id_columns(text_ids, "profile_id", column))
 
 
-_SAMPLE_IDS: Final = [uuid.UUID("00000000-0000-7000-8000-0000000001d5")]
-# By (ids as text, some people's only).
+# By whether ids are text, then whether some people's (profiles') only.
 _PROFILES: Final = {
-    (text_ids, some): PreparedQuery(
-        partial(_profile_rows, text_ids=text_ids), tenant="tenant_id",
-        tenant_id=SAMPLE_COMPANY, **({"members": _SAMPLE_IDS} if some else {}),
-    )
-    for text_ids in (True, False) for some in (True, False)
-}  # fmt: skip
-# By (positions rather than sites, ids as text, some profiles' only).
+    text_ids: company_queries(partial(_profile_rows, text_ids=text_ids), "members")
+    for text_ids in (True, False)
+}
+# By (positions rather than sites, ids as text), then whether some profiles' only.
 _PLACES: Final = {
-    (model is WorkProfilePosition, text_ids, some): PreparedQuery(
-        partial(_place_rows, model=model, column=column, text_ids=text_ids), tenant="tenant_id",
-        tenant_id=SAMPLE_COMPANY, **({"profiles": _SAMPLE_IDS} if some else {}),
+    (model is WorkProfilePosition, text_ids): company_queries(
+        partial(_place_rows, model=model, column=column, text_ids=text_ids), "profiles"
     )
     for model, column in ((WorkProfilePosition, "position_id"), (WorkProfileSite, "site_id"))
-    for text_ids in (True, False) for some in (True, False)
-}  # fmt: skip
+    for text_ids in (True, False)
+}
 
 
 def _profiles(
@@ -260,7 +255,7 @@ def _profiles(
     member_of: dict[Any, Any] = {}
     some = {} if member_ids is None else {"members": uuids(member_ids)}
     if not some or some["members"]:  # nobody's: no query, as the ORM's `__in` of none
-        for profile_id, member_id, *values in _PROFILES[text_ids, bool(some)].run(
+        for profile_id, member_id, *values in _PROFILES[text_ids][bool(some)].run(
             tenant_id=tenant.pk, **some
         ):
             by_member[member_id] = ProfileValues(*values)
@@ -270,7 +265,7 @@ def _profiles(
     if member_of and places:
         of_profiles = {} if member_ids is None else {"profiles": uuids(member_of)}
         for of_position, found in ((True, positions), (False, sites)):
-            query = _PLACES[of_position, text_ids, bool(of_profiles)]
+            query = _PLACES[of_position, text_ids][bool(of_profiles)]
             for profile_id, place_id in query.run(tenant_id=tenant.pk, **of_profiles):
                 if profile_id in member_of:
                     found[member_of[profile_id]].add(place_id)
@@ -346,23 +341,11 @@ def _leave_rows(
     )
 
 
-_FIRST, _LAST = dt.date(2000, 1, 3), dt.date(2000, 2, 7)
 # By whether some people's only.
-_WEEKLY: Final = {
-    some: PreparedQuery(_weekly_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
-                        **({"members": _SAMPLE_IDS} if some else {}))
-    for some in (True, False)
-}  # fmt: skip
-_CHANGES: Final = {
-    some: PreparedQuery(_change_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
-                        first=_FIRST, last=_LAST, **({"members": _SAMPLE_IDS} if some else {}))
-    for some in (True, False)
-}  # fmt: skip
-_LEAVE: Final = {
-    some: PreparedQuery(_leave_rows, tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
-                        first=_FIRST, last=_LAST, **({"members": _SAMPLE_IDS} if some else {}))
-    for some in (True, False)
-}  # fmt: skip
+_WEEKLY: Final = company_queries(_weekly_rows, "members")
+_DAYS: Final = {"first": SAMPLE_FIRST_DAY, "last": SAMPLE_LAST_DAY}
+_CHANGES: Final = company_queries(_change_rows, "members", **_DAYS)
+_LEAVE: Final = company_queries(_leave_rows, "members", **_DAYS)
 
 
 def unavailable(

@@ -36,7 +36,7 @@ from scheduling.models import RuleBreak, Shift
 from scheduling.rules.days import period_start
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
 from tenancy.models import Tenant
-from tenancy.prepared import SAMPLE_COMPANY, PreparedQuery
+from tenancy.prepared import SAMPLE_IDS, company_query
 
 # A change for the stored breaks: whose (a membership id; None: an open shift, ignored) and
 # when, as [start, end) in UTC; a start or end of None stands for all time.
@@ -213,10 +213,7 @@ def _breaks_of(
 # The rota reads the breaks of the shifts of its rows on every request: compiled once
 # (tenancy/prepared.py). By whether the ids are text.
 _BREAKS_OF: Final = {
-    text_ids: PreparedQuery(
-        partial(_breaks_of, text_ids=text_ids), tenant="tenant_id", tenant_id=SAMPLE_COMPANY,
-        shifts=[uuid.UUID("00000000-0000-7000-8000-0000000005f1")],
-    )
+    text_ids: company_query(partial(_breaks_of, text_ids=text_ids), shifts=SAMPLE_IDS)
     for text_ids in (True, False)
 }  # fmt: skip
 
