@@ -4,13 +4,14 @@ which the busy pages read by the thousand."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, CharField, F, FloatField, Func, Q
+
+from tenancy.prepared import IdArray
 
 
 class Epoch(Func):
@@ -66,16 +67,16 @@ def id_columns(text_ids: bool, *names: str) -> list[Any]:
 
 
 class _AnyUuid(Func):
-    """`column = ANY(%s)`: the ids sent as one parameter, an array of uuid. Django's `__in`
-    makes a parameter of each id, and checks and converts each one in Python (four calls an
-    id: at the rota's few hundred ids, a tenth of a page's Python). The statement's text is the
-    same however many ids there are. The array is typed (uuid[], not text to cast): a
-    prepared statement's generic plan would cast a text array again for every row."""
+    """`column = ANY(%s::uuid[])`: the ids sent as one parameter, an array literal (IdArray).
+    Django's `__in` makes a parameter of each id, and checks and converts each one in Python
+    (four calls an id: at the rota's few hundred ids, a tenth of a page's Python). The
+    statement's text is the same however many ids there are. The parameter is read as a uuid[]
+    when the statement is bound, not cast again for every row (tenancy.prepared.IdArray)."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, column: str, ids: list[uuid.UUID]) -> None:
+    def __init__(self, column: str, ids: IdArray) -> None:
         super().__init__(F(column))
         self.ids = ids
 
@@ -89,26 +90,25 @@ class _AnyUuid(Func):
         **extra_context: Any,
     ) -> Any:
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"{sql} = ANY(%s)", (*params, self.ids)
+        return f"{sql} = ANY(%s::uuid[])", (*params, self.ids)
 
 
 def any_id(column: str, ids: Iterable[object]) -> Q:
-    """A filter: `column` (a UUID column) is one of `ids` (UUIDs, their text as UuidText gives
-    it, or saved rows; None is left out, as `__in` leaves it out). On PostgreSQL one array
+    """A filter: `column` (a UUID column) is one of `ids` (an IdArray, or UUIDs, their text,
+    or saved rows; None is left out, as `__in` leaves it out). On PostgreSQL one array
     parameter (_AnyUuid); elsewhere (SQLite, the embedded demo database) Django's `__in`.
     For filtering in, not for `~` (a NULL column would be left out of the negation)."""
-    values = [getattr(each, "pk", each) for each in ids if each is not None]
-    if connection.vendor != "postgresql" or not values:  # none: Django runs no query at all
-        return Q(**{f"{column}__in": values})
-    return Q(_AnyUuid(column, uuids(values)))
+    array = uuids(ids)
+    if connection.vendor != "postgresql" or not array:  # none: Django runs no query at all
+        return Q(**{f"{column}__in": array.ids()})
+    return Q(_AnyUuid(column, array))
 
 
-def uuids(ids: Iterable[object]) -> list[uuid.UUID]:
-    """`ids` (UUIDs, their text, or saved rows; None left out) as the list of uuid.UUID that
-    any_id sends: the argument a prepared query (tenancy/prepared.py) filtering by any_id
-    takes."""
-    values = (getattr(each, "pk", each) for each in ids if each is not None)
-    return [e if type(e) is uuid.UUID else uuid.UUID(str(e)) for e in values]
+def uuids(ids: Iterable[object]) -> IdArray:
+    """`ids` (UUIDs, their text, or saved rows; None left out) as the IdArray that any_id
+    sends: the argument a prepared query (tenancy/prepared.py) filtering by any_id takes.
+    Falsy when it holds no id."""
+    return IdArray.of(ids)
 
 
 @contextmanager

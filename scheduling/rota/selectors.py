@@ -52,7 +52,13 @@ from scheduling.rules.facts import (
 from scheduling.rules.stored import stored_violations
 from scheduling.time import WEEK, local_midnight, today_in, week_start_of, week_window
 from tenancy.models import Membership, Tenant
-from tenancy.prepared import SAMPLE_FIRST_DAY, SAMPLE_LAST_DAY, company_queries, company_query
+from tenancy.prepared import (
+    SAMPLE_FIRST_DAY,
+    SAMPLE_LAST_DAY,
+    IdArray,
+    company_queries,
+    company_query,
+)
 
 
 @dataclass(slots=True)
@@ -308,10 +314,10 @@ _in_order = attrgetter("start", "id")  # as Shift's ordering: start_at, id
 
 def _window_rows(
     tenant_id: uuid.UUID,
-    sites: list[uuid.UUID],
+    sites: IdArray,
     start: dt.datetime,
     end: dt.datetime,
-    members: list[uuid.UUID] | None = None,
+    members: IdArray | None = None,
     *,
     with_open: bool = False,
 ) -> QuerySet[Shift, Any]:
@@ -334,7 +340,7 @@ _SAMPLE_START = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)
 _WINDOW = {
     with_open: company_queries(
         partial(_window_rows, with_open=with_open), "members",
-        sites=[uuid.UUID("00000000-0000-7000-8000-0000000005e1")], start=_SAMPLE_START,
+        sites=IdArray.of([uuid.UUID("00000000-0000-7000-8000-0000000005e1")]), start=_SAMPLE_START,
         end=_SAMPLE_START + dt.timedelta(days=11),
     )
     for with_open in (False, True)

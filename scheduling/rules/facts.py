@@ -32,7 +32,13 @@ from scheduling.models import (
     WorkProfileSite,
 )
 from tenancy.models import Tenant
-from tenancy.prepared import SAMPLE_FIRST_DAY, SAMPLE_LAST_DAY, company_queries, company_query
+from tenancy.prepared import (
+    SAMPLE_FIRST_DAY,
+    SAMPLE_LAST_DAY,
+    IdArray,
+    company_queries,
+    company_query,
+)
 
 
 def _settings_of(tenant_id: uuid.UUID) -> QuerySet[SchedulingSettings]:
@@ -144,9 +150,9 @@ def time_off_between(
     if not people:
         return {}, {}
     text_ids = isinstance(next(iter(people)), str)
-    members: list[uuid.UUID] | None = None
+    members: IdArray | None = None
     if len(people) <= _FEW_PEOPLE and not read_everyone:
-        members = [uuid.UUID(str(p)) if text_ids else cast(uuid.UUID, p) for p in people]
+        members = uuids(people)
     found: list[dict[Any, tuple[rules.TimeOff, ...]]] = []
     for read in (approved_leave, unavailable):
         by_member = read(tenant, first, last, members)
@@ -204,7 +210,7 @@ def profiles_by_text_id(
 
 
 def _profile_rows(
-    tenant_id: uuid.UUID, *, text_ids: bool, members: list[uuid.UUID] | None = None
+    tenant_id: uuid.UUID, *, text_ids: bool, members: IdArray | None = None
 ) -> QuerySet[WorkProfile, Any]:
     profiles = WorkProfile.objects.filter(tenant_id=tenant_id)
     if members is not None:
@@ -220,7 +226,7 @@ def _place_rows(
     model: type[WorkProfilePosition] | type[WorkProfileSite],
     column: str,
     text_ids: bool,
-    profiles: list[uuid.UUID] | None = None,
+    profiles: IdArray | None = None,
 ) -> QuerySet[Any, Any]:
     # Every profile of the tenant when no ids are given (rows of others are skipped).
     rows = model.objects.filter(tenant_id=tenant_id)
@@ -304,7 +310,7 @@ Interval = tuple[dt.datetime, dt.datetime, str]
 
 # Plain values, not model instances: every rule check and the rota read these.
 def _weekly_rows(
-    tenant_id: uuid.UUID, members: list[uuid.UUID] | None = None
+    tenant_id: uuid.UUID, members: IdArray | None = None
 ) -> QuerySet[Availability, Any]:
     rows = Availability.objects.filter(tenant_id=tenant_id, kind=AvailabilityKind.UNAVAILABLE)
     if members is not None:
@@ -315,7 +321,7 @@ def _weekly_rows(
 
 
 def _change_rows(
-    tenant_id: uuid.UUID, first: dt.date, last: dt.date, members: list[uuid.UUID] | None = None
+    tenant_id: uuid.UUID, first: dt.date, last: dt.date, members: IdArray | None = None
 ) -> QuerySet[AvailabilityException, Any]:
     rows = AvailabilityException.objects.filter(
         tenant_id=tenant_id, date__gte=first, date__lte=last
@@ -328,7 +334,7 @@ def _change_rows(
 
 
 def _leave_rows(
-    tenant_id: uuid.UUID, first: dt.date, last: dt.date, members: list[uuid.UUID] | None = None
+    tenant_id: uuid.UUID, first: dt.date, last: dt.date, members: IdArray | None = None
 ) -> QuerySet[LeaveRequest, Any]:
     rows = LeaveRequest.objects.filter(
         tenant_id=tenant_id, status=LeaveRequest.Status.APPROVED, start_date__lte=last,
@@ -352,7 +358,7 @@ def unavailable(
     tenant: Tenant,
     start: dt.datetime,
     end: dt.datetime,
-    members: Iterable[uuid.UUID] | None = None,
+    members: Iterable[object] | None = None,  # ids (as uuids takes them)
 ) -> dict[uuid.UUID, list[Interval]]:
     """When each member (of `members`, None: everyone) is unavailable within [start, end), as
     UTC intervals: their weekly slots on each day, except dates marked "available after all",
@@ -394,7 +400,7 @@ def approved_leave(
     tenant: Tenant,
     start: dt.datetime,
     end: dt.datetime,
-    members: Iterable[uuid.UUID] | None = None,
+    members: Iterable[object] | None = None,  # ids (as uuids takes them)
 ) -> dict[uuid.UUID, list[Interval]]:
     """Approved leave overlapping [start, end), per membership (of `members`, None: everyone),
     as UTC intervals in the company's time zone (a whole day is midnight to midnight). One

@@ -36,7 +36,7 @@ from scheduling.models import RuleBreak, Shift
 from scheduling.rules.days import period_start
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
 from tenancy.models import Tenant
-from tenancy.prepared import SAMPLE_IDS, company_query
+from tenancy.prepared import SAMPLE_IDS, IdArray, company_query
 
 # A change for the stored breaks: whose (a membership id; None: an open shift, ignored) and
 # when, as [start, end) in UTC; a start or end of None stands for all time.
@@ -203,7 +203,7 @@ _BREAK_COLUMNS: Final = {
 
 
 def _breaks_of(
-    tenant_id: uuid.UUID, shifts: list[uuid.UUID], *, text_ids: bool
+    tenant_id: uuid.UUID, shifts: IdArray, *, text_ids: bool
 ) -> QuerySet[RuleBreak, Any]:
     return RuleBreak.objects.filter(any_id("shift_id", shifts), tenant_id=tenant_id).values_list(
         *_BREAK_COLUMNS[text_ids]

@@ -21,7 +21,7 @@ from tenancy.context import tenant_context
 from tenancy.http import _ACTIVE_MEMBERSHIP, _active_membership
 from tenancy.models import Membership, SecurityPolicy, Tenant
 from tenancy.permissions import RoleKind
-from tenancy.prepared import PreparedQuery, PreparedQueryError
+from tenancy.prepared import IdArray, PreparedQuery, PreparedQueryError
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -129,11 +129,13 @@ def test_bad_definitions_and_calls_are_refused() -> None:
         PreparedQuery(
             lambda at: Tenant.objects.filter(created_at__gte=at), at=dt.datetime(2026, 1, 1)
         )
-    with pytest.raises(PreparedQueryError, match=r"a list argument must be of uuid\.UUID"):
+    with pytest.raises(PreparedQueryError, match=r"or an IdArray, not <class 'list'>"):
         PreparedQuery(lambda slugs: Tenant.objects.filter(slug__in=slugs), slugs=["a"])
     # Django's `__in` makes a parameter of each id (so its SQL depends on how many are sent):
     # the list is not among the parameters; any_id's one array parameter is.
-    ids = PreparedQuery(lambda ids: Tenant.objects.filter(pk__in=ids), ids=[uuid.uuid4()])
+    ids = PreparedQuery(
+        lambda ids: Tenant.objects.filter(pk__in=ids.ids()), ids=IdArray.of([uuid.uuid4()])
+    )
     with pytest.raises(PreparedQueryError, match="not among the SQL's parameters"):
         ids.sql()
     prefetching = PreparedQuery(  # refused before any look-up is made, so any name does
@@ -150,7 +152,7 @@ def test_bad_definitions_and_calls_are_refused() -> None:
         PreparedQuery(lambda tenant_id: Membership.objects.all(), tenant="tenant_id", tenant_id="x")
 
 
-def _members_since(tenant_id: uuid.UUID, since: dt.datetime, people: list[uuid.UUID]) -> Any:
+def _members_since(tenant_id: uuid.UUID, since: dt.datetime, people: IdArray) -> Any:
     return (
         Membership.objects.filter(created_at__gte=since, created_at__date__lte=dt.date(2999, 1, 1))
         .filter(any_id("user_id", people))
@@ -169,7 +171,7 @@ def test_values_list_rows_are_the_orms_and_each_company_gets_its_own(
         tenant="tenant_id",
         tenant_id=uuid.UUID(int=1),
         since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
-        people=[uuid.UUID(int=2)],
+        people=IdArray.of([uuid.UUID(int=2)]),
     )
     flat = PreparedQuery(
         lambda tenant_id, day: (
@@ -184,7 +186,7 @@ def test_values_list_rows_are_the_orms_and_each_company_gets_its_own(
     since = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
     a = [member(tenant_a, kind=RoleKind.EMPLOYEE) for _ in range(2)]
     b = member(tenant_b, kind=RoleKind.EMPLOYEE)
-    everyone = [m.user_id for m in (*a, b)]
+    everyone = IdArray.of([m.user_id for m in (*a, b)])
     for tenant, mine in ((tenant_a, a), (tenant_b, [b])):
         with tenant_context(tenant):
             expected = list(_members_since(tenant.pk, since, everyone))
@@ -203,7 +205,7 @@ def test_values_list_rows_are_the_orms_and_each_company_gets_its_own(
     with tenant_context(tenant_a):  # A's scope and settings, B's company asked for: nothing
         assert query.run(tenant_id=tenant_b.pk, since=since, people=everyone) == []
         # A date after everyone joined, and nobody's ids: nothing either.
-        assert query.run(tenant_id=tenant_a.pk, since=since, people=[]) == []
+        assert query.run(tenant_id=tenant_a.pk, since=since, people=IdArray.of([])) == []
         late = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
         assert query.run(tenant_id=tenant_a.pk, since=late, people=everyone) == []
 
@@ -216,3 +218,19 @@ def test_a_query_of_a_companys_rows_must_name_its_company() -> None:
     )
     with pytest.raises(PreparedQueryError, match="must name the argument that is the company"):
         unnamed.sql()
+
+
+def test_an_id_array_is_the_canonical_text_of_each_id(tenant_a: Tenant) -> None:
+    """IdArray.of takes UUIDs, their text in any form uuid.UUID reads, and saved rows, and
+    writes each id's canonical text once into one array literal; anything else is refused
+    before it reaches the database (so no text can add elements of its own to the array)."""
+    one, two = uuid.UUID(int=1), uuid.uuid4()
+    person = member(tenant_a)
+    array = IdArray.of([one, str(two).upper(), f"{{{two.hex}}}", None, person])
+    assert array == f"{{{one},{two},{two},{person.pk}}}"
+    assert array.ids() == [str(one), str(two), str(two), str(person.pk)]
+    assert IdArray.of(array) is array and array
+    assert not IdArray.of([]) and not IdArray.of([None]) and IdArray.of([]).ids() == []
+    for bad in (f"{one},{two}", f'{one}"', "", "not an id", 7):
+        with pytest.raises(ValueError, match="badly formed hexadecimal UUID string"):
+            IdArray.of([bad])
