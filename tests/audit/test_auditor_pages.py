@@ -534,3 +534,28 @@ def test_the_export_without_sentences_has_the_described_exports_entries(
     with tenant_context(tenant_a):
         exported = AuditEntry.objects.filter(event="audit.exported").order_by("sequence").first()
     assert exported is not None and exported.additional_data["sentences"] is False
+
+
+def test_the_people_list_names_each_member_by_name_or_else_email(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """people_of (the person filter's list, and the names in the sentences): each member of
+    the company once, ids as their text, a name or, without one, the email; sorted by name,
+    then email; nobody of another company."""
+    from audit.sentences import Person, people_of
+
+    named = member(tenant_a, full_name="Zoe Named")
+    unnamed = member(tenant_a, full_name="")
+    member(tenant_b, full_name="Other Company")
+    with tenant_context(tenant_a):
+        people = people_of(tenant_a)
+        everyone = Membership.objects.select_related("user").order_by(
+            "user__full_name", "user__email"
+        )
+        expected = [
+            Person(str(m.pk), str(m.user_id), m.user.full_name or m.user.email) for m in everyone
+        ]
+    assert people == expected
+    assert Person(str(named.pk), str(named.user_id), "Zoe Named") in people
+    assert Person(str(unnamed.pk), str(unnamed.user_id), unnamed.user.email) in people
+    assert all(type(p.membership_id) is str and type(p.user_id) is str for p in people)
