@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scheduling.access import sites_for_member
+from scheduling.columns import Epoch, UuidText
 from scheduling.leave.selectors import allowance_of
 from scheduling.marketplace.selectors import claims_waiting, swaps_waiting
 from scheduling.models import LeaveRequest, Shift, ShiftClaim, ShiftSwap, Site, WorkProfile
 from scheduling.rules.stored import stored_violations
-from scheduling.time import WEEK, local_date, local_midnight, today_in, week_start_of
+from scheduling.templatetags.scheduling import times_text
+from scheduling.time import WEEK, local_midnight, today_in, week_start_of
 from tenancy.http import TenantRequest, tenant_reverse
 from tenancy.permissions import Permission
 
@@ -41,12 +43,32 @@ def _sites(request: TenantRequest) -> list[Site]:
     return cached
 
 
+@dataclass(frozen=True, slots=True)
+class DayShift:
+    """A shift as the panel shows it, in plain values: a large company has a thousand shifts
+    over the days read, and model instances with their person, user and position cost more
+    than the rest of the home page."""
+
+    start: float  # seconds since 1970 (scheduling.columns.Epoch)
+    end: float
+    zone: zoneinfo.ZoneInfo  # its site's
+    position: str
+    person: str  # the person's name; "" for an open shift
+
+    @property
+    def times(self) -> str:
+        """Like "22:00-06:00 (+1)", at its site."""
+        zone = self.zone
+        return times_text(dt.datetime.fromtimestamp(self.start, zone),
+                          dt.datetime.fromtimestamp(self.end, zone))  # fmt: skip
+
+
 @dataclass
 class SiteDay:
     date: dt.date
     label: str
-    on: list[Shift] = field(default_factory=list)
-    open: list[Shift] = field(default_factory=list)
+    on: list[DayShift] = field(default_factory=list)
+    open: list[DayShift] = field(default_factory=list)
     drafts: int = 0
 
     @property
@@ -54,7 +76,7 @@ class SiteDay:
         return max(0, len(self.on) - PEOPLE_SHOWN)
 
     @property
-    def shown(self) -> list[Shift]:
+    def shown(self) -> list[DayShift]:
         return self.on[:PEOPLE_SHOWN]
 
 
@@ -72,22 +94,25 @@ def today_and_tomorrow(request: TenantRequest) -> Mapping[str, Any] | None:
             start_at__gte=local_midnight(today, zone) - MARGIN,
             start_at__lt=local_midnight(today + dt.timedelta(days=2), zone) + MARGIN,
         )
-        .select_related("membership__user", "position", "site")
         .order_by("start_at", "id")
+        .values_list("site_id", "status", Epoch("start_at"), Epoch("end_at"), "position__name",
+                     "membership__user__full_name", "membership__user__email")
     )  # fmt: skip
     zones = {s.pk: zoneinfo.ZoneInfo(s.time_zone) for s in sites}
     board = {s.pk: [SiteDay(date, label) for date, label in days] for s in sites}
-    for shift in shifts if sites else ():
-        day = (local_date(shift, zones) - today).days
+    draft = Shift.Status.DRAFT
+    for site_id, status, start, end, position, full_name, email in shifts if sites else ():
+        site_zone = zones[site_id]
+        day = (dt.datetime.fromtimestamp(start, site_zone).date() - today).days
         if not 0 <= day < len(days):
             continue
-        slot = board[shift.site_id][day]
-        if shift.status == Shift.Status.DRAFT:
+        slot = board[site_id][day]
+        if status == draft:
             slot.drafts += 1
-        elif shift.membership_id is None:
-            slot.open.append(shift)
+        elif email is None:  # nobody's: an open shift
+            slot.open.append(DayShift(start, end, site_zone, position, ""))
         else:
-            slot.on.append(shift)
+            slot.on.append(DayShift(start, end, site_zone, position, full_name or email))
     return {
         "sites": [(site, board[site.pk]) for site in sites],
         "day_url": tenant_reverse("rota-day", tenant.slug),
@@ -132,32 +157,29 @@ def weeks_in_draft(request: TenantRequest) -> Mapping[str, Any] | None:
     tenant = request.tenant
     monday = week_start_of(today_in(tenant))
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    drafts = list(
-        Shift.objects.filter(
-            tenant=tenant, status=Shift.Status.DRAFT, site_id__in=[s.pk for s in sites],
-            start_at__gte=local_midnight(monday, zone) - MARGIN,
-            start_at__lt=local_midnight(monday + WEEKS_AHEAD * WEEK, zone) + MARGIN,
-        ).only("id", "site_id", "position_id", "membership_id", "start_at", "end_at",
-               "break_minutes")
-    )  # fmt: skip
+    drafts = Shift.objects.filter(
+        tenant=tenant, status=Shift.Status.DRAFT, site_id__in=[s.pk for s in sites],
+        start_at__gte=local_midnight(monday, zone) - MARGIN,
+        start_at__lt=local_midnight(monday + WEEKS_AHEAD * WEEK, zone) + MARGIN,
+    ).values_list(UuidText("id"), "site_id", Epoch("start_at"))  # fmt: skip
     zones = {s.pk: zoneinfo.ZoneInfo(s.time_zone) for s in sites}
     rota = tenant_reverse("rota", tenant.slug)
     weeks = {
         monday + n * WEEK: DraftWeek(monday + n * WEEK, url=f"{rota}?week={monday + n * WEEK}")
         for n in range(WEEKS_AHEAD)
     }
-    soon: list[Shift] = []
-    for shift in drafts:
-        week = weeks.get(week_start_of(local_date(shift, zones)))
+    soon: list[tuple[str, DraftWeek]] = []
+    for pk, site_id, start in drafts:
+        week = weeks.get(week_start_of(dt.datetime.fromtimestamp(start, zones[site_id]).date()))
         if week is None:
             continue
         week.drafts += 1
         if week.week_start < monday + 2 * WEEK:
-            soon.append(shift)
-    found = stored_violations(tenant, [shift.pk for shift in soon]) if soon else {}
-    for shift in soon:
-        if any(v.hard for v in found.get(shift.pk, ())):
-            weeks[week_start_of(local_date(shift, zones))].hard += 1
+            soon.append((pk, week))
+    found = stored_violations(tenant, [pk for pk, _week in soon], text_ids=True) if soon else {}
+    for pk, week in soon:
+        if any(v.hard for v in found.get(pk, ())):
+            week.hard += 1
     return {"weeks": [w for w in weeks.values() if w.drafts], "monday": monday}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from decimal import Decimal
 from typing import Any
@@ -35,8 +36,13 @@ def local_range(shift: Any) -> str:
     """Like "Tue 24 Nov 22:00-06:00 (+1)", in the shift's site time zone."""
     zone = zoneinfo.ZoneInfo(shift.site.time_zone)
     start, end = shift.start_at.astimezone(zone), shift.end_at.astimezone(zone)
-    text = f"{date_format(start, 'D j M')} {start:%H:%M}\u2013{end:%H:%M}"
+    return f"{date_format(start, 'D j M')} {times_text(start, end)}"
+
+
+def times_text(start: dt.datetime, end: dt.datetime) -> str:
+    """Like "22:00-06:00 (+1)": a shift's times (both at its site) without the day."""
     days = (end.date() - start.date()).days
+    text = f"{start:%H:%M}\u2013{end:%H:%M}"
     return f"{text} (+{days})" if days else text
 
 
@@ -44,7 +50,4 @@ def local_range(shift: Any) -> str:
 def local_times(shift: Any) -> str:
     """Like "22:00-06:00 (+1)": the shift's times at its site, without the day."""
     zone = zoneinfo.ZoneInfo(shift.site.time_zone)
-    start, end = shift.start_at.astimezone(zone), shift.end_at.astimezone(zone)
-    days = (end.date() - start.date()).days
-    text = f"{start:%H:%M}\u2013{end:%H:%M}"
-    return f"{text} (+{days})" if days else text
+    return times_text(shift.start_at.astimezone(zone), shift.end_at.astimezone(zone))
