@@ -25,7 +25,17 @@ def audit_overview(request: TenantRequest) -> Mapping[str, Any] | None:
         .first()
     )
     shipped_up_to = last_batch.last_sequence if last_batch else 0
-    waiting = AuditEntry.objects.filter(tenant=tenant, sequence__gt=shipped_up_to).count()
+    # A company's entries are numbered 1, 2, 3... without a gap (each is chained to the one
+    # before), and only archived ones are ever deleted (audit.services' retention): those
+    # waiting are the last one's number less the last archived. One row read, where counting
+    # them read every entry's index row (a million entries: a sixth of a second).
+    last = (
+        AuditEntry.objects.filter(tenant=tenant)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    waiting = max(0, (last or 0) - shipped_up_to)
     recent = list(
         AuditEntry.objects.filter(tenant=tenant, event__in=SECURITY_CODES)
         .select_related("actor")

@@ -154,3 +154,35 @@ def test_the_lifecycle_command_sets_the_glacier_rule(
     assert expiry["Filter"] == {"Prefix": "tenants/"}
     assert expiry["Expiration"] == {"Days": 2555}
     assert glacier["Status"] == expiry["Status"] == "Enabled"
+
+
+def test_the_home_panel_counts_the_entries_waiting_for_the_next_archive(
+    tmp_path: Path, tenant_a: Tenant
+) -> None:
+    """The auditor's home panel works the number out from the last entry's sequence: it must
+    equal a count of the entries after the last archived, before any archive, after one, and
+    after the retention purge has deleted archived entries."""
+    from types import SimpleNamespace
+
+    from audit.home_panels import audit_overview
+    from audit.services import retention_purge
+
+    def shown_and_counted() -> tuple[int, int]:
+        with tenant_context(tenant_a):
+            data = audit_overview(SimpleNamespace(tenant=tenant_a))  # type: ignore[arg-type]
+            assert data is not None
+            batch = data["last_batch"]
+            after = batch.last_sequence if batch else 0
+            return data["waiting"], AuditEntry.objects.filter(sequence__gt=after).count()
+
+    _history(tenant_a, 3)
+    shown, counted = shown_and_counted()
+    assert shown == counted >= 3
+    assert archive_tenant(tenant_a, LocalStore(tmp_path)) is not None
+    assert shown_and_counted() == (0, 0)
+    _history(tenant_a, 2)
+    shown, counted = shown_and_counted()
+    assert shown == counted >= 2
+    assert retention_purge(tenant=tenant_a, before=timezone.now() + dt.timedelta(days=1)) > 0
+    shown, counted = shown_and_counted()
+    assert shown == counted >= 3  # the two, and the purge's own checkpoint entry
