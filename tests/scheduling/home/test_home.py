@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from scheduling.home import panels
 from scheduling.leave import services as leave_services
 from scheduling.models import LeaveAllowance, LeaveType, Shift
 from scheduling.rota import services as rota_services
@@ -68,6 +69,22 @@ def test_a_manager_sees_today_and_tomorrow_per_site_with_gaps(rota: Rota) -> Non
     assert "1 open shift Carer 14:00\u201322:00" in text
     assert "1 draft not yet published" in text
     assert text[maple:].count("Nobody is on.") == 2
+
+
+def test_a_busy_day_names_its_first_people_and_counts_the_rest() -> None:
+    """Ten people on today at one site: the first eight by start time are named, each with
+    their time and position; the other two are counted ("and 2 more", linked to the day)."""
+    rota = build_rota(people=10)
+    today = _today(rota)
+    for index, person in enumerate(rota.people):
+        add_shift(rota, person, _at(today, 6 + index))
+    _publish(rota, today)
+    page = signed_in(rota.manager).get("/alpha/").content.decode()
+    text = _text(page[page.index('id="home-today"') : page.index('id="home-waiting"')])
+    for index, person in enumerate(rota.people):
+        line = f"{6 + index:02}:00\u2013{14 + index:02}:00 {person.user.display_name} Carer"
+        assert (line in text) == (index < panels.PEOPLE_SHOWN), line
+    assert "and 2 more" in text
 
 
 def test_the_manager_sees_approvals_waiting_with_counts_and_links(rota: Rota) -> None:
@@ -164,12 +181,13 @@ def test_an_admin_sees_what_is_left_to_set_up_and_who_needs_following_up(rota: R
     [
         # The tenant page's 6 (see tests/tenancy/test_views.py), then each panel's own; the
         # next-shift panel reads one query fewer for someone with no work profile. The drafts
-        # panel reads the stored rule breaks in one query (the rules read eight).
-        (RoleKind.MANAGER, 24),
+        # panel reads the stored rule breaks in one query (the rules read eight); today and
+        # tomorrow reads the names of the people it shows in one.
+        (RoleKind.MANAGER, 25),
         (RoleKind.EMPLOYEE, 18),
-        (RoleKind.ADMIN, 34),
+        (RoleKind.ADMIN, 35),
         (RoleKind.AUDITOR, 21),
-        (RoleKind.OWNER, 40),
+        (RoleKind.OWNER, 41),
     ],
 )
 @pytest.mark.parametrize("people", [2, 12])
