@@ -60,6 +60,7 @@ class RotaRows:
         )
         self.blocks = escape(_("Blocks publishing:"))
         self.warning = escape(_("Warning:"))
+        self.contract = _("%(hours)s h contract")  # translated once, not for every row
         self.next_day = f'<abbr title="{escape(_("ends the next day"))}">+1</abbr>'
         # "Add a shift on <day> for <name>", translated once per day, split around the name.
         sentence = _("Add a shift on %(day)s for %(name)s")
@@ -143,7 +144,7 @@ class RotaRows:
         name = escape(row.name)
         meta = ""
         if row.contracted_hours:
-            contract = _("%(hours)s h contract") % {"hours": hours(row.contracted_hours)}
+            contract = self.contract % {"hours": hours(row.contracted_hours)}
             meta = f'<span class="muted rota__meta">{escape(contract)}</span>'
         contracted = row.contracted_hours
         over = " is-over" if contracted is not None and row.hours > contracted else ""
