@@ -19,7 +19,7 @@ from typing import Any, cast
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CharField, Model, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Coalesce, NullIf
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats
 from django.utils.functional import Promise
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from audit.catalogue import EventInfo, ModelChange, describe, target_type_label
+from tenancy.columns import UuidText
 from tenancy.models import Membership, SensitiveKind, Tenant
 from tenancy.permissions import Permission
 from tenancy.prepared import company_query
@@ -118,8 +119,8 @@ def _people_rows(tenant_id: uuid.UUID) -> QuerySet[Membership, Any]:
         Membership.objects.filter(tenant_id=tenant_id)
         .order_by("user__full_name", "user__email")
         .values_list(
-            Cast("pk", CharField()),
-            Cast("user_id", CharField()),
+            UuidText("pk"),  # as str(uuid) writes it, on SQLite (the demo) too
+            UuidText("user_id"),
             Coalesce(NullIf("user__full_name", Value("")), "user__email", output_field=CharField()),
         )
     )

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, CharField, F, FloatField, Func, Q
+from django.db.models import BooleanField, F, FloatField, Func, Q
 
+from tenancy.columns import UuidText as UuidText  # the scheduling reads' ids as text
 from tenancy.prepared import IdArray
 
 
@@ -42,23 +43,6 @@ class Epoch(Func):
 
 def from_epoch(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
-
-
-class UuidText(Func):
-    """A UUID column as text, as `str(uuid)` writes it. The rota keys its thousands of rows by
-    id: a string hashes and compares in C (and is no object for the garbage collector to
-    trace), where every dictionary lookup by `uuid.UUID` runs Python code."""
-
-    output_field = CharField()
-    template = "%(expressions)s::text"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Stored as 32 hexadecimal digits: put the dashes in.
-        parts = " || '-' || ".join(
-            f"substr(%(expressions)s, {start}, {length})"
-            for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
-        )
-        return self.as_sql(compiler, connection, template=parts, **extra)
 
 
 def id_columns(text_ids: bool, *names: str) -> list[Any]:

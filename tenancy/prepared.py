@@ -91,7 +91,7 @@ class IdArray(str):
 
 
 ARGUMENT_TYPES = (str, int, uuid.UUID, dt.date)  # dt.datetime is a dt.date; IdArray is a str
-# Samples for company_query: the company, a list of ids (any_id's) and two days.
+# Samples for company_query: the company, ids (an IdArray, as any_id sends them) and two days.
 SAMPLE_COMPANY = uuid.UUID("00000000-0000-7000-8000-00000000c0de")
 SAMPLE_IDS = IdArray.of([uuid.UUID("00000000-0000-7000-8000-0000000001d5")])
 SAMPLE_FIRST_DAY, SAMPLE_LAST_DAY = dt.date(2000, 1, 3), dt.date(2000, 2, 7)
@@ -271,8 +271,8 @@ def company_query(
 def company_queries(
     build: Callable[..., models.QuerySet[Any, R]], ids: str, **samples: Any
 ) -> dict[bool, PreparedQuery[R]]:
-    """company_query of `build` without the argument `ids` (False) and with it (True): a list
-    of ids to filter by, for the reads of everyone's rows or of some people's only."""
+    """company_query of `build` without the argument `ids` (False) and with it (True): the ids
+    (an IdArray) to filter by, for the reads of everyone's rows or of some people's only."""
     return {
         False: company_query(build, **samples),
         True: company_query(build, **samples, **{ids: SAMPLE_IDS}),

@@ -44,10 +44,3 @@ def times_text(start: dt.datetime, end: dt.datetime) -> str:
     days = (end.date() - start.date()).days
     text = f"{start:%H:%M}\u2013{end:%H:%M}"
     return f"{text} (+{days})" if days else text
-
-
-@register.filter
-def local_times(shift: Any) -> str:
-    """Like "22:00-06:00 (+1)": the shift's times at its site, without the day."""
-    zone = zoneinfo.ZoneInfo(shift.site.time_zone)
-    return times_text(shift.start_at.astimezone(zone), shift.end_at.astimezone(zone))

@@ -135,6 +135,7 @@ def _the_rotas_are_as_the_readme_says(db: Path) -> None:
 
 PAGES = """
 import json
+import uuid
 from django.test import Client
 from accounts.identity import account_lookup
 from accounts.models import User
@@ -149,6 +150,16 @@ with account_lookup("auditor@acme.test"):
     auditor = User.objects.get(email="auditor@acme.test")
 client.force_login(auditor)
 answers["/acme/audit/"] = client.get("/acme/audit/").status_code
+# The audit log names people by their ids' text, which SQLite stores without dashes.
+from audit.sentences import people_of
+from tenancy.context import tenant_context
+from tenancy.models import Tenant
+acme = Tenant.objects.get(slug="acme")
+with tenant_context(acme):
+    people = people_of(acme)
+answers["people's ids as str(uuid) writes them"] = len(people) > 20 and all(
+    str(uuid.UUID(p.membership_id)) == p.membership_id == p.membership_id.lower()
+    and str(uuid.UUID(p.user_id)) == p.user_id for p in people)
 print(json.dumps(answers))
 """
 
@@ -161,4 +172,5 @@ def _the_pages_answer_on_the_embedded_database(db: Path) -> None:
     assert answers == {
         "/acme/": 200, "/acme/rota/": 200, "/acme/sites/": 200, "/acme/my-shifts/": 200,
         "another company": 404, "/acme/audit/": 200,
+        "people's ids as str(uuid) writes them": True,
     }  # fmt: skip
