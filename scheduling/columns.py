@@ -82,17 +82,10 @@ def any_id(column: str, ids: Iterable[object]) -> Q:
     or saved rows; None is left out, as `__in` leaves it out). On PostgreSQL one array
     parameter (_AnyUuid); elsewhere (SQLite, the embedded demo database) Django's `__in`.
     For filtering in, not for `~` (a NULL column would be left out of the negation)."""
-    array = uuids(ids)
+    array = IdArray.of(ids)
     if connection.vendor != "postgresql" or not array:  # none: Django runs no query at all
         return Q(**{f"{column}__in": array.ids()})
     return Q(_AnyUuid(column, array))
-
-
-def uuids(ids: Iterable[object]) -> IdArray:
-    """`ids` (UUIDs, their text, or saved rows; None left out) as the IdArray that any_id
-    sends: the argument a prepared query (tenancy/prepared.py) filtering by any_id takes.
-    Falsy when it holds no id."""
-    return IdArray.of(ids)
 
 
 @contextmanager

@@ -27,7 +27,6 @@ from scheduling.columns import (
     from_epoch,
     id_columns,
     planned_each_time,
-    uuids,
 )
 from scheduling.models import (
     Position,
@@ -502,7 +501,7 @@ def rota_week(
     everyone_in_parts = in_parts and everyone_shown
     profiles = None if everyone_in_parts else profiles_by_text_id(tenant)
     window_start, window_end = week_window(tenant, week_start)
-    window = {"tenant_id": tenant.pk, "sites": uuids(shown_site_ids),
+    window = {"tenant_id": tenant.pk, "sites": IdArray.of(shown_site_ids),
               "start": window_start, "end": window_end}  # fmt: skip
     rostered: set[str] | None = set() if everyone_in_parts else None
     if in_parts and rostered is None:
@@ -540,7 +539,7 @@ def rota_week(
         if rows_only:
             listed_ids = set(chosen_ids)
         with planned_each_time():  # by the ids of the people chosen
-            rows_read = _WINDOW[with_open][True].run(**window, members=uuids(chosen_ids))
+            rows_read = _WINDOW[with_open][True].run(**window, members=IdArray.of(chosen_ids))
             shown, drafts_at_sites = _read_window(rows_read, zones, week_start, position_key)
     built: dict[str, Row] = {}
     for member_id, name in chosen:

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from scheduling import rules
-from scheduling.columns import any_id, id_columns, uuids
+from scheduling.columns import any_id, id_columns
 from scheduling.limits import successions
 from scheduling.models import (
     Availability,
@@ -152,7 +152,7 @@ def time_off_between(
     text_ids = isinstance(next(iter(people)), str)
     members: IdArray | None = None
     if len(people) <= _FEW_PEOPLE and not read_everyone:
-        members = uuids(people)
+        members = IdArray.of(people)
     found: list[dict[Any, tuple[rules.TimeOff, ...]]] = []
     for read in (approved_leave, unavailable):
         by_member = read(tenant, first, last, members)
@@ -259,7 +259,7 @@ def _profiles(
 ) -> Profiles[Any]:
     by_member: dict[Any, ProfileValues] = {}
     member_of: dict[Any, Any] = {}
-    some = {} if member_ids is None else {"members": uuids(member_ids)}
+    some = {} if member_ids is None else {"members": IdArray.of(member_ids)}
     if not some or some["members"]:  # nobody's: no query, as the ORM's `__in` of none
         for profile_id, member_id, *values in _PROFILES[text_ids][bool(some)].run(
             tenant_id=tenant.pk, **some
@@ -269,7 +269,7 @@ def _profiles(
     positions: dict[Any, set[Any]] = defaultdict(set)
     sites: dict[Any, set[Any]] = defaultdict(set)
     if member_of and places:
-        of_profiles = {} if member_ids is None else {"profiles": uuids(member_of)}
+        of_profiles = {} if member_ids is None else {"profiles": IdArray.of(member_of)}
         for of_position, found in ((True, positions), (False, sites)):
             query = _PLACES[of_position, text_ids][bool(of_profiles)]
             for profile_id, place_id in query.run(tenant_id=tenant.pk, **of_profiles):
@@ -358,14 +358,14 @@ def unavailable(
     tenant: Tenant,
     start: dt.datetime,
     end: dt.datetime,
-    members: Iterable[object] | None = None,  # ids (as uuids takes them)
+    members: Iterable[object] | None = None,  # ids (as IdArray.of takes them)
 ) -> dict[uuid.UUID, list[Interval]]:
     """When each member (of `members`, None: everyone) is unavailable within [start, end), as
     UTC intervals: their weekly slots on each day, except dates marked "available after all",
     plus one-off unavailability. Two queries; call it inside the tenant's context."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    some = {} if members is None else {"members": uuids(members)}
+    some = {} if members is None else {"members": IdArray.of(members)}
     if some and not some["members"]:  # nobody's: no query, as the ORM's `__in` of none
         return {}
     weekly = _WEEKLY[bool(some)].run(tenant_id=tenant.pk, **some)
@@ -400,14 +400,14 @@ def approved_leave(
     tenant: Tenant,
     start: dt.datetime,
     end: dt.datetime,
-    members: Iterable[object] | None = None,  # ids (as uuids takes them)
+    members: Iterable[object] | None = None,  # ids (as IdArray.of takes them)
 ) -> dict[uuid.UUID, list[Interval]]:
     """Approved leave overlapping [start, end), per membership (of `members`, None: everyone),
     as UTC intervals in the company's time zone (a whole day is midnight to midnight). One
     query; call it inside the tenant's context (the rules read it for every check)."""
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
     first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    some = {} if members is None else {"members": uuids(members)}
+    some = {} if members is None else {"members": IdArray.of(members)}
     if some and not some["members"]:  # nobody's: no query, as the ORM's `__in` of none
         return {}
     rows = _LEAVE[bool(some)].run(tenant_id=tenant.pk, first=first, last=last, **some)

@@ -31,7 +31,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 
 from scheduling import rules
-from scheduling.columns import any_id, id_columns, uuids
+from scheduling.columns import any_id, id_columns
 from scheduling.models import RuleBreak, Shift
 from scheduling.rules.days import period_start
 from scheduling.rules.facts import profiles_of, rule_set, scheduling_settings, time_off_between
@@ -235,7 +235,7 @@ def stored_violations(
             shift_id__in=shifts.order_by().values("id"), tenant=tenant
         ).values_list(*_BREAK_COLUMNS[text_ids])
     else:
-        ids = uuids(shifts)
+        ids = IdArray.of(shifts)
         if not ids:  # no query, as the ORM's `__in` of none
             return {}
         rows = _BREAKS_OF[text_ids].run(tenant_id=tenant.pk, shifts=ids)
